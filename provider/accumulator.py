@@ -1,0 +1,445 @@
+"""The one accumulator: Responses stream events, or a non-stream response object → a Turn.
+
+Both paths use it: the stream path calls :meth:`ResponseAccumulator.feed` per event and
+forwards the returned deltas; the non-stream path calls :meth:`apply_response` once with
+the JSON body. :meth:`result` then gives the :class:`~.types.Turn`.
+
+Tolerated relay behaviour (responses_api.md §8 "client hardening rules"): no
+``content_part.added``; text only in ``output_text.done`` / ``content_part.done`` or only in
+the terminal response; ``response.completed`` with ``output: []`` (the accumulated items are
+used); ``response.done`` as terminal; missing ``item_id``/``call_id``/``usage``; function-call
+arguments only in a ``.done`` event; interleaved parallel calls (keyed by ``item_id`` and
+``output_index``); unknown events (ignored, logged once at debug level).
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Accumulation".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .errors import UpstreamError, clip
+from .redaction import LOG
+from .types import ToolCall, Turn, Usage
+
+TEXT = "text"
+REASONING = "reasoning"
+Delta = tuple[str, str]  # (TEXT | REASONING, characters to show)
+
+TERMINAL_EVENTS = frozenset(
+    {"response.completed", "response.done", "response.incomplete", "response.failed"}
+)
+#: in-stream error codes worth another attempt (when nothing reached the user yet)
+RETRYABLE_CODES = frozenset(
+    {
+        "rate_limit_exceeded",
+        "too_many_requests",
+        "server_error",
+        "internal_error",
+        "service_unavailable",
+        "service_unavailable_error",
+        "server_is_overloaded",
+        "overloaded",
+        "overloaded_error",
+        "timeout",
+    }
+)
+_NOT_RETRYABLE = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = raw.get("input_tokens_details") or {}
+    out_details = raw.get("output_tokens_details") or {}
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        output_tokens=int(raw.get("output_tokens") or 0),
+        reasoning_tokens=int(out_details.get("reasoning_tokens") or 0),
+    )
+
+
+def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
+    """Build an :class:`UpstreamError` from an error object, flat or nested under ``error``.
+
+    Each field is taken from ``payload["error"]`` first, then from the top level
+    (responses_api.md §4.4). ``what`` names the source ("stream error event", …).
+    """
+    nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+    message = nested.get("message") or payload.get("message") or "no message"
+    code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
+    code = str(code) if code and code != "error" else None
+    retryable = bool(code) and code in RETRYABLE_CODES and code not in _NOT_RETRYABLE
+    return UpstreamError(
+        f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
+        f"{clip(str(message))}",
+        code=code,
+        retryable=retryable,
+    )
+
+
+class _Call:
+    """Function call being assembled from events."""
+
+    __slots__ = ("arguments", "call_id", "item_id", "name", "parts")
+
+    def __init__(self, item_id: str | None, call_id: str | None, name: str | None) -> None:
+        self.item_id = item_id
+        self.call_id = call_id
+        self.name = name
+        self.parts: list[str] = []
+        self.arguments: str | None = None  # authoritative full string from a done event
+
+    def text(self) -> str:
+        return self.arguments if self.arguments is not None else "".join(self.parts)
+
+
+class ResponseAccumulator:
+    """Collects one response. Not shared between requests (one instance per attempt).
+
+    ``max_output_chars`` bounds text + reasoning + tool arguments together: once reached,
+    :attr:`capped` is True, the delta that crossed it is cut, and the caller should stop
+    reading (close the stream) and finish.
+    """
+
+    def __init__(self, *, max_output_chars: int) -> None:
+        self.max_output_chars = max_output_chars
+        self.capped = False
+        self.terminal = False
+        self.saw_output = False  # any output-bearing event (text, call, reasoning)
+        self._chars = 0
+        self._text: list[str] = []
+        self._refusal: list[str] = []
+        self._reasoning: list[str] = []
+        self._reasoning_key: tuple[Any, ...] | None = None
+        self._delta_keys: set[tuple[Any, Any]] = set()
+        self._calls: dict[Any, _Call] = {}
+        self._call_order: list[_Call] = []
+        self._reasoning_items: dict[Any, dict[str, Any]] = {}
+        self._annotations: list[dict[str, Any]] = []
+        self._images: list[str] = []
+        self._unknown: set[str] = set()
+        self._final: dict[str, Any] | None = None
+        self._handlers = {
+            "response.output_text.delta": self._on_text_delta,
+            "response.refusal.delta": self._on_refusal_delta,
+            "response.content_part.delta": self._on_text_delta,
+            "response.output_text.done": self._on_text_done,
+            "response.content_part.done": self._on_part_done,
+            "response.reasoning_summary_text.delta": self._on_reasoning_delta,
+            "response.reasoning_text.delta": self._on_reasoning_delta,
+            "response.output_item.added": self._on_item,
+            "response.output_item.done": self._on_item,
+            "response.function_call_arguments.delta": self._on_args_delta,
+            "response.function_call_arguments.done": self._on_args_done,
+            "response.output_text.annotation.added": self._on_annotation,
+            "error": self._on_error,
+        }
+
+    # -- budget -----------------------------------------------------------------------
+    def _take(self, delta: str) -> str:
+        """Charge ``delta`` to the output budget; cut it at the cap."""
+        room = self.max_output_chars - self._chars
+        if len(delta) >= room:
+            self.capped = True
+            delta = delta[: max(room, 0)]
+        self._chars += len(delta)
+        return delta
+
+    # -- dispatch ---------------------------------------------------------------------
+    def feed(self, event: dict[str, Any]) -> Delta | None:
+        """Apply one event; return the delta to show the user, if any.
+
+        Raises :class:`UpstreamError` for ``error`` events, ``response.failed`` and
+        Chat-Completions chunks (wrong endpoint type).
+        """
+        kind = event.get("type")
+        handler = self._handlers.get(kind)  # type: ignore[arg-type]
+        if handler is not None:
+            return handler(event)
+        if kind in TERMINAL_EVENTS:
+            return self._on_terminal(event)
+        if kind is None and ("choices" in event or event.get("object") == "chat.completion.chunk"):
+            raise UpstreamError(
+                "The endpoint answered with Chat Completions chunks, not Responses events. "
+                "Check `api_base` (it must serve /responses) or use AstrBot's "
+                "OpenAI-compatible (chat completions) provider for it.",
+            )
+        if kind not in self._unknown:
+            self._unknown.add(str(kind))
+            LOG.debug("ignored Responses event type %s", kind)
+        return None
+
+    def _on_text_delta(self, event: dict[str, Any]) -> Delta | None:
+        delta = event.get("delta")
+        if not isinstance(delta, str) or not delta or self.capped:
+            return None
+        self._delta_keys.add((event.get("item_id") or event.get("output_index"), event.get("content_index")))
+        delta = self._take(delta)
+        self._text.append(delta)
+        self.saw_output = True
+        return (TEXT, delta)
+
+    def _on_refusal_delta(self, event: dict[str, Any]) -> Delta | None:
+        delta = event.get("delta")
+        if not isinstance(delta, str) or not delta or self.capped:
+            return None
+        delta = self._take(delta)
+        self._refusal.append(delta)
+        self.saw_output = True
+        return (TEXT, delta)
+
+    def _done_text(self, event: dict[str, Any], text: Any) -> Delta | None:
+        key = (event.get("item_id") or event.get("output_index"), event.get("content_index"))
+        if key in self._delta_keys or not isinstance(text, str) or not text or self.capped:
+            return None
+        self._delta_keys.add(key)  # text arrived only in a done event: show it once
+        text = self._take(text)
+        self._text.append(text)
+        self.saw_output = True
+        return (TEXT, text)
+
+    def _on_text_done(self, event: dict[str, Any]) -> Delta | None:
+        return self._done_text(event, event.get("text"))
+
+    def _on_part_done(self, event: dict[str, Any]) -> Delta | None:
+        part = event.get("part")
+        if isinstance(part, dict) and part.get("type") == "output_text":
+            return self._done_text(event, part.get("text"))
+        return None
+
+    def _on_reasoning_delta(self, event: dict[str, Any]) -> Delta | None:
+        delta = event.get("delta")
+        if not isinstance(delta, str) or not delta or self.capped:
+            return None
+        key = (event.get("item_id"), event.get("summary_index"), event.get("content_index"))
+        if self._reasoning_key is not None and key != self._reasoning_key and self._reasoning:
+            delta = "\n\n" + delta
+        self._reasoning_key = key
+        delta = self._take(delta)
+        self._reasoning.append(delta)
+        self.saw_output = True
+        return (REASONING, delta)
+
+    def _call_for(self, event: dict[str, Any]) -> _Call:
+        item_id = event.get("item_id")
+        index = event.get("output_index")
+        call = self._calls.get(item_id) if item_id else None
+        if call is None and index is not None:
+            call = self._calls.get(("#", index))
+        if call is None:
+            call = _Call(item_id, None, None)
+            self._call_order.append(call)
+        if item_id:
+            self._calls[item_id] = call
+        if index is not None:
+            self._calls[("#", index)] = call
+        return call
+
+    def _on_item(self, event: dict[str, Any]) -> Delta | None:
+        item = event.get("item")
+        if not isinstance(item, dict):
+            return None
+        kind = item.get("type")
+        if kind == "function_call":
+            call = self._call_for({"item_id": item.get("id"), "output_index": event.get("output_index")})
+            call.call_id = item.get("call_id") or call.call_id
+            call.name = item.get("name") or call.name
+            args = item.get("arguments")
+            if isinstance(args, str) and (args or event.get("type") == "response.output_item.done"):
+                call.arguments = args
+            self.saw_output = True
+        elif kind == "reasoning":
+            key = item.get("id") or ("#", event.get("output_index"))
+            self._reasoning_items[key] = item
+            self.saw_output = True
+            if event.get("type") == "response.output_item.done" and not self._reasoning:
+                text = _reasoning_text(item)
+                if text:
+                    text = self._take(text)
+                    self._reasoning.append(text)
+                    return (REASONING, text)
+        elif kind == "message":
+            if event.get("type") == "response.output_item.done":
+                for index, part in enumerate(item.get("content") or ()):
+                    if isinstance(part, dict) and part.get("type") == "output_text":
+                        shown = self._done_text(
+                            {"item_id": item.get("id"), "output_index": event.get("output_index"),
+                             "content_index": index},
+                            part.get("text"),
+                        )
+                        if shown:
+                            return shown
+        elif kind == "image_generation_call" and isinstance(item.get("result"), str):
+            self.saw_output = True
+        return None
+
+    def _on_args_delta(self, event: dict[str, Any]) -> Delta | None:
+        delta = event.get("delta")
+        if not isinstance(delta, str) or self.capped:
+            return None
+        call = self._call_for(event)
+        call.parts.append(self._take(delta))
+        self.saw_output = True
+        return None
+
+    def _on_args_done(self, event: dict[str, Any]) -> Delta | None:
+        args = event.get("arguments")
+        call = self._call_for(event)
+        if isinstance(args, str):
+            call.arguments = args
+        if event.get("name"):
+            call.name = call.name or event["name"]
+        return None
+
+    def _on_annotation(self, event: dict[str, Any]) -> Delta | None:
+        annotation = event.get("annotation")
+        if isinstance(annotation, dict):
+            self._annotations.append(annotation)
+        return None
+
+    def _on_error(self, event: dict[str, Any]) -> Delta | None:
+        raise error_from_payload(event, what="stream error event")
+
+    def _on_terminal(self, event: dict[str, Any]) -> Delta | None:
+        response = event.get("response")
+        if not isinstance(response, dict):
+            response = {}
+        if event.get("type") == "response.failed" or response.get("status") == "failed":
+            error = response.get("error") if isinstance(response.get("error"), dict) else {}
+            raise error_from_payload({"error": error or {"message": "response.failed"}},
+                                     what="response.failed")
+        status = response.get("status") or (
+            "incomplete" if event.get("type") == "response.incomplete" else "completed"
+        )
+        return self.apply_response({**response, "status": status})
+
+    # -- terminal / non-stream ----------------------------------------------------------
+    def apply_response(self, response: dict[str, Any]) -> Delta | None:
+        """Apply a complete ``Response`` object (terminal event snapshot or non-stream body).
+
+        Returns the part of the final text the user has not seen yet (the whole text when
+        the upstream streamed no deltas), or None. Raises :class:`UpstreamError` when the
+        response status is ``failed``.
+        """
+        if response.get("status") == "failed":
+            raise error_from_payload(
+                {"error": response.get("error") or {"message": "status failed"}},
+                what="response status failed",
+            )
+        self.terminal = True
+        self._final = response
+        output = response.get("output")
+        if not isinstance(output, list) or not output:
+            return None
+        texts: list[str] = []
+        refusals: list[str] = []
+        calls: list[_Call] = []
+        for index, item in enumerate(output):
+            if not isinstance(item, dict):
+                continue
+            kind = item.get("type")
+            if kind == "message":
+                for part in item.get("content") or ():
+                    if not isinstance(part, dict):
+                        continue
+                    if part.get("type") == "output_text" and isinstance(part.get("text"), str):
+                        texts.append(part["text"])
+                        self._annotations.extend(
+                            a for a in part.get("annotations") or () if isinstance(a, dict)
+                            and a not in self._annotations
+                        )
+                    elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
+                        refusals.append(part["refusal"])
+            elif kind == "function_call":
+                call = _Call(item.get("id"), item.get("call_id"), item.get("name"))
+                call.arguments = item.get("arguments") if isinstance(item.get("arguments"), str) else ""
+                calls.append(call)
+            elif kind == "reasoning":
+                self._reasoning_items[item.get("id") or ("#", index)] = item
+                if not self._reasoning:
+                    text = _reasoning_text(item)
+                    if text:
+                        self._reasoning.append(self._take(text))
+            elif kind == "image_generation_call" and isinstance(item.get("result"), str):
+                if item["result"] not in self._images:
+                    self._images.append(item["result"])
+        if calls:
+            self._call_order = calls
+        if refusals and not self._refusal:
+            self._refusal = refusals
+        final_text = "".join(texts)
+        seen = "".join(self._text)
+        if final_text and final_text != seen and not self.capped:
+            if final_text.startswith(seen):
+                missing = self._take(final_text[len(seen):])
+                self._text.append(missing)
+                return (TEXT, missing) if missing else None
+            if not seen:
+                self._text = [self._take(final_text)]
+                return (TEXT, self._text[0])
+            # the terminal text disagrees with what was streamed: keep the streamed text,
+            # which the user has already seen.
+        return None
+
+    # -- result -----------------------------------------------------------------------
+    def result(self) -> Turn:
+        """The accumulated :class:`Turn` (call once, after the last event)."""
+        final = self._final or {}
+        status = final.get("status") if self.terminal else "truncated"
+        details = final.get("incomplete_details") if isinstance(final.get("incomplete_details"), dict) else {}
+        turn = Turn(
+            text="".join(self._text),
+            refusal="".join(self._refusal),
+            reasoning="".join(self._reasoning),
+            reasoning_items=[i for i in self._reasoning_items.values() if isinstance(i, dict)],
+            annotations=self._annotations,
+            images=self._images,
+            usage=_usage(final.get("usage")),
+            response_id=final.get("id") if isinstance(final.get("id"), str) else None,
+            model=final.get("model") if isinstance(final.get("model"), str) else None,
+            status=status if status in ("completed", "incomplete", "truncated") else "completed",
+            incomplete_reason=details.get("reason") if details else None,
+        )
+        if not turn.text and turn.refusal:
+            turn.text = turn.refusal
+        dropped = 0
+        for index, call in enumerate(self._call_order):
+            parsed = _parse_arguments(call.text())
+            if parsed is None or not call.name:
+                dropped += 1
+                continue
+            call_id = call.call_id or _synthetic_call_id(call.name, call.text(), index)
+            turn.tool_calls.append(ToolCall(call_id, call.name, parsed, call.item_id))
+        if dropped:
+            turn.notice = (
+                f"{dropped} tool call(s) from the model had missing or malformed arguments"
+                + (" (the reply hit max_output_chars)" if self.capped else "")
+                + " and were not run."
+            )
+        return turn
+
+
+def _reasoning_text(item: dict[str, Any]) -> str:
+    parts = [s.get("text", "") for s in item.get("summary") or () if isinstance(s, dict)]
+    if not any(parts):
+        parts = [c.get("text", "") for c in item.get("content") or () if isinstance(c, dict)]
+    return "\n\n".join(p for p in parts if isinstance(p, str) and p)
+
+
+def _parse_arguments(text: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _synthetic_call_id(name: str, arguments: str, index: int) -> str:
+    digest = hashlib.sha1(f"{name}\0{arguments}\0{index}".encode()).hexdigest()[:24]
+    return f"call_{digest}"

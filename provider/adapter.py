@@ -1,0 +1,187 @@
+"""The AstrBot ``Provider`` subclass: wires the stages, holds no per-request state.
+
+Mirrors ``astrbot/core/provider/provider.py`` (``Provider``: ``text_chat``,
+``text_chat_stream``, ``get_models``, ``get_current_key``/``set_key``, ``test``,
+``terminate``). Every call builds its own request, accumulator and guard inside
+:func:`~.exchange.exchange`; the instance keeps only the parsed config and the pooled
+HTTP client, so one instance serves many chats at once.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Adapter".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncGenerator
+from typing import Any, Literal
+
+from astrbot.core.agent.message import ContentPart, Message
+from astrbot.core.agent.tool import ToolSet
+from astrbot.core.provider.entities import LLMResponse, ToolCallsResult
+from astrbot.core.provider.provider import Provider
+
+from .accumulator import TEXT
+from .config import SourceConfig, parse_config
+from .errors import AbortedError
+from .exchange import exchange
+from .redaction import LOG, register_secrets, unregister_secrets
+from .request import ChatCall, encode_reasoning_signature
+from .results import final_response, reasoning_chunk, text_chunk
+from .transport import Transport
+from .types import Turn
+from .usage_log import RequestStats
+
+
+class ResponsesProvider(Provider):
+    """Chat provider for ``POST {api_base}/responses`` (type ``openai_responses_plugin``).
+
+    ``provider_config`` is AstrBot's merged source + model dict (may lack ``model`` when the
+    WebUI lists models of a source); ``provider_settings`` the global provider settings.
+    Raises :class:`~.errors.ConfigError` (naming the field) for a wrong configuration.
+    """
+
+    def __init__(self, provider_config: dict[str, Any], provider_settings: dict[str, Any]) -> None:
+        cfg = parse_config(provider_config)
+        super().__init__(provider_config, provider_settings)
+        self.cfg: SourceConfig = cfg
+        self._secrets = register_secrets(cfg.secrets())
+        self.set_model(cfg.model)
+        self.transport = Transport(cfg)
+        self._current_key = cfg.keys[0] if cfg.keys else ""
+
+    # -- keys and models -------------------------------------------------------------------
+    def get_current_key(self) -> str:
+        """The key new requests start with ("" when none is configured)."""
+        return self._current_key
+
+    def get_keys(self) -> list[str]:
+        """All configured keys (``[""]`` when none)."""
+        return self.cfg.keys or [""]
+
+    def set_key(self, key: str) -> None:
+        """Remember ``key`` as current (rotation itself happens per request in transport)."""
+        self._current_key = key
+
+    async def get_models(self) -> list[str]:
+        """Model ids from ``GET {api_base}/models`` (used by the WebUI "fetch models")."""
+        return await self.transport.get_models()
+
+    def reasoning_source(self, model: str) -> str:
+        """Who issued a reasoning item: endpoint + model, hashed (reasoning is sealed to it)."""
+        return hashlib.sha256(f"{self.cfg.api_base}\0{model}".encode()).hexdigest()[:16]
+
+    # -- chat ------------------------------------------------------------------------------
+    async def text_chat(  # type: ignore[override]
+        self,
+        prompt: str | None = None,
+        session_id: str | None = None,
+        image_urls: list[str] | None = None,
+        audio_urls: list[str] | None = None,
+        func_tool: ToolSet | None = None,
+        contexts: list[Message] | list[dict] | None = None,
+        system_prompt: str | None = None,
+        tool_calls_result: ToolCallsResult | list[ToolCallsResult] | None = None,
+        model: str | None = None,
+        extra_user_content_parts: list[ContentPart] | None = None,
+        tool_choice: Literal["auto", "required"] = "auto",
+        request_max_retries: int | None = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """One non-streamed answer; arguments as ``Provider.text_chat``.
+
+        Raises :class:`~.errors.UpstreamError` (redacted, actionable) when the upstream
+        fails, ``EmptyModelOutputError`` when it answered with nothing.
+        """
+        args = dict(
+            prompt=prompt, session_id=session_id, image_urls=image_urls,
+            audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
+            system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
+            extra_user_content_parts=extra_user_content_parts, tool_choice=tool_choice,
+            request_max_retries=request_max_retries, **kwargs,
+        )
+        final: LLMResponse | None = None
+        async for response in self._chat(args, stream=False):
+            final = response
+        assert final is not None
+        return final
+
+    async def text_chat_stream(  # type: ignore[override]
+        self,
+        prompt: str | None = None,
+        session_id: str | None = None,
+        image_urls: list[str] | None = None,
+        audio_urls: list[str] | None = None,
+        func_tool: ToolSet | None = None,
+        contexts: list[Message] | list[dict] | None = None,
+        system_prompt: str | None = None,
+        tool_calls_result: ToolCallsResult | list[ToolCallsResult] | None = None,
+        model: str | None = None,
+        tool_choice: Literal["auto", "required"] = "auto",
+        request_max_retries: int | None = None,
+        **kwargs: Any,
+    ) -> AsyncGenerator[LLMResponse, None]:
+        """Chunks (``is_chunk=True``), then exactly one final ``LLMResponse``.
+
+        Arguments as ``Provider.text_chat_stream`` (the runner also passes
+        ``extra_user_content_parts``, ``abort_signal`` and ``conversation_id``).
+        """
+        args = dict(
+            prompt=prompt, session_id=session_id, image_urls=image_urls,
+            audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
+            system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
+            tool_choice=tool_choice, request_max_retries=request_max_retries, **kwargs,
+        )
+        async for response in self._chat(args, stream=True):
+            yield response
+
+    async def _chat(
+        self, kwargs: dict[str, Any], *, stream: bool
+    ) -> AsyncGenerator[LLMResponse, None]:
+        call = ChatCall.from_kwargs(**kwargs)
+        abort = kwargs.get("abort_signal")
+        abort = abort if isinstance(abort, asyncio.Event) else None
+        attempts = kwargs.get("request_max_retries")
+        model = call.model or self.cfg.model
+        source = self.reasoning_source(model)
+        stats = RequestStats()
+        outcome = "error"
+        try:
+            async for item in exchange(
+                self.transport,
+                self.cfg,
+                call,
+                stream=stream,
+                stats=stats,
+                attempts=attempts if isinstance(attempts, int) else None,
+                abort=abort,
+                reasoning_source=source,
+            ):
+                if isinstance(item, Turn):
+                    signature = (
+                        encode_reasoning_signature(item.reasoning_items, source)
+                        if item.reasoning_items
+                        else None
+                    )
+                    if stream and item.notice:
+                        yield text_chunk(f"\n\n({item.notice})")
+                    outcome = "ok" if not item.notice else "partial"
+                    yield final_response(item, reasoning_signature=signature)
+                    return
+                stats.mark_first_chunk()
+                kind, delta = item
+                yield text_chunk(delta) if kind == TEXT else reasoning_chunk(delta)
+        except AbortedError:
+            outcome = "aborted"
+            raise
+        finally:
+            if self.cfg.log_usage:
+                stats.log_line(self.cfg.id, stream=stream, outcome=outcome)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def terminate(self) -> None:
+        """Close the HTTP client (called by AstrBot when the provider is removed/reloaded)."""
+        await self.transport.aclose()
+        unregister_secrets(self._secrets)
+        self._secrets = ()
+        LOG.debug("provider %s terminated", self.cfg.id)

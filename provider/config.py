@@ -1,0 +1,255 @@
+"""Provider-source configuration, parsed once into a typed model.
+
+AstrBot hands the provider a plain dict: the provider source merged with the provider
+(model) entry (``{**source, **model}``, astrbot/core/provider/manager.py
+``get_merged_provider_config``). :func:`parse_config` turns it into a frozen
+:class:`SourceConfig`; nothing else in the adapter reads the raw dict.
+
+The WebUI saves fields it has no type for as strings, so booleans and numbers are accepted
+in their string forms ("true", "30"). Deprecated aliases are migrated with one warning.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Configuration";
+migration table: specs/001-redesign-responses-provider/quickstart.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from .errors import ConfigError
+
+logger = logging.getLogger("astrbot_plugin_openai_responses")
+
+DEFAULT_API_BASE = "https://api.openai.com/v1"
+QUICKSTART = "specs/001-redesign-responses-provider/quickstart.md"
+
+#: deprecated key -> current key
+DEPRECATED_ALIASES: dict[str, str] = {
+    "base_url": "api_base",
+    "api_url": "api_base",
+    "headers": "custom_headers",
+    "extra_body": "custom_extra_body",
+}
+
+#: Request-body keys that ``custom_extra_body`` may not override: the adapter owns them
+#: (the conversation, streaming, tools, stateless replay). They are dropped with a warning.
+PROTECTED_BODY_KEYS: frozenset[str] = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "stream",
+        "tools",
+        "tool_choice",
+        "store",
+        "previous_response_id",
+        "conversation",
+        "background",
+        "prompt",
+    }
+)
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
+
+FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
+ReasoningEffort = Literal["", "none", "minimal", "low", "medium", "high", "xhigh"]
+ForcedToolChoice = Literal["required", "auto"]
+
+# What each field accepts, in words, for error messages (field -> hint).
+_ACCEPTS: dict[str, str] = {
+    "key": 'a list of API keys, e.g. ["sk-..."] (empty list for local servers)',
+    "api_base": "an http(s) URL such as https://api.openai.com/v1",
+    "timeout": "a number of seconds greater than 0, e.g. 120",
+    "proxy": "empty, or a URL such as http://127.0.0.1:7890 or socks5://host:1080",
+    "custom_headers": 'an object of header names to string values, e.g. {"X-Team": "bots"}',
+    "reasoning_effort": '"" (not sent), none, minimal, low, medium, high or xhigh',
+    "custom_extra_body": "an object merged into the request body",
+    "tool_fallback_enabled": "true or false",
+    "tool_fallback_mode": "parse_then_retry, retry_only or parse_only",
+    "tool_fallback_retry_attempts": "a whole number from 0 to 3",
+    "tool_fallback_force_tool_choice": "required or auto",
+    "tool_fallback_stream_buffer": "true or false",
+    "log_usage": "true or false",
+    "max_output_chars": "a whole number of characters, at least 1000",
+    "stream_buffer_max_chars": "a whole number of characters, at least 100",
+    "stream_buffer_max_responses": "a whole number of chunks, at least 1",
+    "model": "a model name string",
+}
+
+
+class SourceConfig(BaseModel):
+    """Typed view of one provider source (+ its provider entry).
+
+    Units: ``timeout`` seconds (total per upstream attempt; also the read timeout between
+    stream events); ``max_output_chars`` / ``stream_buffer_max_chars`` characters;
+    ``stream_buffer_max_responses`` stream deltas. Secrets (``key``, ``proxy``) are
+    ``SecretStr`` so that ``repr()`` and tracebacks never show them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    id: str = ""
+    model: str = ""
+    key: list[SecretStr] = Field(default_factory=list)
+    api_base: str = DEFAULT_API_BASE
+    timeout: float = Field(default=120.0, gt=0, le=3600)
+    proxy: SecretStr = SecretStr("")
+    custom_headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    reasoning_effort: ReasoningEffort = ""
+    custom_extra_body: dict[str, Any] = Field(default_factory=dict, repr=False)
+    tool_fallback_enabled: bool = True
+    tool_fallback_mode: FallbackMode = "parse_then_retry"
+    tool_fallback_retry_attempts: int = Field(default=1, ge=0, le=3)
+    tool_fallback_force_tool_choice: ForcedToolChoice = "required"
+    tool_fallback_stream_buffer: bool = True
+    log_usage: bool = False
+    max_output_chars: int = Field(default=200_000, ge=1000)
+    stream_buffer_max_chars: int = Field(default=20_000, ge=100)
+    stream_buffer_max_responses: int = Field(default=512, ge=1)
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key_is_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            raise ValueError("must be a list of keys, not a single string")
+        if isinstance(value, list):
+            return [k for k in value if not (isinstance(k, str) and not k.strip())]
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_url(cls, value: str) -> str:
+        value = value.rstrip("/") or DEFAULT_API_BASE
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("is not an http(s) URL")
+        if value.endswith("/responses"):
+            value = value[: -len("/responses")]
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_is_url(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value().strip()
+        if not raw:
+            return SecretStr("")
+        parts = urlsplit(raw)
+        if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
+            raise ValueError("is not an http, https or socks5 proxy URL")
+        return SecretStr(raw)
+
+    @field_validator("custom_headers", "custom_extra_body", mode="before")
+    @classmethod
+    def _empty_is_dict(cls, value: Any) -> Any:
+        return {} if value in (None, "") else value
+
+    @field_validator("reasoning_effort", mode="before")
+    @classmethod
+    def _effort_lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else ("" if value is None else value)
+
+    @property
+    def keys(self) -> list[str]:
+        """The configured API keys as plain strings (empty list: no Authorization header)."""
+        return [k.get_secret_value() for k in self.key]
+
+    @property
+    def proxy_url(self) -> str:
+        """The proxy URL with its credentials ("" when unset). Never log it."""
+        return self.proxy.get_secret_value()
+
+    def secrets(self) -> list[str]:
+        """Every configured value that must never appear in a log line or message."""
+        out = [k for k in self.keys if k]
+        parts = urlsplit(self.proxy_url) if self.proxy_url else None
+        if parts is not None:
+            out += [p for p in (parts.password, parts.username) if p and len(p) >= 4]
+        out += [v for n, v in self.custom_headers.items() if _is_secret_header(n) and v]
+        return out
+
+
+_SECRET_HEADER_WORDS = ("auth", "key", "token", "cookie", "secret", "signature")
+
+
+def _is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_HEADER_WORDS)
+
+
+def _migrate_aliases(raw: dict[str, Any], source_id: str) -> dict[str, Any]:
+    data = dict(raw)
+    migrated: list[str] = []
+    for old, new in DEPRECATED_ALIASES.items():
+        if old not in data:
+            continue
+        value = data.pop(old)
+        if new not in data or data[new] in (None, "", {}, []) or (
+            new == "api_base" and data[new] == DEFAULT_API_BASE
+        ):
+            data[new] = value
+        migrated.append(f"{old} -> {new}")
+    if migrated:
+        logger.warning(
+            "Provider %s uses deprecated config keys (%s); they were migrated for this run. "
+            "Rename them in the provider source; see %s.",
+            source_id or "?",
+            ", ".join(migrated),
+            QUICKSTART,
+        )
+    return data
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else "?"
+    accepts = _ACCEPTS.get(field, "see the README table")
+    msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"`{field}`: {msg} (accepted: {accepts})"
+
+
+def parse_config(raw: dict[str, Any]) -> SourceConfig:
+    """Parse AstrBot's merged provider config dict into a :class:`SourceConfig`.
+
+    Raises :class:`~.errors.ConfigError` whose message names every wrong field and what it
+    accepts. The message never contains the rejected value (it could be a key).
+    """
+    source_id = str(raw.get("id", ""))
+    data = _migrate_aliases(raw, source_id)
+    try:
+        return SourceConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors(include_input=False))
+    raise ConfigError(
+        f"Provider {source_id or '?'} (OpenAI Responses plugin) has an invalid configuration: "
+        f"{problems}. Fix it in the provider source settings."
+    )
+
+
+def merge_extra_body(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+    """Merge ``custom_extra_body`` into ``body`` in place; return the dropped protected keys.
+
+    ``reasoning`` and ``text`` objects are merged key by key; ``include`` lists are united.
+    """
+    dropped: list[str] = []
+    for name, value in extra.items():
+        if name in PROTECTED_BODY_KEYS:
+            dropped.append(name)
+        elif name in ("reasoning", "text") and isinstance(value, dict):
+            body[name] = {**body.get(name, {}), **value}
+        elif name == "include" and isinstance(value, list):
+            body["include"] = list(dict.fromkeys([*body.get("include", []), *value]))
+        else:
+            body[name] = value
+    return dropped

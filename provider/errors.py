@@ -1,0 +1,68 @@
+"""Errors the adapter raises. Every message is redacted when the error is created.
+
+AstrBot shows a provider's exception text to the chat user ("All chat models failed: …")
+and logs it with a traceback, so messages are short, English, say what failed and which
+setting to change, and keep the upstream's own message (redacted, truncated).
+Spec: specs/001-redesign-responses-provider/spec.md §"Errors".
+"""
+
+from __future__ import annotations
+
+from .redaction import redact
+
+#: Longest upstream message kept inside an error (characters).
+MAX_UPSTREAM_MESSAGE = 500
+
+
+def clip(text: str, limit: int = MAX_UPSTREAM_MESSAGE) -> str:
+    """Collapse whitespace and cut ``text`` to ``limit`` characters (with an ellipsis)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ResponsesPluginError(Exception):
+    """Base class; ``str(err)`` is already redacted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+    @property
+    def message(self) -> str:
+        """The redacted message."""
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(ResponsesPluginError):
+    """The provider source has a wrong value; the message names the field."""
+
+
+class UpstreamError(ResponsesPluginError):
+    """The upstream answered with an error (HTTP status or an error inside the stream).
+
+    ``status`` is the HTTP status (0 for transport or in-stream errors), ``code`` the
+    upstream error code (e.g. ``insufficient_quota``), ``retryable`` whether the single
+    retry layer may try again, ``retry_after`` the upstream's requested delay in seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class StreamCutError(ResponsesPluginError):
+    """The stream broke after text reached the user; not retried (it would duplicate text)."""
+
+
+class AbortedError(ResponsesPluginError):
+    """AstrBot's ``abort_signal`` was set (the user stopped the reply)."""

@@ -1,0 +1,191 @@
+"""One AstrBot call, end to end: request → upstream → accumulator → guard → fallback.
+
+:func:`exchange` is an async generator used by both ``text_chat`` (``stream=False``: no
+deltas are produced, the guard is off) and ``text_chat_stream``. It yields
+``(TEXT | REASONING, delta)`` tuples for the user and finally one :class:`~.types.Turn`.
+All state lives in the generator's frame: one provider instance serves many chats at once.
+
+Pseudo tool calls (specs/002-pseudo-tool-calls/spec.md): when tools were offered, text
+deltas pass through the :class:`~.stream_guard.StreamGuard`; at the end the fallback policy
+(:mod:`.tool_fallback`) decides to pass the text, use recovered calls, re-ask with a forced
+``tool_choice`` (a new upstream request, at most ``tool_fallback_retry_attempts`` times) or
+replace the leak by a short notice.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .accumulator import REASONING, TEXT, Delta, ResponseAccumulator
+from .config import SourceConfig
+from .errors import UpstreamError
+from .redaction import LOG
+from .request import ChatCall, RequestPlan, build_request
+from .stream_guard import StreamGuard
+from .tool_fallback import FallbackSettings, Recovered, Retry, decide
+from .transport import Transport
+from .types import Turn
+from .usage_log import RequestStats
+
+CUT_NOTICE = "The connection to the model broke; the answer above is incomplete."
+CAP_NOTICE = "The reply reached the max_output_chars limit and was cut."
+GUARD_OVERFLOW_NOTICE = (
+    "The model wrote a tool call as text that was too long to check; it was not run."
+)
+
+
+async def exchange(
+    transport: Transport,
+    cfg: SourceConfig,
+    call: ChatCall,
+    *,
+    stream: bool,
+    stats: RequestStats,
+    attempts: int | None = None,
+    abort: asyncio.Event | None = None,
+    reasoning_source: str = "",
+) -> AsyncIterator[Delta | Turn]:
+    """Run one call; yield deltas (stream only), then exactly one final :class:`Turn`.
+
+    Raises :class:`~.errors.UpstreamError` / :class:`~.errors.AbortedError` when no answer
+    could be produced. A stream that breaks after text was shown is not an error: the final
+    turn keeps the text and carries :data:`CUT_NOTICE`.
+    """
+    settings = FallbackSettings(
+        enabled=cfg.tool_fallback_enabled,
+        mode=cfg.tool_fallback_mode,
+    )
+    retries_left = cfg.tool_fallback_retry_attempts
+    tool_choice: str | None = None
+    while True:
+        plan = await build_request(
+            call, cfg, stream=stream, tool_choice_override=tool_choice,
+            reasoning_source=reasoning_source,
+        )
+        if plan.dropped_extra_keys:
+            LOG.warning(
+                "custom_extra_body keys %s are managed by the plugin and were ignored",
+                ", ".join(plan.dropped_extra_keys),
+            )
+        guard = _guard_for(plan, cfg, stream=stream)
+        turn: Turn | None = None
+        async for item in _one_response(transport, cfg, plan, guard, stats, attempts, abort):
+            if isinstance(item, Turn):
+                turn = item
+            else:
+                yield item
+        assert turn is not None
+        stats.add_usage(turn.usage)
+        decision = decide(turn, plan.offered_tools, settings, retries_left=retries_left)
+        if isinstance(decision, Retry):
+            retries_left -= 1
+            tool_choice = cfg.tool_fallback_force_tool_choice
+            stats.fallback_path = "retried"
+            LOG.info("pseudo tool call detected; asking again with tool_choice=%s", tool_choice)
+            continue
+        final = decision.turn
+        if isinstance(decision, Recovered):
+            stats.fallback_path = "parsed" if stats.fallback_path == "none" else stats.fallback_path
+        elif final is not turn and stats.fallback_path != "retried":
+            stats.fallback_path = "unrecoverable"
+        if guard is not None:
+            # text the guard held back and that turned out harmless is shown now
+            held = guard.finish()
+            if held and final.text.endswith(held) and not final.tool_calls:
+                yield (TEXT, held)
+        yield final
+        return
+
+
+def _guard_for(plan: RequestPlan, cfg: SourceConfig, *, stream: bool) -> StreamGuard | None:
+    if not (stream and plan.offered_tools and cfg.tool_fallback_enabled):
+        return None
+    if not cfg.tool_fallback_stream_buffer:
+        return None
+    return StreamGuard(
+        plan.offered_tools,
+        max_held_chars=cfg.stream_buffer_max_chars,
+        max_held_responses=cfg.stream_buffer_max_responses,
+    )
+
+
+async def _one_response(
+    transport: Transport,
+    cfg: SourceConfig,
+    plan: RequestPlan,
+    guard: StreamGuard | None,
+    stats: RequestStats,
+    attempts: int | None,
+    abort: asyncio.Event | None,
+) -> AsyncIterator[Delta | Turn]:
+    """One upstream response: open (with retries), read, yield deltas, then the Turn."""
+    opened = await transport.open(plan.body, attempts=attempts, abort=abort)
+    stats.http_attempts += opened.attempts
+    acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
+    shown = False
+    notice = ""
+    try:
+        async for event in opened:
+            delta = acc.feed(event)
+            if delta is not None:
+                kind, text = delta
+                if kind == TEXT and guard is not None:
+                    step = guard.feed(text)
+                    if step.release:
+                        shown = True
+                        yield (TEXT, step.release)
+                    if step.abort:
+                        notice = GUARD_OVERFLOW_NOTICE
+                        break
+                else:
+                    shown = shown or kind == TEXT
+                    yield delta
+            if acc.terminal or acc.capped or (abort is not None and abort.is_set()):
+                break
+    except (httpx.TransportError, UpstreamError) as exc:
+        if not (shown or acc.saw_output):
+            raise _as_upstream_error(exc) from None
+        LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
+        notice = CUT_NOTICE
+    finally:
+        await opened.aclose()
+    turn = acc.result()
+    if acc.capped:
+        notice = CAP_NOTICE
+    elif not acc.terminal and not notice and not (abort is not None and abort.is_set()):
+        notice = CUT_NOTICE
+    if notice == GUARD_OVERFLOW_NOTICE:
+        turn.text = _released_prefix(turn.text, guard)
+    if notice:
+        turn.notice = f"{turn.notice} {notice}".strip() if turn.notice else notice
+    yield turn
+
+
+def _released_prefix(text: str, guard: StreamGuard | None) -> str:
+    """The part of ``text`` the guard already showed (held suspect text is dropped)."""
+    if guard is None:
+        return text
+    held = guard.finish()
+    return text[: len(text) - len(held)] if held and text.endswith(held) else text
+
+
+def _as_upstream_error(exc: BaseException) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamError("The stream stalled: no data within the `timeout` setting.")
+    return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")
+
+
+def delta_kinds() -> tuple[str, str]:
+    """The delta kinds :func:`exchange` yields (for the adapter's dispatch)."""
+    return (TEXT, REASONING)
+
+
+__all__: list[Any] = ["CAP_NOTICE", "CUT_NOTICE", "exchange"]

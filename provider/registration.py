@@ -1,0 +1,103 @@
+"""Idempotent registration of the provider type and its WebUI template.
+
+AstrBot facts this relies on (astrbot_host.md §4 and §6; ``astrbot/core/provider/register.py``,
+``astrbot/core/config/default.py``, ``dashboard/services/config_service.py``):
+
+* ``register_provider_adapter`` raises when the type name is taken, and a plugin reload
+  re-imports ``main.py`` → we pop our entries first, so importing twice is safe.
+* The WebUI shows one "add provider source" card per ``config_template`` entry whose
+  ``provider_type`` is ``chat_completion``, labelled with the dict key. Registering WITH
+  ``default_config_tmpl`` would add a second card labelled with the raw type name, so we
+  register without it and inject the template under the display name only.
+* Field widgets come from ``…["provider"]["items"][field]``; we add ``type``/``options``
+  entries only for our own fields (no ``description``: the host would show it as a raw
+  i18n key). Core fields (``key``, ``api_base``, ``timeout``, ``proxy``, ``custom_headers``,
+  ``custom_extra_body``, ``reasoning_effort``) keep the host's translated labels.
+
+Lifecycle decision: the type is never unregistered (not even when the plugin is disabled),
+because live provider instances call ``meta()``, which fails for an unregistered type.
+Spec: specs/001-redesign-responses-provider/spec.md §"Registration and lifecycle".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from astrbot.core.config.default import CONFIG_METADATA_2
+from astrbot.core.provider.entities import ProviderType
+from astrbot.core.provider.register import (
+    provider_cls_map,
+    provider_registry,
+    register_provider_adapter,
+)
+
+from .config import SourceConfig
+
+PROVIDER_TYPE = "openai_responses_plugin"
+DISPLAY_NAME = "OpenAI (Responses, Plugin)"
+DESCRIPTION = "OpenAI Responses API (/v1/responses) chat provider, from the plugin"
+
+# Widget metadata for fields the host does not know (type drives the widget and the
+# save-time validation; options give a drop-down).
+_FIELD_ITEMS: dict[str, dict[str, Any]] = {
+    "tool_fallback_enabled": {"type": "bool"},
+    "tool_fallback_mode": {
+        "type": "string",
+        "options": ["parse_then_retry", "retry_only", "parse_only"],
+    },
+    "tool_fallback_retry_attempts": {"type": "int", "slider": {"min": 0, "max": 3, "step": 1}},
+    "tool_fallback_force_tool_choice": {"type": "string", "options": ["required", "auto"]},
+    "tool_fallback_stream_buffer": {"type": "bool"},
+    "log_usage": {"type": "bool"},
+    "max_output_chars": {"type": "int"},
+    "stream_buffer_max_chars": {"type": "int"},
+    "stream_buffer_max_responses": {"type": "int"},
+}
+
+
+def config_template() -> dict[str, Any]:
+    """The WebUI template: identity fields, then every :class:`SourceConfig` field's default."""
+    defaults = SourceConfig()
+    template: dict[str, Any] = {
+        "id": "openai_responses_plugin",
+        "type": PROVIDER_TYPE,
+        "provider_type": "chat_completion",
+        "provider": "openai",
+        "enable": True,
+        "key": [],
+        "api_base": defaults.api_base,
+        "timeout": int(defaults.timeout),
+        "proxy": "",
+        "custom_headers": {},
+    }
+    for name in SourceConfig.model_fields:
+        if name in template or name in ("id", "model"):
+            continue
+        template[name] = getattr(defaults, name)
+    return template
+
+
+def _provider_metadata() -> dict[str, Any]:
+    return CONFIG_METADATA_2["provider_group"]["metadata"]["provider"]
+
+
+def register_provider(cls: type) -> type:
+    """Register ``cls`` as ``openai_responses_plugin`` (replacing an earlier registration).
+
+    Also installs the WebUI template under :data:`DISPLAY_NAME` and the widget metadata of
+    our own fields. Safe to call any number of times.
+    """
+    provider_cls_map.pop(PROVIDER_TYPE, None)
+    provider_registry[:] = [m for m in provider_registry if m.type != PROVIDER_TYPE]
+    register_provider_adapter(
+        PROVIDER_TYPE,
+        DESCRIPTION,
+        provider_type=ProviderType.CHAT_COMPLETION,
+        provider_display_name=DISPLAY_NAME,
+    )(cls)
+    meta = _provider_metadata()
+    meta.setdefault("config_template", {})[DISPLAY_NAME] = config_template()
+    items = meta.setdefault("items", {})
+    for name, item in _FIELD_ITEMS.items():
+        items.setdefault(name, dict(item))
+    return cls

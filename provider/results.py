@@ -1,0 +1,88 @@
+"""Turn → AstrBot ``LLMResponse`` (the only module that builds them).
+
+Streaming contract (astrbot_host.md §3.1): zero or more ``LLMResponse(is_chunk=True)``
+deltas, then exactly ONE final non-chunk response with the full text, tool calls, reasoning
+and usage. Mirrors ``astrbot/core/provider/entities.py`` ``LLMResponse`` / ``TokenUsage``.
+Spec: specs/001-redesign-responses-provider/spec.md §"Results".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import astrbot.core.message.components as Comp
+from astrbot.core.exceptions import EmptyModelOutputError
+from astrbot.core.message.message_event_result import MessageChain
+from astrbot.core.provider.entities import LLMResponse, TokenUsage
+
+from .types import Turn, Usage
+
+
+def text_chunk(delta: str) -> LLMResponse:
+    """A streaming text delta."""
+    return LLMResponse("assistant", completion_text=delta, is_chunk=True)
+
+
+def reasoning_chunk(delta: str) -> LLMResponse:
+    """A streaming reasoning delta (shown by AstrBot as "thinking", never as the answer)."""
+    return LLMResponse("assistant", reasoning_content=delta, is_chunk=True)
+
+
+def token_usage(usage: Usage | None) -> TokenUsage | None:
+    """Responses usage → AstrBot ``TokenUsage(input_other = input − cached, input_cached, output)``."""
+    if usage is None:
+        return None
+    cached = min(usage.cached_tokens, usage.input_tokens)
+    return TokenUsage(
+        input_other=usage.input_tokens - cached,
+        input_cached=cached,
+        output=usage.output_tokens,
+    )
+
+
+def visible_text(turn: Turn) -> str:
+    """The answer as the user sees it: text, then sources, then the notice (if any)."""
+    parts = [turn.text.rstrip()] if turn.text.strip() else []
+    if turn.notice:
+        parts.append(f"({turn.notice})")
+    return "\n\n".join(parts)
+
+
+def final_response(turn: Turn, *, reasoning_signature: str | None = None) -> LLMResponse:
+    """The single final ``LLMResponse`` of a call.
+
+    Role ``tool`` when the turn carries tool calls (``tools_call_args`` are dicts,
+    ``tools_call_ids`` the ``call_id`` values), else ``assistant``. Generated images become
+    ``Image`` components of ``result_chain``. Raises ``EmptyModelOutputError`` when the turn
+    has no text, no tool call, no image and no reasoning (AstrBot then retries up to 3 times).
+    """
+    text = visible_text(turn)
+    if not text and not turn.tool_calls and not turn.images and not turn.reasoning:
+        reason = f" (status {turn.status}" + (
+            f", reason {turn.incomplete_reason})" if turn.incomplete_reason else ")"
+        )
+        raise EmptyModelOutputError(f"The model returned no text and no tool call{reason}.")
+    chain = None
+    if turn.images:
+        components: list[Comp.BaseMessageComponent] = [Comp.Plain(text)] if text else []
+        for image in turn.images:
+            try:
+                base64.b64decode(image[:64] + "=" * (-len(image[:64]) % 4), validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            components.append(Comp.Image.fromBase64(image))
+        chain = MessageChain(chain=components)
+    response = LLMResponse(
+        "tool" if turn.tool_calls else "assistant",
+        completion_text=text if chain is None else None,
+        result_chain=chain,
+        tools_call_args=[c.arguments for c in turn.tool_calls],
+        tools_call_name=[c.name for c in turn.tool_calls],
+        tools_call_ids=[c.call_id for c in turn.tool_calls],
+        reasoning_content=turn.reasoning or None,
+        reasoning_signature=reasoning_signature,
+        id=turn.response_id,
+        usage=token_usage(turn.usage),
+    )
+    return response

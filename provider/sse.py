@@ -1,0 +1,150 @@
+"""Bounded Server-Sent-Events framing: an httpx response body → JSON event dicts.
+
+Line splitting and field parsing are httpx-sse's (``SSELineDecoder`` / ``SSEDecoder``, which
+follow the WHATWG event-stream rules: ``\\n``, ``\\r\\n`` and ``\\r`` line ends, comments,
+multi-line ``data``). This module adds only what a chatbot running unattended needs:
+
+* a cap on the length of one line and of one event (a 20 MB line without a newline must not
+  grow memory without limit) → :class:`~.errors.UpstreamError`;
+* ``data: [DONE]`` ends the stream; blank ``data`` and comments are skipped;
+* the JSON ``type`` is authoritative, ``event:`` lines are ignored (relays send none, or
+  wrong ones);
+* a malformed JSON event is skipped with a debug log (relays interleave garbage) — but a
+  stream made only of garbage ends as "no events", which the caller reports.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"SSE"; responses_api.md §4.1.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+
+from .errors import UpstreamError
+from .redaction import LOG
+
+_LINE_ENDS = ("\n", "\r")
+
+
+class EventStream:
+    """Iterate the JSON events of one SSE body with size limits.
+
+    ``chunks`` yields decoded text (``httpx.Response.aiter_text()``); ``max_line_chars`` bounds
+    one line and ``max_event_chars`` the joined ``data`` of one event; ``idle_timeout``
+    (seconds) is the longest time data may keep arriving (keep-alive comments) without a
+    complete event. ``malformed`` counts
+    skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "done",
+        "idle_timeout",
+        "malformed",
+        "max_event_chars",
+        "max_line_chars",
+    )
+
+    def __init__(
+        self,
+        chunks: AsyncIterator[str],
+        *,
+        max_line_chars: int,
+        max_event_chars: int,
+        idle_timeout: float | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self.idle_timeout = idle_timeout
+        self.max_line_chars = max_line_chars
+        self.max_event_chars = max_event_chars
+        self.malformed = 0
+        self.done = False
+
+    def _too_big(self, what: str, limit: int) -> UpstreamError:
+        return UpstreamError(
+            f"The upstream sent an SSE {what} longer than {limit} characters; the stream was "
+            "stopped to protect memory. The endpoint or a relay in front of it is misbehaving.",
+            retryable=False,
+        )
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        lines = SSELineDecoder()
+        fields = SSEDecoder()
+        pending = 0  # characters of the current, unfinished line
+        event_size = 0
+        max_line = self.max_line_chars
+        max_event = self.max_event_chars
+        idle = self.idle_timeout
+        clock = time.monotonic
+        last_event = clock()
+        async for text in self._chunks:
+            if idle is not None and clock() - last_event > idle:
+                raise UpstreamError(
+                    f"The upstream sent no event for {idle:g} s (only keep-alive data); "
+                    "the stream was stopped (`timeout` setting).",
+                    retryable=True,
+                )
+            last = max(text.rfind("\n"), text.rfind("\r"))
+            if last < 0:
+                pending += len(text)
+            else:
+                first = min(i for i in (text.find("\n"), text.find("\r")) if i >= 0)
+                if pending + first > max_line:
+                    raise self._too_big("line", max_line)
+                pending = len(text) - last - 1
+            if pending > max_line:
+                raise self._too_big("line", max_line)
+            for line in lines.decode(text):
+                if len(line) > max_line:
+                    raise self._too_big("line", max_line)
+                if line.startswith("data:"):
+                    event_size += len(line)
+                    if event_size > max_event:
+                        raise self._too_big("event", max_event)
+                sse = fields.decode(line)
+                if sse is None:
+                    continue
+                event_size = 0
+                event = self._parse(sse.data)
+                if event is not None:
+                    last_event = clock()
+                    yield event
+                elif self.done:
+                    return
+        # A last event without its blank line is still an event (relays drop the final \n\n).
+        for line in [*lines.flush(), ""]:
+            sse = fields.decode(line)
+            if sse is not None:
+                event = self._parse(sse.data)
+                if event is not None:
+                    yield event
+
+    def _parse(self, data: str) -> dict[str, Any] | None:
+        """JSON-decode one event's data; None for blank, ``[DONE]`` (sets ``done``) or junk."""
+        if not data:
+            return None
+        if data.startswith("[DONE]"):
+            self.done = True
+            return None
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+        if isinstance(event, dict):
+            return event
+        self.malformed += 1
+        LOG.debug("skipped a malformed SSE event (%d chars)", len(data))
+        return None
+
+
+def looks_like_sse(head: str) -> bool:
+    """Sniff the first characters of a body: does it look like an SSE stream?
+
+    Used when a ``Content-Type`` header lies (``text/plain`` or ``application/json`` on a
+    stream). ``head`` is the start of the body with leading whitespace removed.
+    """
+    return head.startswith(("data:", "event:", ":", "id:", "retry:"))

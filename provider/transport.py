@@ -1,0 +1,477 @@
+"""HTTP transport: one pooled httpx client per provider instance and the ONE retry layer.
+
+:meth:`Transport.open` sends ``POST {api_base}/responses`` and returns an
+:class:`UpstreamStream` of JSON events once the first content event has arrived (or the
+whole body, for a JSON answer). Everything before that point is retried by tenacity:
+408/409/429/5xx, connection errors, timeouts, and error events that arrive before any
+content; ``Retry-After`` / ``retry-after-ms`` are honoured (capped), otherwise jittered
+exponential backoff. Once :meth:`open` has returned nothing is retried, so text that reached
+the user is never duplicated. With several keys, a 401/403/429 moves this request to the next
+key (request-local cursor, no shared mutable state).
+
+Secrets: the key is put into the request headers inside :meth:`_build` and never held in a
+frame that can raise; errors are converted into redacted :class:`UpstreamError` with the
+chain suppressed (``from None``) because AstrBot logs tracebacks with variable values.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from .accumulator import error_from_payload
+from .config import SourceConfig
+from .errors import AbortedError, UpstreamError, clip
+from .plugin_settings import PLUGIN_SETTINGS
+from .redaction import LOG
+from .sse import EventStream, looks_like_sse
+
+#: Longest Retry-After we wait for (seconds); a longer one fails the call at once.
+MAX_RETRY_AFTER = 60.0
+#: Error bodies are read up to this many bytes.
+MAX_ERROR_BODY = 64 * 1024
+#: Default number of attempts (first request included) when AstrBot passes none.
+DEFAULT_ATTEMPTS = 3
+_PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.queued"})
+_ROTATE_ON = frozenset({401, 403, 429})
+_RETRY_STATUS = frozenset({408, 409, 429})
+_QUOTA_CODES = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Seconds the upstream asked us to wait (``retry-after-ms`` or ``retry-after``), or None."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(float(raw_ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(raw).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+class UpstreamStream:
+    """The events of one opened upstream response; close it with :meth:`aclose`.
+
+    Iterating yields the already-read (prefetched) events first, then the rest of the body.
+    ``sse`` is the :class:`EventStream` (None for a JSON body), ``attempts`` how many HTTP
+    attempts :meth:`Transport.open` needed.
+    """
+
+    __slots__ = ("_response", "attempts", "iterator", "prefetched", "sse")
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        prefetched: list[dict[str, Any]],
+        iterator: AsyncIterator[dict[str, Any]] | None,
+        sse: EventStream | None,
+    ) -> None:
+        self._response = response
+        self.prefetched = prefetched
+        self.iterator = iterator
+        self.sse = sse
+        self.attempts = 1
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        for event in self.prefetched:
+            yield event
+        self.prefetched = []
+        if self.iterator is not None:
+            async for event in self.iterator:
+                yield event
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection (safe to call twice)."""
+        iterator, self.iterator = self.iterator, None
+        if iterator is not None and hasattr(iterator, "aclose"):
+            try:
+                await iterator.aclose()  # type: ignore[attr-defined]
+            except Exception:  # the body may already be broken; we are closing anyway
+                pass
+        await self._response.aclose()
+
+
+async def _prepend(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+class _Wait:
+    """tenacity wait strategy: the upstream's Retry-After, else jittered exponential backoff."""
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, UpstreamError) and exc.retry_after is not None:
+            return exc.retry_after
+        return min(0.5 * 2 ** (state.attempt_number - 1), 8.0) * (1 - 0.25 * random.random())
+
+
+def _abortable_sleep(abort: asyncio.Event | None) -> Callable[[float], Any]:
+    async def sleep(seconds: float) -> None:
+        if abort is None:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(abort.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        raise AbortedError("The request was stopped by the user while waiting to retry.")
+
+    return sleep
+
+
+class Transport:
+    """Pooled HTTP client for one provider instance. Close it with :meth:`aclose`.
+
+    Limits (characters): ``max_line_chars`` for one SSE line and ``max_event_chars`` for
+    one event (defaults derived from ``max_output_chars``), ``max_body_bytes`` for a JSON
+    body. ``timeout`` (seconds) is the connect/read/write timeout and the longest time the
+    stream may go without an event (keep-alive comments do not count).
+    """
+
+    def __init__(self, cfg: SourceConfig) -> None:
+        self.cfg = cfg
+        self.url = f"{cfg.api_base}/responses"
+        self.models_url = f"{cfg.api_base}/models"
+        self.max_event_chars = max(4 * cfg.max_output_chars, 1_000_000) + 1_000_000
+        self.max_line_chars = self.max_event_chars
+        self.max_body_bytes = self.max_event_chars * 4
+        self._counter = itertools.count(random.randrange(1 << 16))
+        headers = {"User-Agent": "astrbot-plugin-openai-responses", **cfg.custom_headers}
+        timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 15.0))
+        self._client = httpx.AsyncClient(
+            headers=headers,
+            timeout=timeout,
+            proxy=cfg.proxy_url or None,
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=32),
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        """Close the pooled client and every connection it holds."""
+        await self._client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` ran."""
+        return self._client.is_closed
+
+    # -- request building (the only place that touches a key) ------------------------------
+    def _auth(self, key_index: int) -> dict[str, str]:
+        keys = self.cfg.keys
+        if not keys:
+            return {}
+        return {"Authorization": "Bearer " + keys[key_index % len(keys)]}
+
+    def _build(self, method: str, url: str, key_index: int, body: bytes | None) -> httpx.Request:
+        headers = self._auth(key_index)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return self._client.build_request(method, url, content=body, headers=headers)
+
+    # -- public API -----------------------------------------------------------------------
+    async def open(
+        self,
+        body: dict[str, Any],
+        *,
+        attempts: int | None = None,
+        abort: asyncio.Event | None = None,
+    ) -> UpstreamStream:
+        """POST ``body`` to ``/responses``; retry until the first content event arrives.
+
+        ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3.
+        Raises :class:`UpstreamError` (redacted, with status/code) or :class:`AbortedError`.
+        """
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        stream = bool(body.get("stream"))
+        cursor = {"start": next(self._counter), "rotations": 0}
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(max(1, min(attempts or DEFAULT_ATTEMPTS, 10))),
+            wait=_Wait(),
+            retry=retry_if_exception(lambda e: isinstance(e, UpstreamError) and e.retryable),
+            sleep=_abortable_sleep(abort),
+            reraise=True,
+            before_sleep=_log_retry,
+        )
+        if abort is not None and abort.is_set():
+            raise AbortedError("The request was stopped by the user before it was sent.")
+        opened: UpstreamStream = await retrying(self._attempt, payload, stream, cursor)
+        opened.attempts = int(retrying.statistics.get("attempt_number", 1))
+        return opened
+
+    async def get_models(self) -> list[str]:
+        """``GET {api_base}/models`` → sorted model ids. Raises :class:`UpstreamError`."""
+        request = self._build("GET", self.models_url, next(self._counter), None)
+        response = await self._send(request)
+        try:
+            if response.status_code >= 400:
+                raise await self._http_error(response)
+            raw = await self._read_capped(response, self.max_body_bytes)
+        finally:
+            await response.aclose()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise UpstreamError(
+                f"{self.models_url} did not return JSON; check `api_base`."
+            ) from None
+        items = data.get("data") if isinstance(data, dict) else data
+        ids = [m.get("id") for m in items or () if isinstance(m, dict)]
+        return sorted({i for i in ids if isinstance(i, str) and i})
+
+    # -- one attempt ------------------------------------------------------------------------
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._client.send(request, stream=True)
+        except httpx.ProxyError as exc:
+            raise UpstreamError(
+                f"The proxy refused or failed the connection ({type(exc).__name__}: {clip(str(exc), 200)}). "
+                "Check the `proxy` setting.",
+                retryable=True,
+            ) from None
+        except httpx.TimeoutException:
+            raise UpstreamError(
+                f"The upstream {self._host()} did not answer within {self.cfg.timeout:g} s "
+                "(`timeout` setting).",
+                retryable=True,
+            ) from None
+        except httpx.TransportError as exc:
+            raise UpstreamError(
+                f"Could not reach {self._host()} ({type(exc).__name__}: {clip(str(exc), 200) or 'no details'}). "
+                "Check `api_base`, `proxy` and that the server is running.",
+                retryable=True,
+            ) from None
+
+    def _host(self) -> str:
+        parts = urlsplit(self.cfg.api_base)
+        return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
+
+    async def _attempt(self, payload: bytes, stream: bool, cursor: dict[str, int]) -> UpstreamStream:
+        request = self._build("POST", self.url, cursor["start"] + cursor["rotations"], payload)
+        response = await self._send(request)
+        try:
+            if response.status_code >= 400:
+                error = await self._http_error(response)
+                if (
+                    error.status in _ROTATE_ON
+                    and error.code not in _QUOTA_CODES
+                    and cursor["rotations"] < len(self.cfg.keys) - 1
+                ):
+                    cursor["rotations"] += 1
+                    error.retryable = True
+                    error.retry_after = 0.0 if error.status != 429 else error.retry_after
+                raise error
+            return await self._open_body(response)
+        except BaseException:
+            await response.aclose()
+            raise
+
+    async def _open_body(self, response: httpx.Response) -> UpstreamStream:
+        chunks = response.aiter_text()
+        try:
+            head = ""
+            while not head.strip():
+                piece = await anext(chunks, None)
+                if piece is None:
+                    break
+                head += piece
+        except httpx.TimeoutException:
+            raise UpstreamError(
+                f"The upstream sent headers but no body within {self.cfg.timeout:g} s "
+                "(`timeout` setting).",
+                retryable=True,
+            ) from None
+        except httpx.TransportError as exc:
+            raise UpstreamError(
+                f"The connection broke before the answer started ({type(exc).__name__}).",
+                retryable=True,
+            ) from None
+        start = head.lstrip()[:16]
+        if not start:
+            raise UpstreamError("The upstream returned an empty body (HTTP 200).", retryable=True)
+        if start.startswith("<"):
+            raise UpstreamError(
+                "The endpoint returned an HTML page (HTTP 200), not a Responses API answer: "
+                "a CDN, login or captive-portal page? Check `api_base` and `proxy`."
+            )
+        if start.startswith(("{", "[")) and not looks_like_sse(start):
+            text = head + "".join([c async for c in _capped(chunks, self.max_body_bytes)])
+            return UpstreamStream(response, [_json_body_event(text)], None, None)
+        sse = EventStream(
+            _prepend(head, chunks),
+            max_line_chars=self.max_line_chars,
+            max_event_chars=self.max_event_chars,
+            idle_timeout=self.cfg.timeout,
+        )
+        iterator = aiter(sse)
+        prefetched: list[dict[str, Any]] = []
+        try:
+            async for event in iterator:
+                prefetched.append(event)
+                kind = event.get("type")
+                if kind in _PRE_CONTENT:
+                    continue
+                if kind == "error" or kind == "response.failed":
+                    payload = event if kind == "error" else (event.get("response") or {})
+                    raise error_from_payload(payload, what=str(kind))
+                break
+        except httpx.TimeoutException:
+            raise UpstreamError(
+                f"The stream produced no content within {self.cfg.timeout:g} s (`timeout` setting).",
+                retryable=True,
+            ) from None
+        except httpx.TransportError as exc:
+            raise UpstreamError(
+                f"The connection broke before the answer started ({type(exc).__name__}).",
+                retryable=True,
+            ) from None
+        if not prefetched or prefetched[-1].get("type") in _PRE_CONTENT:
+            # the body ended before any content: nothing usable arrived
+            raise UpstreamError(
+                "The stream ended before any answer arrived"
+                + (f" ({sse.malformed} malformed events skipped)" if sse.malformed else "")
+                + ".",
+                retryable=True,
+            )
+        return UpstreamStream(response, prefetched, iterator, sse)
+
+    async def _read_capped(self, response: httpx.Response, limit: int) -> bytes:
+        data = bytearray()
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) > limit:
+                break
+        return bytes(data[:limit])
+
+    async def _http_error(self, response: httpx.Response) -> UpstreamError:
+        """Turn a non-2xx response into an :class:`UpstreamError` (reads ≤ 64 KiB of body)."""
+        try:
+            raw = await self._read_capped(response, MAX_ERROR_BODY)
+        except httpx.HTTPError:
+            raw = b""
+        status = response.status_code
+        text = raw.decode("utf-8", "replace")
+        message, code = _error_message(text)
+        retry_after = retry_after_seconds(response.headers)
+        should = response.headers.get("x-should-retry")
+        retryable = status in _RETRY_STATUS or status >= 500
+        if should in ("true", "false"):
+            retryable = should == "true"
+        if code in _QUOTA_CODES:
+            retryable = False
+        hint = _status_hint(status, code, self.url)
+        request_id = response.headers.get("x-request-id")
+        if request_id and PLUGIN_SETTINGS.log_request_ids:
+            hint += f" (upstream request id {clip(request_id, 80)})"
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+            retryable = False
+            hint += f" The upstream asked to wait {retry_after:.0f} s; not retried."
+        return UpstreamError(
+            f"HTTP {status} from {self.url}: {message}.{hint}",
+            status=status,
+            code=code,
+            retryable=retryable,
+            retry_after=retry_after if retryable else None,
+        )
+
+
+async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise UpstreamError(f"The upstream's JSON body is larger than {limit} characters.")
+        yield chunk
+
+
+def _json_body_event(text: str) -> dict[str, Any]:
+    """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        raise UpstreamError(
+            f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
+        ) from None
+    if not isinstance(obj, dict):
+        raise UpstreamError("The upstream returned JSON that is not a Responses object.")
+    if "output" not in obj and isinstance(obj.get("error"), dict | str):
+        error = obj["error"] if isinstance(obj["error"], dict) else {"message": obj["error"]}
+        raise error_from_payload({"error": error}, what="JSON error body")
+    if obj.get("object") == "chat.completion" or "choices" in obj:
+        raise UpstreamError(
+            "The endpoint answered in Chat Completions format, not Responses. Check `api_base` "
+            "or use AstrBot's OpenAI-compatible (chat completions) provider for it."
+        )
+    return {"type": "response.completed", "response": obj}
+
+
+def _error_message(text: str) -> tuple[str, str | None]:
+    """Extract (message, code) from an error body (OpenAI JSON, other JSON, HTML or text)."""
+    stripped = text.strip()
+    if not stripped:
+        return "no error body", None
+    if stripped.startswith("<"):
+        return "the server answered with an HTML page", None
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return clip(stripped), None
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            message = err.get("message") or data.get("message") or data.get("detail") or stripped
+            code = err.get("code") or err.get("type")
+            return clip(str(message)), str(code) if code else None
+        if isinstance(err, str):
+            return clip(err), None
+    return clip(stripped), None
+
+
+def _status_hint(status: int, code: str | None, url: str) -> str:
+    if status in (401, 403):
+        return " Check the API key (`key`) and that it may use this model."
+    if status == 404:
+        if code == "model_not_found" or (code or "").startswith("model"):
+            return " Check the model name."
+        return f" Check `api_base`: {url} must serve the Responses API (e.g. https://api.openai.com/v1)."
+    if status == 429 and code in _QUOTA_CODES:
+        return " The account is out of quota or credit; check billing. Not retried."
+    if status == 429:
+        return " Rate limited by the upstream."
+    if status >= 500:
+        return " The upstream had a server error."
+    return ""
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    LOG.warning(
+        "attempt %d failed, retrying in %.1f s: %s",
+        state.attempt_number,
+        state.upcoming_sleep,
+        exc,
+    )

@@ -1,0 +1,71 @@
+"""Typed data passed between the stages of the adapter.
+
+These are plain dataclasses (no validation cost on the hot path). The accumulator
+(`accumulator.py`) produces a :class:`Turn`; the pseudo-call fallback (`tool_fallback.py`)
+may rewrite it; `results.py` turns it into AstrBot ``LLMResponse`` objects.
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TurnStatus = Literal["completed", "incomplete", "failed", "truncated"]
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """One function call the model asked for.
+
+    ``call_id`` pairs it with the later ``function_call_output``; ``arguments`` is the
+    parsed JSON object (never a string); ``item_id`` is the Responses output item id
+    (``fc_…``) when the upstream sent one.
+    """
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    item_id: str | None = None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts of one response (Responses API ``usage``; all counts are tokens).
+
+    ``input_tokens`` includes ``cached_tokens``; ``output_tokens`` includes
+    ``reasoning_tokens`` (responses_api.md §3.2).
+    """
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything one upstream response produced, stream or not.
+
+    ``text`` is the visible answer (all ``output_text`` parts joined), ``refusal`` the
+    refusal text if any, ``reasoning`` the reasoning summary / reasoning text (never part of
+    ``text``), ``reasoning_items`` the raw reasoning output items (for a later replay),
+    ``status`` the terminal status (``truncated`` = the stream ended without a terminal
+    event), ``incomplete_reason`` e.g. ``max_output_tokens`` / ``content_filter``.
+    ``notice`` is a short English sentence appended for the user (cap reached, cut stream).
+    """
+
+    text: str = ""
+    refusal: str = ""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    reasoning_items: list[dict[str, Any]] = field(default_factory=list)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    response_id: str | None = None
+    model: str | None = None
+    status: TurnStatus = "completed"
+    incomplete_reason: str | None = None
+    notice: str = ""
