@@ -47,6 +47,11 @@ RETRYABLE_CODES = frozenset(
     }
 )
 _NOT_RETRYABLE = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+#: ``incomplete_details.reason`` → why the answer stopped, for the user's notice
+_INCOMPLETE_WHY = {
+    "max_output_tokens": "it reached the output token limit",
+    "content_filter": "the upstream's content filter stopped it",
+}
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -84,7 +89,7 @@ def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
 class _Call:
     """Function call being assembled from events."""
 
-    __slots__ = ("arguments", "call_id", "item_id", "name", "parts")
+    __slots__ = ("arguments", "call_id", "charged", "item_id", "name", "parts")
 
     def __init__(self, item_id: str | None, call_id: str | None, name: str | None) -> None:
         self.item_id = item_id
@@ -92,6 +97,7 @@ class _Call:
         self.name = name
         self.parts: list[str] = []
         self.arguments: str | None = None  # authoritative full string from a done event
+        self.charged = 0  # characters of arguments charged to the output budget
 
     def text(self) -> str:
         return self.arguments if self.arguments is not None else "".join(self.parts)
@@ -148,6 +154,14 @@ class ResponseAccumulator:
             delta = delta[: max(room, 0)]
         self._chars += len(delta)
         return delta
+
+    def _set_arguments(self, call: _Call, arguments: str) -> None:
+        """Set a call's full arguments (done event, item, terminal output), charging the
+        characters not charged yet; at the cap they are cut (and will not parse)."""
+        if len(arguments) > call.charged:
+            call.charged += len(self._take(arguments[call.charged :]))
+            arguments = arguments[: call.charged]
+        call.arguments = arguments
 
     # -- dispatch ---------------------------------------------------------------------
     def feed(self, event: dict[str, Any]) -> Delta | None:
@@ -250,7 +264,7 @@ class ResponseAccumulator:
             call.name = item.get("name") or call.name
             args = item.get("arguments")
             if isinstance(args, str) and (args or event.get("type") == "response.output_item.done"):
-                call.arguments = args
+                self._set_arguments(call, args)
             self.saw_output = True
         elif kind == "reasoning":
             key = item.get("id") or ("#", event.get("output_index"))
@@ -282,7 +296,9 @@ class ResponseAccumulator:
         if not isinstance(delta, str) or self.capped:
             return None
         call = self._call_for(event)
-        call.parts.append(self._take(delta))
+        piece = self._take(delta)
+        call.parts.append(piece)
+        call.charged += len(piece)
         self.saw_output = True
         return None
 
@@ -290,7 +306,7 @@ class ResponseAccumulator:
         args = event.get("arguments")
         call = self._call_for(event)
         if isinstance(args, str):
-            call.arguments = args
+            self._set_arguments(call, args)
         if event.get("name"):
             call.name = call.name or event["name"]
         return None
@@ -367,23 +383,30 @@ class ResponseAccumulator:
             elif kind == "image_generation_call" and isinstance(item.get("result"), str):
                 if item["result"] not in self._images:
                     self._images.append(item["result"])
-        if calls:
-            self._call_order = calls
         if refusals and not self._refusal:
             self._refusal = refusals
         final_text = "".join(texts)
         seen = "".join(self._text)
+        shown: Delta | None = None
         if final_text and final_text != seen and not self.capped:
             if final_text.startswith(seen):
                 missing = self._take(final_text[len(seen):])
                 self._text.append(missing)
-                return (TEXT, missing) if missing else None
-            if not seen:
+                shown = (TEXT, missing) if missing else None
+            elif not seen:
                 self._text = [self._take(final_text)]
-                return (TEXT, self._text[0])
-            # the terminal text disagrees with what was streamed: keep the streamed text,
-            # which the user has already seen.
-        return None
+                shown = (TEXT, self._text[0])
+            # else the terminal text disagrees with what was streamed: keep the streamed
+            # text, which the user has already seen.
+        if calls:
+            # arguments streamed earlier were charged already; charge only the excess
+            charged = sum(c.charged for c in self._call_order)
+            for call in calls:
+                call.charged = min(len(call.arguments or ""), charged)
+                charged -= call.charged
+                self._set_arguments(call, call.arguments or "")
+            self._call_order = calls
+        return shown
 
     # -- result -----------------------------------------------------------------------
     def result(self) -> Turn:
@@ -406,6 +429,11 @@ class ResponseAccumulator:
         )
         if not turn.text and turn.refusal:
             turn.text = turn.refusal
+        notices: list[str] = []
+        if turn.status == "incomplete":
+            reason = turn.incomplete_reason or "no reason given"
+            why = _INCOMPLETE_WHY.get(reason, "the upstream ended it early")
+            notices.append(f"The answer is incomplete: {why} ({reason}).")
         dropped = 0
         for index, call in enumerate(self._call_order):
             parsed = _parse_arguments(call.text())
@@ -415,11 +443,12 @@ class ResponseAccumulator:
             call_id = call.call_id or _synthetic_call_id(call.name, call.text(), index)
             turn.tool_calls.append(ToolCall(call_id, call.name, parsed, call.item_id))
         if dropped:
-            turn.notice = (
+            notices.append(
                 f"{dropped} tool call(s) from the model had missing or malformed arguments"
                 + (" (the reply hit max_output_chars)" if self.capped else "")
                 + " and were not run."
             )
+        turn.notice = " ".join(notices)
         return turn
 
 

@@ -49,6 +49,9 @@ class ResponsesProvider(Provider):
         self.set_model(cfg.model)
         self.transport = Transport(cfg)
         self._current_key = cfg.keys[0] if cfg.keys else ""
+        # Optional request fields this upstream rejected (learned capability, not request
+        # state): see exchange._rejected_feature.
+        self.disabled_features: set[str] = set()
 
     # -- keys and models -------------------------------------------------------------------
     def get_current_key(self) -> str:
@@ -156,6 +159,7 @@ class ResponsesProvider(Provider):
                 attempts=attempts if isinstance(attempts, int) else None,
                 abort=abort,
                 reasoning_source=source,
+                disabled=self.disabled_features,
             ):
                 if isinstance(item, Turn):
                     signature = (

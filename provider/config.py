@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -62,6 +63,12 @@ PROTECTED_BODY_KEYS: frozenset[str] = frozenset(
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 
+CompatProfile = Literal[
+    "auto", "openai", "azure", "openrouter", "vllm", "ollama", "lmstudio", "litellm", "relay"
+]
+Citations = Literal["footnotes", "off"]
+HOSTED_TOOL_TYPES = ("web_search", "file_search", "code_interpreter", "image_generation")
+
 FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
 ReasoningEffort = Literal["", "none", "minimal", "low", "medium", "high", "xhigh"]
 ForcedToolChoice = Literal["required", "auto"]
@@ -85,6 +92,12 @@ _ACCEPTS: dict[str, str] = {
     "stream_buffer_max_chars": "a whole number of characters, at least 100",
     "stream_buffer_max_responses": "a whole number of chunks, at least 1",
     "model": "a model name string",
+    "compat_profile": "auto, openai, azure, openrouter, vllm, ollama, lmstudio, litellm or relay",
+    "builtin_tools": (
+        'a list such as ["web_search", "code_interpreter", "image_generation", '
+        '"file_search:vs_123,vs_456"] or Responses tool objects'
+    ),
+    "citations": "footnotes or off",
 }
 
 
@@ -117,6 +130,27 @@ class SourceConfig(BaseModel):
     max_output_chars: int = Field(default=200_000, ge=1000)
     stream_buffer_max_chars: int = Field(default=20_000, ge=100)
     stream_buffer_max_responses: int = Field(default=512, ge=1)
+    compat_profile: CompatProfile = "auto"
+    builtin_tools: tuple[dict[str, Any], ...] = ()
+    citations: Citations = "footnotes"
+
+    @field_validator("builtin_tools", mode="before")
+    @classmethod
+    def _hosted_tools(cls, value: Any) -> Any:
+        if value in (None, "", []):
+            return ()
+        if isinstance(value, str):
+            value = [v for v in value.split(";") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list")
+        return tuple(_hosted_tool(entry) for entry in value)
+
+    @field_validator("compat_profile", "citations", mode="before")
+    @classmethod
+    def _lower(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return cls.model_fields[info.field_name or ""].default
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("key", mode="before")
     @classmethod
@@ -132,13 +166,13 @@ class SourceConfig(BaseModel):
     @field_validator("api_base")
     @classmethod
     def _api_base_is_url(cls, value: str) -> str:
-        value = value.rstrip("/") or DEFAULT_API_BASE
-        parts = urlsplit(value)
+        base, sep, query = value.partition("?")
+        base = base.rstrip("/") or DEFAULT_API_BASE
+        parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("is not an http(s) URL")
-        if value.endswith("/responses"):
-            value = value[: -len("/responses")]
-        return value
+        base = base.removesuffix("/responses")
+        return base + (f"?{query}" if sep and query else "")
 
     @field_validator("proxy")
     @classmethod
@@ -179,6 +213,28 @@ class SourceConfig(BaseModel):
             out += [p for p in (parts.password, parts.username) if p and len(p) >= 4]
         out += [v for n, v in self.custom_headers.items() if _is_secret_header(n) and v]
         return out
+
+
+def _hosted_tool(entry: Any) -> dict[str, Any]:
+    """One ``builtin_tools`` entry → a Responses hosted-tool object."""
+    if isinstance(entry, dict):
+        if not isinstance(entry.get("type"), str):
+            raise ValueError("tool objects need a string `type`")
+        return dict(entry)
+    if not isinstance(entry, str):
+        raise ValueError("entries must be strings or objects")
+    name, _, arg = entry.strip().partition(":")
+    name = name.strip().lower()
+    if name not in HOSTED_TOOL_TYPES:
+        raise ValueError(f"unknown hosted tool {name!r}")
+    if name == "file_search":
+        ids = [v.strip() for v in arg.split(",") if v.strip()]
+        if not ids:
+            raise ValueError("file_search needs vector store ids: file_search:vs_1,vs_2")
+        return {"type": "file_search", "vector_store_ids": ids}
+    if name == "code_interpreter":
+        return {"type": "code_interpreter", "container": {"type": "auto"}}
+    return {"type": name}
 
 
 _SECRET_HEADER_WORDS = ("auth", "key", "token", "cookie", "secret", "signature")

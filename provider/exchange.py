@@ -17,18 +17,28 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from .accumulator import REASONING, TEXT, Delta, ResponseAccumulator
+from .accumulator import TEXT, Delta, ResponseAccumulator
 from .config import SourceConfig
 from .errors import UpstreamError
 from .redaction import LOG
 from .request import ChatCall, RequestPlan, build_request
 from .stream_guard import StreamGuard
-from .tool_fallback import FallbackSettings, Recovered, Retry, decide
+from .tool_fallback import (
+    Decision,
+    FallbackSettings,
+    Passthrough,
+    Recovered,
+    Retry,
+    Unrecoverable,
+    decide,
+)
 from .transport import Transport
 from .types import Turn
 from .usage_log import RequestStats
@@ -50,23 +60,33 @@ async def exchange(
     attempts: int | None = None,
     abort: asyncio.Event | None = None,
     reasoning_source: str = "",
+    disabled: set[str] | None = None,
 ) -> AsyncIterator[Delta | Turn]:
     """Run one call; yield deltas (stream only), then exactly one final :class:`Turn`.
 
     Raises :class:`~.errors.UpstreamError` / :class:`~.errors.AbortedError` when no answer
     could be produced. A stream that breaks after text was shown is not an error: the final
     turn keeps the text and carries :data:`CUT_NOTICE`.
+
+    ``disabled`` is the provider instance's set of optional request fields the upstream
+    rejected before (``include``, ``prompt_cache_key``); a 400 naming one of them adds it
+    and the request is sent again once without it.
     """
+    if disabled is None:
+        disabled = set()
     settings = FallbackSettings(
         enabled=cfg.tool_fallback_enabled,
         mode=cfg.tool_fallback_mode,
     )
     retries_left = cfg.tool_fallback_retry_attempts
     tool_choice: str | None = None
+    profile = transport.profile
     while True:
+        replay = profile.encrypted_reasoning and "include" not in disabled
         plan = await build_request(
             call, cfg, stream=stream, tool_choice_override=tool_choice,
-            reasoning_source=reasoning_source,
+            reasoning_source=reasoning_source if replay else "",
+            profile=profile, disabled=frozenset(disabled),
         )
         if plan.dropped_extra_keys:
             LOG.warning(
@@ -74,15 +94,29 @@ async def exchange(
                 ", ".join(plan.dropped_extra_keys),
             )
         guard = _guard_for(plan, cfg, stream=stream)
-        turn: Turn | None = None
-        async for item in _one_response(transport, cfg, plan, guard, stats, attempts, abort):
-            if isinstance(item, Turn):
-                turn = item
-            else:
-                yield item
-        assert turn is not None
+        outcome: _Outcome | None = None
+        try:
+            async for item in _one_response(transport, cfg, plan, guard, stats, attempts, abort):
+                if isinstance(item, _Outcome):
+                    outcome = item
+                else:
+                    yield item
+        except UpstreamError as exc:
+            feature = _rejected_feature(exc, plan.body, disabled)
+            if feature is None:
+                raise
+            disabled.add(feature)
+            LOG.warning(
+                "the upstream rejected `%s`; it is not sent again by this provider", feature
+            )
+            continue
+        assert outcome is not None
+        turn = outcome.turn
         stats.add_usage(turn.usage)
-        decision = decide(turn, plan.offered_tools, settings, retries_left=retries_left)
+        if outcome.guard_aborted:
+            decision = _overflow_decision(turn, settings, retries_left)
+        else:
+            decision = decide(turn, plan.offered_tools, settings, retries_left=retries_left)
         if isinstance(decision, Retry):
             retries_left -= 1
             tool_choice = cfg.tool_fallback_force_tool_choice
@@ -92,15 +126,50 @@ async def exchange(
         final = decision.turn
         if isinstance(decision, Recovered):
             stats.fallback_path = "parsed" if stats.fallback_path == "none" else stats.fallback_path
-        elif final is not turn and stats.fallback_path != "retried":
+        elif isinstance(decision, Unrecoverable):
             stats.fallback_path = "unrecoverable"
-        if guard is not None:
-            # text the guard held back and that turned out harmless is shown now
-            held = guard.finish()
-            if held and final.text.endswith(held) and not final.tool_calls:
-                yield (TEXT, held)
+        if outcome.held and isinstance(decision, Passthrough) and final.text == turn.text:
+            # text the guard held back turned out harmless: show it now
+            yield (TEXT, outcome.held)
         yield final
         return
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """End of one upstream response: the Turn, the text the guard still held, overflow."""
+
+    turn: Turn
+    held: str = ""
+    guard_aborted: bool = False
+
+
+def _overflow_decision(turn: Turn, settings: FallbackSettings, retries_left: int) -> Decision:
+    """The guard's buffer overflowed on a confirmed pseudo call: never show the held text."""
+    if settings.mode != "parse_only" and retries_left > 0:
+        return Retry("overflow")
+    notice = turn.notice_plus(GUARD_OVERFLOW_NOTICE)
+    return Unrecoverable(dataclasses.replace(turn, notice=notice), "overflow")
+
+
+#: request fields an upstream may reject with a 400 naming them → the body key we drop
+_OPTIONAL_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("include", ("include", "encrypted_content", "reasoning.encrypted")),
+    ("prompt_cache_key", ("prompt_cache_key",)),
+)
+
+
+def _rejected_feature(
+    exc: UpstreamError, body: dict[str, Any], disabled: set[str]
+) -> str | None:
+    """The optional field a 400 complains about (sent and not yet disabled), else None."""
+    if exc.status not in (400, 422):
+        return None
+    text = str(exc).lower()
+    for feature, words in _OPTIONAL_FEATURES:
+        if feature in body and feature not in disabled and any(w in text for w in words):
+            return feature
+    return None
 
 
 def _guard_for(plan: RequestPlan, cfg: SourceConfig, *, stream: bool) -> StreamGuard | None:
@@ -123,8 +192,8 @@ async def _one_response(
     stats: RequestStats,
     attempts: int | None,
     abort: asyncio.Event | None,
-) -> AsyncIterator[Delta | Turn]:
-    """One upstream response: open (with retries), read, yield deltas, then the Turn."""
+) -> AsyncIterator[Delta | _Outcome]:
+    """One upstream response: open (with retries), read, yield deltas, then an _Outcome."""
     opened = await transport.open(plan.body, attempts=attempts, abort=abort)
     stats.http_attempts += opened.attempts
     acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
@@ -156,23 +225,20 @@ async def _one_response(
     finally:
         await opened.aclose()
     turn = acc.result()
+    held = guard.finish() if guard is not None else ""
+    aborted = notice == GUARD_OVERFLOW_NOTICE
     if acc.capped:
         notice = CAP_NOTICE
     elif not acc.terminal and not notice and not (abort is not None and abort.is_set()):
         notice = CUT_NOTICE
-    if notice == GUARD_OVERFLOW_NOTICE:
-        turn.text = _released_prefix(turn.text, guard)
+    if aborted:
+        # only what the guard already released may ever be shown
+        turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
+        held = ""
+        notice = ""
     if notice:
-        turn.notice = f"{turn.notice} {notice}".strip() if turn.notice else notice
-    yield turn
-
-
-def _released_prefix(text: str, guard: StreamGuard | None) -> str:
-    """The part of ``text`` the guard already showed (held suspect text is dropped)."""
-    if guard is None:
-        return text
-    held = guard.finish()
-    return text[: len(text) - len(held)] if held and text.endswith(held) else text
+        turn.notice = turn.notice_plus(notice)
+    yield _Outcome(turn, held, aborted)
 
 
 def _as_upstream_error(exc: BaseException) -> UpstreamError:
@@ -182,10 +248,3 @@ def _as_upstream_error(exc: BaseException) -> UpstreamError:
         return UpstreamError("The stream stalled: no data within the `timeout` setting.")
     return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")
 
-
-def delta_kinds() -> tuple[str, str]:
-    """The delta kinds :func:`exchange` yields (for the adapter's dispatch)."""
-    return (TEXT, REASONING)
-
-
-__all__: list[Any] = ["CAP_NOTICE", "CUT_NOTICE", "exchange"]

@@ -52,6 +52,15 @@ _FIELD_ITEMS: dict[str, dict[str, Any]] = {
     "max_output_chars": {"type": "int"},
     "stream_buffer_max_chars": {"type": "int"},
     "stream_buffer_max_responses": {"type": "int"},
+    "compat_profile": {
+        "type": "string",
+        "options": [
+            "auto", "openai", "azure", "openrouter", "vllm", "ollama", "lmstudio", "litellm",
+            "relay",
+        ],
+    },
+    "builtin_tools": {"type": "list"},
+    "citations": {"type": "string", "options": ["footnotes", "off"]},
 }
 
 
@@ -73,7 +82,8 @@ def config_template() -> dict[str, Any]:
     for name in SourceConfig.model_fields:
         if name in template or name in ("id", "model"):
             continue
-        template[name] = getattr(defaults, name)
+        value = getattr(defaults, name)
+        template[name] = list(value) if isinstance(value, tuple) else value
     return template
 
 

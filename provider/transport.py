@@ -22,8 +22,9 @@ import asyncio
 import itertools
 import json
 import random
+import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,11 +36,15 @@ from .accumulator import error_from_payload
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
+from .profiles import Profile, detect_profile
 from .redaction import LOG
 from .sse import EventStream, looks_like_sse
 
 #: Longest Retry-After we wait for (seconds); a longer one fails the call at once.
 MAX_RETRY_AFTER = 60.0
+#: Backoff without Retry-After: ``min(BACKOFF_BASE · 2ⁿ, BACKOFF_MAX) × (1 − 0.25·rand)`` s.
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
 #: Error bodies are read up to this many bytes.
 MAX_ERROR_BODY = 64 * 1024
 #: Default number of attempts (first request included) when AstrBot passes none.
@@ -48,6 +53,12 @@ _PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.
 _ROTATE_ON = frozenset({401, 403, 429})
 _RETRY_STATUS = frozenset({408, 409, 429})
 _QUOTA_CODES = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+
+
+def endpoint_url(api_base: str, path: str) -> str:
+    """``{api_base}/{path}``, keeping a query string of ``api_base`` (Azure ``api-version``)."""
+    base, sep, query = api_base.partition("?")
+    return f"{base.rstrip('/')}/{path}" + (f"?{query}" if sep else "")
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
@@ -71,6 +82,18 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
         return None
 
 
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi CA bundle), built once per process: loading
+    the bundle blocks the event loop ~50 ms, which every new provider instance paid."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = httpx.create_ssl_context(trust_env=False)
+    return _SSL_CONTEXT
+
+
 class UpstreamStream:
     """The events of one opened upstream response; close it with :meth:`aclose`.
 
@@ -79,7 +102,7 @@ class UpstreamStream:
     attempts :meth:`Transport.open` needed.
     """
 
-    __slots__ = ("_response", "attempts", "iterator", "prefetched", "sse")
+    __slots__ = ("_response", "_waiter", "abort", "attempts", "iterator", "prefetched", "sse")
 
     def __init__(
         self,
@@ -93,17 +116,47 @@ class UpstreamStream:
         self.iterator = iterator
         self.sse = sse
         self.attempts = 1
+        self.abort: asyncio.Event | None = None  # set by Transport.open
+        self._waiter: asyncio.Future[Any] | None = None
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """The events; ends early (quietly) once ``abort`` is set, even between events."""
         for event in self.prefetched:
             yield event
         self.prefetched = []
-        if self.iterator is not None:
+        if self.iterator is not None and self.abort is None:
             async for event in self.iterator:
                 yield event
+            return
+        while self.iterator is not None and not self.abort.is_set():  # type: ignore[union-attr]
+            more, event = await self._next_or_abort(self.iterator)
+            if not more:
+                return
+            yield event  # type: ignore[misc]
+
+    async def _next_or_abort(
+        self, iterator: AsyncIterator[dict[str, Any]]
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """The next event, or ``(False, None)`` at the end or when ``abort`` is set first."""
+        assert self.abort is not None
+        if self._waiter is None:
+            self._waiter = asyncio.ensure_future(self.abort.wait())
+        reader = asyncio.ensure_future(_next_event(iterator))
+        try:
+            await asyncio.wait((reader, self._waiter), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not reader.done():  # aborted (or we were cancelled): stop the read
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+        if reader.cancelled():
+            return False, None
+        return reader.result()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection (safe to call twice)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.cancel()
         iterator, self.iterator = self.iterator, None
         if iterator is not None and hasattr(iterator, "aclose"):
             try:
@@ -111,6 +164,35 @@ class UpstreamStream:
             except Exception:  # the body may already be broken; we are closing anyway
                 pass
         await self._response.aclose()
+
+
+async def _next_event(
+    iterator: AsyncIterator[dict[str, Any]],
+) -> tuple[bool, dict[str, Any] | None]:
+    """``(True, event)``, or ``(False, None)`` at the end (a task cannot raise StopAsyncIteration)."""
+    try:
+        return True, await anext(iterator)
+    except StopAsyncIteration:
+        return False, None
+
+
+async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) -> UpstreamStream:
+    """Await ``work`` (opening a response) unless ``abort`` is set first: then cancel it (which
+    closes its connection) and raise :class:`AbortedError`."""
+    task = asyncio.ensure_future(work)
+    waiter = asyncio.ensure_future(abort.wait())
+    try:
+        await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        if not task.done():
+            task.cancel()
+            opened = (await asyncio.gather(task, return_exceptions=True))[0]
+            if isinstance(opened, UpstreamStream):  # it opened just as we were stopped
+                await opened.aclose()
+    if task.cancelled():
+        raise AbortedError("The request was stopped by the user before the answer started.")
+    return task.result()
 
 
 async def _prepend(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -126,7 +208,8 @@ class _Wait:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, UpstreamError) and exc.retry_after is not None:
             return exc.retry_after
-        return min(0.5 * 2 ** (state.attempt_number - 1), 8.0) * (1 - 0.25 * random.random())
+        backoff = min(BACKOFF_BASE * 2 ** (state.attempt_number - 1), BACKOFF_MAX)
+        return backoff * (1 - 0.25 * random.random())
 
 
 def _abortable_sleep(abort: asyncio.Event | None) -> Callable[[float], Any]:
@@ -152,10 +235,11 @@ class Transport:
     stream may go without an event (keep-alive comments do not count).
     """
 
-    def __init__(self, cfg: SourceConfig) -> None:
+    def __init__(self, cfg: SourceConfig, profile: Profile | None = None) -> None:
         self.cfg = cfg
-        self.url = f"{cfg.api_base}/responses"
-        self.models_url = f"{cfg.api_base}/models"
+        self.profile = profile or detect_profile(cfg.api_base, cfg.compat_profile)
+        self.url = endpoint_url(cfg.api_base, "responses")
+        self.models_url = endpoint_url(cfg.api_base, "models")
         self.max_event_chars = max(4 * cfg.max_output_chars, 1_000_000) + 1_000_000
         self.max_line_chars = self.max_event_chars
         self.max_body_bytes = self.max_event_chars * 4
@@ -169,6 +253,7 @@ class Transport:
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=32),
             follow_redirects=False,
             trust_env=False,
+            verify=_ssl_context(),
         )
 
     async def aclose(self) -> None:
@@ -185,6 +270,8 @@ class Transport:
         keys = self.cfg.keys
         if not keys:
             return {}
+        if self.profile.auth == "api-key":
+            return {"api-key": keys[key_index % len(keys)]}
         return {"Authorization": "Bearer " + keys[key_index % len(keys)]}
 
     def _build(self, method: str, url: str, key_index: int, body: bytes | None) -> httpx.Request:
@@ -219,8 +306,10 @@ class Transport:
         )
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        opened: UpstreamStream = await retrying(self._attempt, payload, stream, cursor)
+        work = retrying(self._attempt, payload, stream, cursor)
+        opened = await (work if abort is None else _until_aborted(work, abort))
         opened.attempts = int(retrying.statistics.get("attempt_number", 1))
+        opened.abort = abort
         return opened
 
     async def get_models(self) -> list[str]:
@@ -319,7 +408,19 @@ class Transport:
                 "a CDN, login or captive-portal page? Check `api_base` and `proxy`."
             )
         if start.startswith(("{", "[")) and not looks_like_sse(start):
-            text = head + "".join([c async for c in _capped(chunks, self.max_body_bytes)])
+            try:
+                text = head + "".join([c async for c in _capped(chunks, self.max_body_bytes)])
+            except httpx.TimeoutException:
+                raise UpstreamError(
+                    f"The upstream stopped sending its answer for {self.cfg.timeout:g} s "
+                    "(`timeout` setting).",
+                    retryable=True,
+                ) from None
+            except httpx.TransportError as exc:
+                raise UpstreamError(
+                    f"The connection broke while the answer was read ({type(exc).__name__}).",
+                    retryable=True,
+                ) from None
             return UpstreamStream(response, [_json_body_event(text)], None, None)
         sse = EventStream(
             _prepend(head, chunks),
@@ -391,7 +492,7 @@ class Transport:
             retryable = False
             hint += f" The upstream asked to wait {retry_after:.0f} s; not retried."
         return UpstreamError(
-            f"HTTP {status} from {self.url}: {message}.{hint}",
+            f"HTTP {status} from {self.url}: {message.rstrip('.')}.{hint}",
             status=status,
             code=code,
             retryable=retryable,

@@ -69,3 +69,7 @@ class Turn:
     status: TurnStatus = "completed"
     incomplete_reason: str | None = None
     notice: str = ""
+
+    def notice_plus(self, extra: str) -> str:
+        """This turn's notice with ``extra`` appended (one space between)."""
+        return f"{self.notice} {extra}".strip() if self.notice else extra

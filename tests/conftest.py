@@ -33,3 +33,56 @@ if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # tools/ and benchmarks/ helpers
 
 import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not the repo)
+
+
+# --- leak guard ---------------------------------------------------------------------------
+# Every secret configured in a test contains SECRET_MARK and every chat message whose text
+# must stay private contains USER_MARK. The autouse fixture below captures ALL logging
+# (root + the plugin logger, DEBUG and up) and the process's stdout/stderr for each test and
+# fails the test if either mark shows up there.
+import logging  # noqa: E402
+
+import pytest  # noqa: E402
+
+SECRET_MARK = "SECRET"
+USER_MARK = "PRIVATE-USER-TEXT"
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(record.getMessage())
+            if record.exc_info:
+                self.lines.append(logging.Formatter().formatException(record.exc_info))
+            if record.exc_text:
+                self.lines.append(record.exc_text)
+        except Exception:  # pragma: no cover - a broken record must not hide a leak
+            self.lines.append(repr(record.__dict__))
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_or_user_text_in_output(capfd: pytest.CaptureFixture[str]):
+    handler = _ListHandler()
+    plugin_logger = logging.getLogger("astrbot.plugin.astrbot_plugin_openai_responses")
+    loggers = [logging.getLogger(), plugin_logger, logging.getLogger("astrbot")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+    out, err = capfd.readouterr()
+    captured = "\n".join([*handler.lines, out, err])
+    for mark in (SECRET_MARK, USER_MARK):
+        if mark in captured:
+            start = captured.index(mark)
+            excerpt = captured[max(0, start - 120) : start + 60]
+            pytest.fail(f"{mark!r} leaked into logs/stdout/stderr: …{excerpt}…")

@@ -33,7 +33,7 @@ async def upstream() -> AsyncIterator[FakeUpstream]:
 async def make_provider(upstream: FakeUpstream) -> AsyncIterator[MakeProvider]:
     """Build providers pointed at the loopback upstream; all are terminated afterwards."""
     made: list[ResponsesProvider] = []
-    base = f"http://{upstream.host}:{upstream.port}/v1"
+    base = upstream.api_base
 
     async def make(**overrides: Any) -> ResponsesProvider:
         config: dict[str, Any] = {

@@ -1,0 +1,155 @@
+"""Call objects written as bare JSON (or Python repr) in the message text.
+
+* whole message: ``{"name": N, "arguments"|"parameters": {…}}``, ``{"type": "function",
+  …}``, ``{"function": {…}}``, lists of those, several objects separated by ``;``/newlines,
+  optionally inside one ```` ```json ```` fence;
+* trailing: prose followed by such an object that ends the message;
+* embedded: anywhere, but only when another (strong) leak was found in the same message;
+* Claude ``tool_use`` dicts in Python repr (``{'id': 'toolu_…', 'input': {…}, 'name': N,
+  'type': 'tool_use'}``) anywhere — a strong marker.
+
+Bare JSON is weak: it only counts when it names an offered tool with an object argument.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Bare JSON and call objects".
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from typing import Any
+
+from .args import parse_object, scan_balanced
+from .calldict import calls_from_value
+from .model import Leak, Offered
+from .names import resolve_name
+
+FAMILY = "bare_json"
+FAMILY_REPR = "python_repr_tool_use"
+
+_FENCED = re.compile(r"^\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\s*$", re.S)
+_CALL_OBJECT = re.compile(
+    r"\{\s*[\"'](?:name|type|function|tool|tool_name|id|arguments|parameters|recipient_name|"
+    r"tool_uses)[\"']\s*:"
+)
+_REPR_TOOL_USE = re.compile(r"\{\s*'(?:id|type|name|input)'\s*:")
+
+
+def decode(raw: str) -> Any:
+    """Decode a JSON or Python-literal value; ``None`` when neither parses."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        pass
+    if raw.lstrip().startswith("{"):
+        obj = parse_object(raw)
+        if obj is not None:
+            return obj
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def find_whole(text: str, offered: Offered) -> list[Leak]:
+    """The whole message is call object(s) naming offered tools."""
+    fenced = _FENCED.match(text)
+    body = fenced["body"] if fenced else text
+    stripped = body.strip()
+    if stripped[:1] not in ("{", "["):
+        return []
+    values = _sequence(stripped)
+    if values is None:
+        return []
+    calls = []
+    for value in values:
+        got = calls_from_value(value)
+        if got is None:
+            return []
+        calls.extend(got)
+    if not calls or not all(resolve_name(c.name, offered) for c in calls):
+        return []
+    start = len(text) - len(text.lstrip())
+    return [Leak(start, len(text.rstrip()), FAMILY, calls, False, vetoable=False)]
+
+
+def _sequence(body: str) -> list[Any] | None:
+    """Decode ``body`` as one value or as values separated by whitespace, ``;`` or ``,``."""
+    values: list[Any] = []
+    pos = 0
+    while pos < len(body):
+        if body[pos] not in "{[":
+            return None
+        end = scan_balanced(body, pos)
+        value = decode(body[pos:end] if end is not None else body[pos:])
+        if value is None or isinstance(value, str):
+            return None
+        values.append(value)
+        if end is None:
+            break
+        sep = re.match(r"[\s;,]*", body[end:])
+        pos = end + (sep.end() if sep else 0)
+    return values or None
+
+
+def find_leading(text: str, offered: Offered) -> list[Leak]:
+    """A call object that opens the message, followed by prose (e.g. a hallucinated
+    continuation): ``{"name": "get_weather", "arguments": {…}}\n\nThe weather is…``."""
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] != "{":
+        return []
+    end = scan_balanced(text, start)
+    if end is None:
+        return []
+    calls = calls_from_value(decode(text[start:end]))
+    if not calls or not all(resolve_name(c.name, offered) for c in calls):
+        return []
+    return [Leak(start, end, FAMILY, calls, False, vetoable=False)]
+
+
+def find_objects(
+    text: str, masked: str, offered: Offered, claimed: list[tuple[int, int]], *, trailing_only: bool
+) -> list[Leak]:
+    """Call objects inside prose: the trailing one only, or all (``trailing_only=False``)."""
+    leaks: list[Leak] = []
+    tail_end = len(text.rstrip())
+    if trailing_only and not text[:tail_end].endswith("}"):
+        return leaks
+    pos = 0
+    for m in _CALL_OBJECT.finditer(masked):
+        if m.start() < pos or any(a <= m.start() < b for a, b in claimed):
+            continue
+        end = scan_balanced(text, m.start())
+        if end is None or (trailing_only and end != tail_end):
+            continue
+        value = decode(text[m.start():end])
+        calls = calls_from_value(value)
+        if not calls or not all(resolve_name(c.name, offered) for c in calls):
+            continue
+        leaks.append(Leak(m.start(), end, FAMILY, calls, False))
+        pos = end
+    return leaks
+
+
+def find_tool_use_repr(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
+    """Claude ``{'id': 'toolu_…', 'type': 'tool_use', 'name': …, 'input': {…}}`` dicts."""
+    leaks: list[Leak] = []
+    if "tool_use" not in masked:
+        return leaks
+    pos = 0
+    for m in _REPR_TOOL_USE.finditer(masked):
+        if m.start() < pos or any(a <= m.start() < b for a, b in claimed):
+            continue
+        end = scan_balanced(text, m.start())
+        if end is None:
+            continue
+        value = decode(text[m.start():end])
+        if not isinstance(value, dict) or value.get("type") != "tool_use":
+            continue
+        calls = calls_from_value(value)
+        if calls is None:
+            continue
+        leaks.append(Leak(m.start(), end, FAMILY_REPR, calls, True))
+        pos = end
+    return leaks

@@ -1,0 +1,126 @@
+"""Mask the regions of a message where tool-call syntax is *shown*, not *emitted*.
+
+Fenced code blocks, inline code spans and quoted (``>``) lines are replaced by ``\\0``
+characters of the same length, so positions in the masked view are positions in the
+original text. Markers are searched in the masked view only; parsers then read the
+original text from the marker on.
+
+Fences whose info string names a leak carrier (```` ```tool_code ````) are *not* masked:
+Gemini emits its calls exactly like that.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Masking".
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "\0"
+LEAK_FENCE_LANGS = frozenset({"tool_code", "tool_call", "tool_calls", "function_call"})
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_LINE = re.compile(r"[^\n]*\n?")
+_TICKS = re.compile(r"`+")
+_QUOTE = re.compile(r"^ {0,3}>")
+_SPECIAL_AFTER_FENCE = re.compile(r"[ \t]*(?:<[|｜]|$)")
+
+
+def _is_closing(line: str, fence: str) -> bool:
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or not stripped.startswith(fence[0] * len(fence)):
+        return False
+    rest = stripped.lstrip(fence[0])
+    # a closing fence may be glued to a special token (DeepSeek: ```<｜tool▁call▁end｜>)
+    return _SPECIAL_AFTER_FENCE.match(rest.rstrip("\n")) is not None
+
+
+def code_regions(text: str) -> list[tuple[int, int]]:
+    """Return the ``[start, end)`` spans of fenced blocks, inline code and ``>`` lines.
+
+    Shapes: ``text`` any string → sorted, non-overlapping spans. An unclosed fence runs to
+    the end of the text; an unmatched backtick run is literal (CommonMark-like); inline
+    code does not cross a blank line.
+    """
+    regions: list[tuple[int, int]] = []
+    paragraphs: list[tuple[int, int]] = []
+    fence: str | None = None
+    fence_masked = True
+    fence_start = 0
+    para_start: int | None = None
+    for m in _LINE.finditer(text):
+        line = m.group()
+        if not line:
+            break
+        start, end = m.start(), m.end()
+        if fence is not None:
+            if _is_closing(line, fence):
+                if fence_masked:
+                    regions.append((fence_start, end))
+                fence = None
+            continue
+        body = line.rstrip("\n")
+        opened = _FENCE_OPEN.match(body)
+        is_fence = opened is not None and not (
+            opened["fence"][0] == "`" and "`" in opened["info"]
+        )
+        if is_fence or _QUOTE.match(body) or not body.strip():
+            if para_start is not None:
+                paragraphs.append((para_start, start))
+                para_start = None
+            if is_fence and opened is not None:
+                info = opened["info"].strip().split(" ")[0].lower()
+                fence, fence_start = opened["fence"], start
+                fence_masked = info not in LEAK_FENCE_LANGS
+            elif body.strip():
+                regions.append((start, end))  # quoted line
+            continue
+        if para_start is None:
+            para_start = start
+    if fence is not None and fence_masked:
+        regions.append((fence_start, len(text)))
+    if para_start is not None:
+        paragraphs.append((para_start, len(text)))
+    for p_start, p_end in paragraphs:
+        regions.extend(_inline_spans(text, p_start, p_end))
+    regions.sort()
+    return regions
+
+
+def _inline_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text, start, end)]
+    # next_same[i]: index of the next run with the same width (linear, right to left)
+    next_same = [-1] * len(runs)
+    last_of_width: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        width = runs[i][1] - runs[i][0]
+        next_same[i] = last_of_width.get(width, -1)
+        last_of_width[width] = i
+    i = 0
+    while i < len(runs):
+        j = next_same[i]
+        if j < 0:
+            i += 1
+            continue
+        spans.append((runs[i][0], runs[j][1]))
+        i = j + 1
+    return spans
+
+
+def masked_view(text: str) -> str:
+    """Return ``text`` with every code/quote region replaced by ``\\0`` (same length)."""
+    regions = code_regions(text)
+    if not regions:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in regions:
+        if start < last:
+            start = last
+        if end <= start:
+            continue
+        out.append(text[last:start])
+        out.append(MASK * (end - start))
+        last = end
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,95 @@
+"""Mistral ``[TOOL_CALLS]`` leaks: the JSON-list form and the ``NAME[ARGS]{…}`` form.
+
+``[TOOL_CALLS][{"name": "f", "arguments": {…}, "id": "abc123def"}]`` (Nemo, Small, Ministral)
+and ``[TOOL_CALLS]f[ARGS]{…}`` (Mistral 3 / Devstral; repeatable, optional
+``[CALL_ID]id``). One JSON value is decoded after each ``[ARGS]`` (braces inside strings
+respected, trailing prose ignored). ``[TOOL_CALLS]`` followed by prose is documentation,
+not a call.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats" (mistral_TOOL_CALLS_json_list,
+mistral_TOOL_CALLS_name_ARGS).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .args import close_brackets, parse_object, scan_balanced
+from .calldict import calls_from_value
+from .model import Leak, RawCall
+
+FAMILY = "mistral"
+
+_TOKEN = re.compile(r"\[TOOL_CALLS\]")
+_NAMED = re.compile(
+    r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*[\w-]*\s*)?\[ARGS\]\s*"
+)
+_ARGS_ONLY = re.compile(r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][\w-]*)?\[ARGS\]\s*(?=\{)")
+
+
+def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
+    """``[TOOL_CALLS]`` blocks and stray ``NAME[ARGS]{…}`` (token already stripped)."""
+    leaks: list[Leak] = []
+    if "[TOOL_CALLS]" not in masked and "[ARGS]" not in masked:
+        return leaks
+    for m in _TOKEN.finditer(masked):
+        if leaks and m.start() < leaks[-1].end:
+            continue
+        leak = _block(text, m.start(), m.end())
+        if leak is not None:
+            leaks.append(leak)
+    taken = claimed + [(lk.start, lk.end) for lk in leaks]
+    for m in _ARGS_ONLY.finditer(masked):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        leak = _block(text, m.start(), m.start())
+        if leak is not None:
+            leaks.append(leak)
+            taken.append((leak.start, leak.end))
+    return leaks
+
+
+def _block(text: str, start: int, pos: int) -> Leak | None:
+    rest = re.match(r"\s*", text[pos:])
+    body = pos + (rest.end() if rest else 0)
+    if text[body:body + 1] in ("[", "{"):
+        end = scan_balanced(text, body)
+        raw = text[body:end] if end else text[body:]
+        value = parse_object(raw) if raw.startswith("{") else _list(raw)
+        calls = calls_from_value(value) if value is not None else None
+        if calls is None:
+            calls = [RawCall(None, None)]
+        return Leak(start, end or len(text), FAMILY, calls, True)
+    calls: list[RawCall] = []
+    cursor = pos
+    while True:
+        named = _NAMED.match(text, cursor)
+        if not named:
+            break
+        arg_start = named.end()
+        if text[arg_start:arg_start + 1] != "{":
+            calls.append(RawCall(named.group(1), {} if not text[arg_start:].strip() else None))
+            cursor = arg_start
+            break
+        end = scan_balanced(text, arg_start)
+        raw = text[arg_start:end] if end else text[arg_start:]
+        calls.append(RawCall(named.group(1), parse_object(raw)))
+        cursor = end or len(text)
+        again = re.match(r"\s*\[TOOL_CALLS\]", text[cursor:])
+        if again:
+            cursor += again.end()
+    if not calls:
+        return None
+    return Leak(start, cursor, FAMILY, calls, True)
+
+
+def _list(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return json.loads(close_brackets(raw))
+    except (ValueError, RecursionError):
+        return None

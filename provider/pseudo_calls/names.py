@@ -1,0 +1,69 @@
+"""Map a tool name as the model wrote it to one of the offered tool names.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Validation gates".
+"""
+
+from __future__ import annotations
+
+from .model import Offered
+
+_PREFIXES = ("functions.", "function.", "default_api.", "tools.", "tool.")
+_STRIP = " \t\r\n\"'`<>[](){}"
+
+
+def resolve_name(raw: str | None, offered: Offered) -> str | None:
+    """Return the offered name ``raw`` refers to, or ``None``.
+
+    Order: exact; after removing a ``functions.``-style namespace; then ``.``↔``_``
+    normalisation; then a case-insensitive match — the last two only when exactly one
+    offered name matches. Example: ``"functions.shell.exec"`` → ``"shell_exec"`` when
+    only ``shell_exec`` is offered.
+    """
+    if not raw or not offered:
+        return None
+    name = raw.strip(_STRIP)
+    if not name:
+        return None
+    candidates = [name]
+    for prefix in _PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            candidates.append(name[len(prefix):])
+            break
+    for cand in candidates:
+        if cand in offered:
+            return cand
+    for fold in (False, True):
+        matches: set[str] = set()
+        for cand in candidates:
+            key = _norm(cand, fold)
+            matches.update(n for n in offered if _norm(n, fold) == key)
+        if len(matches) == 1:
+            return matches.pop()
+        if len(matches) > 1:
+            return None
+    return None
+
+
+def could_be_name_prefix(prefix: str, offered: Offered, *, fold: bool = True) -> bool:
+    """True when ``prefix`` may still grow into a name :func:`resolve_name` accepts.
+
+    ``fold=False`` compares case-sensitively (used for unquoted names at message start).
+    """
+    if not prefix:
+        return True
+    low = prefix.replace(".", "_")
+    if fold:
+        low = low.casefold()
+    for ns in _PREFIXES:
+        ns_key = ns.replace(".", "_")
+        if ns_key.startswith(low):
+            return True
+        if low.startswith(ns_key):
+            low = low[len(ns_key):]
+            break
+    return any(_norm(n, fold).startswith(low) for n in offered)
+
+
+def _norm(name: str, fold: bool) -> str:
+    key = name.replace(".", "_")
+    return key.casefold() if fold else key

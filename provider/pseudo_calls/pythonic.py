@@ -1,0 +1,221 @@
+"""Python-call leaks: pythonic lists, ``NAME({…})``, ``NAME(parameters={…})``, Gemini
+```` ```tool_code print(default_api.f(k="v")) ``` ````, ``NAME\\n<body>\\n[/NAME]`` and
+narrated calls (``[Called function "f" with args: {…}]``).
+
+Pythonic forms count only when they are the *whole* message (optionally fenced): prose such
+as "I called get_weather(city="Paris") yesterday" is never a call.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats" (python_call_json_args,
+python_call_parameters_kw, pythonic_call_list, tool_code_python,
+name_newline_body_closing_tag).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .args import parse_object, scan_balanced
+from .model import Leak, Offered, RawCall
+from .names import resolve_name
+
+FAMILY_PYTHONIC = "pythonic"
+FAMILY_TOOL_CODE = "tool_code"
+FAMILY_CLOSING_TAG = "name_body_closing_tag"
+FAMILY_NARRATED = "narrated_call"
+
+_WRAPPERS = re.compile(
+    r"^\s*(?:<\|python_start\|>|```(?:python|py|tool_code|tool_call)?[ \t]*\n)?(?P<body>.*?)"
+    r"(?:<\|python_end\|>|\n[ \t]*```)?\s*$",
+    re.S,
+)
+_PY_START = re.compile(
+    r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()"
+)
+_TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|$)", re.S | re.M)
+_ARG_KWARGS = ("parameters", "arguments", "args", "kwargs", "input")
+_NARRATED = re.compile(
+    r"(?P<open>\[)?(?:Assistant\s+)?(?:[Cc]alled|[Cc]alling)\s+(?:the\s+)?(?:tool|function)\s*"
+    r"[:\s]\s*[\"'`]?(?P<name>[A-Za-z_][\w.\-]*)[\"'`]?(?:\s*\([^)\n]{0,80}\))?\s*"
+    r"(?:with\s+)?(?:args|arguments|parameters|input)?\s*:?\s*(?=\{)"
+)
+_DECLARATION = re.compile(r"declaration:default_api:(?P<name>[A-Za-z_][\w.\-]*)\s*(?=\{)")
+
+
+def calls_from_source(source: str) -> list[RawCall] | None:
+    """Parse Python source made only of calls into raw calls (``None`` if anything else).
+
+    Accepts ``f(k=1)``, ``[f(), g(x="y")]``, ``print(default_api.f(k="v"))``, one call
+    per line, ``f({...})`` and ``f(parameters={...})``. Values must be literals.
+    """
+    src = source.strip()
+    if not src or len(src) > 100_000:
+        return None
+    try:
+        tree = ast.parse(src, mode="exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    calls: list[RawCall] = []
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Expr):
+            return None
+        node = stmt.value
+        items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+        if not items:
+            return None
+        for item in items:
+            call = _call(item, src)
+            if call is None:
+                return None
+            calls.append(call)
+    return calls or None
+
+
+_MISSING = object()
+
+
+def _literal(node: ast.expr, src: str) -> Any:
+    """A literal argument: Python literal, else JSON text (``true``/``null``), else missing."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    segment = ast.get_source_segment(src, node)
+    if segment and segment.lstrip()[:1] == "{":
+        obj = parse_object(segment)
+        if obj is not None:
+            return obj
+    return _MISSING
+
+
+def _call(node: ast.expr, src: str) -> RawCall | None:
+    if not isinstance(node, ast.Call):
+        return None
+    if _dotted(node.func) == "print" and len(node.args) == 1 and not node.keywords:
+        return _call(node.args[0], src)
+    name = _dotted(node.func)
+    if not name or any(kw.arg is None for kw in node.keywords):
+        return None
+    positional = [_literal(a, src) for a in node.args]
+    keywords = {kw.arg: _literal(kw.value, src) for kw in node.keywords if kw.arg}
+    if any(v is _MISSING for v in (*positional, *keywords.values())):
+        return None
+    args: dict[str, Any] | None
+    if positional:
+        if len(positional) == 1 and isinstance(positional[0], dict) and not keywords:
+            args = positional[0]
+        elif len(positional) == 1 and isinstance(positional[0], str) and not keywords:
+            args = parse_object(positional[0])
+        else:
+            return RawCall(name, None)
+    elif len(keywords) == 1 and next(iter(keywords)) in _ARG_KWARGS and isinstance(
+        next(iter(keywords.values())), dict
+    ):
+        args = next(iter(keywords.values()))
+    else:
+        args = keywords
+    return RawCall(name, args)
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def find_whole_message(text: str, offered: Offered) -> list[Leak]:
+    """The whole message is Python call(s) naming offered tools (weak leak)."""
+    if not _PY_START.match(text):
+        return []
+    wrapped = _WRAPPERS.match(text)
+    body = wrapped["body"] if wrapped else text
+    stripped = body.strip()
+    if not stripped or not re.match(r"[\[(]?\s*[A-Za-z_]", stripped) or "(" not in stripped:
+        return []
+    calls = calls_from_source(stripped)
+    if not calls or not all(resolve_name(c.name, offered) for c in calls):
+        return []
+    start = len(text) - len(text.lstrip())
+    return [Leak(start, len(text.rstrip()), FAMILY_PYTHONIC, calls, False, vetoable=False)]
+
+
+def find_tool_code(text: str, masked: str) -> list[Leak]:
+    """Gemini ```` ```tool_code ```` fences (unmasked by :mod:`.masking`)."""
+    leaks: list[Leak] = []
+    if "```tool_code" not in masked:
+        return leaks
+    for m in _TOOL_CODE.finditer(masked):
+        body = text[m.start("body"):m.end("body")]
+        calls = calls_from_source(body) or [RawCall(None, None)]
+        leaks.append(Leak(m.start(), m.end(), FAMILY_TOOL_CODE, calls, True))
+    return leaks
+
+
+def find_closing_tag(text: str, masked: str, offered: Offered) -> list[Leak]:
+    """``NAME\\n<body>\\n[/NAME]`` (GPT-5.4) for an offered ``NAME``."""
+    leaks: list[Leak] = []
+    if "[/" not in masked:
+        return leaks
+    for m in re.finditer(r"(?m)^[ \t]*\[/([A-Za-z_][\w.\-]*)\][ \t]*$", masked):
+        raw = m.group(1)
+        name = resolve_name(raw, offered)
+        if name is None:
+            continue
+        opener = None
+        opener_re = re.compile(rf"(?m)^[ \t]*{re.escape(raw)}[ \t]*\n")
+        for op in opener_re.finditer(masked, 0, m.start()):
+            opener = op
+        if opener is None:
+            continue
+        body = text[opener.end():m.start()].strip("\n")
+        args = parse_object(body) if body.lstrip().startswith("{") else None
+        if args is None:
+            args = _single_property(offered.get(name), body)
+        leaks.append(Leak(opener.start(), m.end(), FAMILY_CLOSING_TAG, [RawCall(raw, args)], True))
+    return leaks
+
+
+def _single_property(schema: dict[str, Any] | None, body: str) -> dict[str, Any] | None:
+    if not isinstance(schema, dict):
+        return None
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return None
+    required = [r for r in schema.get("required", []) if r in props]
+    keys = required if len(required) == 1 else list(props) if len(props) == 1 else []
+    if len(keys) != 1:
+        return None
+    prop = props[keys[0]]
+    if isinstance(prop, dict) and prop.get("type") not in (None, "string"):
+        return None
+    return {keys[0]: body}
+
+
+def find_narrated(text: str, masked: str, offered: Offered) -> list[Leak]:
+    """``[Called function "f" with args: {…}]``, ``Assistant called tool f (id) with
+    arguments: {…}``, ``declaration:default_api:f{…}`` naming an offered tool."""
+    leaks: list[Leak] = []
+    if "alled " not in masked and "alling " not in masked and "declaration:" not in masked:
+        return leaks
+    for regex in (_NARRATED, _DECLARATION):
+        for m in regex.finditer(masked):
+            name = resolve_name(m.group("name"), offered)
+            if name is None:
+                continue
+            brace = m.end()
+            end = scan_balanced(text, brace)
+            if end is None:
+                continue
+            args = parse_object(text[brace:end])
+            if args is None:
+                continue
+            if "open" in regex.groupindex and m.group("open"):
+                close = re.match(r"\s*\]", text[end:])
+                if close:
+                    end += close.end()
+            leaks.append(Leak(m.start(), end, FAMILY_NARRATED, [RawCall(m.group("name"), args)], False))
+    return leaks

@@ -1,0 +1,208 @@
+"""Plain ``to=`` recipient leaks (GPT-5.x / Codex degenerations, gpt-4 era forms).
+
+Shapes: ``assistant to=functions.NAME {…}``, ``NAME to=functions.NAME ={…}``,
+``Assistant to=functions.NAME:\\n{…}``, ``to=functions.NAME code:\\n{…}``,
+``to=ns.tool code: {…}``, ``to=functions.NAME <|constrain|>json<|message|>{…}<|call|>``,
+``to=multi_tool_use.parallel {"tool_uses": […]}``, and degenerate spam where the arguments
+are lost (``天天中彩票 to=functions.exec_command …``) → unrecoverable.
+
+A ``to=`` inside a URL (``?to=functions.html``), a bare ``to=functions.`` and a mention in
+an explanation are not leaks.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats" (plain_to_functions_*,
+to_recipient_code_colon_json, degenerate_to_functions_spam).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .args import parse_object, scan_balanced
+from .model import Leak, RawCall
+
+FAMILY = "recipient"
+
+# ``to=`` not glued to a word or URL character; recipient = dotted identifier
+MARKER = re.compile(
+    r"(?<![A-Za-z0-9_?&/=#%@+.\-])to=(?P<rcpt>[A-Za-z_][\w\-]*(?:[.:][A-Za-z0-9_][\w\-]*)*)"
+)
+_SEP = re.compile(
+    r"(?:[ \t\r\n]+|<[|｜](?:constrain|message|channel)[|｜]>|(?:json|JSON|code|commentary)"
+    r"(?![A-Za-z])|[:=]|```(?:json)?)*"
+)
+_TERMINATOR = re.compile(r"<[|｜](?:call|end|return|start)[|｜]>")
+_TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
+_LOOKBACK = re.compile(
+    r"(?:(?:<[|｜]start[|｜]>)?(?:assistant|Assistant|ASSISTANT)?(?:<[|｜]channel[|｜]>)?"
+    r"(?:commentary|analysis|final)?|</?commentary)[ \t]*$"
+)
+_NON_CALL = frozenset({"assistant", "user", "system", "developer", "all", "functions"})
+_PARALLEL = ("multi_tool_use.parallel", "functions.multi_tool_use.parallel")
+
+# degenerate-output evidence (spam interleaved with channel words)
+_RESIDUE = re.compile(
+    r"</?commentary|<[|｜]|\bnumerusform\b|_json\b|assistant(?:commentary|analysis|final)"
+    r"|\b(?:commentary|analysis)\s*$"
+)
+_SPAM_SCRIPT = re.compile(r"[\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F]|彩票|赛车|开奖|中彩|时时彩")
+_EXPLAIN = re.compile(
+    r"(?i)\b(?:syntax|format|formats|means?|meaning|marker|token|prefix|pattern|example|"
+    r"e\.g\.|such as|looks like|header|literal|string|field|emit|emits|documentation)\b"
+    r"|表示|格式|语法|例如|比如|这样|这种|意思|标记|字段|前缀|形式|例えば|という|示例"
+)
+
+
+def read_arguments(text: str, pos: int, limit: int) -> tuple[str | None, int]:
+    """Read separators then one JSON object starting at ``pos``.
+
+    Returns ``(argument text or None, end index)``. An unclosed object runs to ``limit``
+    (the next marker), so a truncated call cannot swallow the following one.
+    """
+    sep = _SEP.match(text, pos, limit)
+    brace = sep.end() if sep else pos
+    if brace >= limit or text[brace] != "{":
+        return None, pos
+    end = scan_balanced(text, brace, limit)
+    if end is None:
+        return text[brace:limit].rstrip(), limit
+    return text[brace:end], end
+
+
+def split_parallel(name: str | None, args: dict[str, Any] | None) -> list[RawCall] | None:
+    """Expand ``multi_tool_use.parallel`` arguments into calls (``None`` if not that)."""
+    if name not in _PARALLEL:
+        return None
+    uses = args.get("tool_uses") if isinstance(args, dict) else None
+    if not isinstance(uses, list):
+        return [RawCall(None, None)]
+    calls: list[RawCall] = []
+    for use in uses:
+        if not isinstance(use, dict):
+            calls.append(RawCall(None, None))
+            continue
+        params = use.get("parameters", use.get("arguments"))
+        if isinstance(params, str):
+            params = parse_object(params)
+        calls.append(
+            RawCall(
+                str(use.get("recipient_name") or use.get("name") or "") or None,
+                params if isinstance(params, dict) else None,
+            )
+        )
+    return calls
+
+
+def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
+    """Find ``to=RECIPIENT`` leaks outside ``claimed`` spans (see module docstring)."""
+    if "to=" not in masked:
+        return []
+    matches = [
+        m for m in MARKER.finditer(masked) if not any(a <= m.start() < b for a, b in claimed)
+    ]
+    leaks: list[Leak] = []
+    cut_rest_from: int | None = None
+    for idx, m in enumerate(matches):
+        if cut_rest_from is not None:
+            break
+        rcpt = m.group("rcpt").rstrip(".:-")
+        is_functions = rcpt.startswith("functions.")
+        if rcpt.lower() in _NON_CALL:
+            continue
+        if not is_functions and not _has_args_after(text, m.end()):
+            continue
+        next_start = matches[idx + 1].start() if idx + 1 < len(matches) else len(text)
+        limit = _limit(masked, m.end(), next_start)
+        args_text, end = read_arguments(text, m.end(), limit)
+        start = _span_start(text, m.start(), rcpt)
+        if args_text is not None:
+            args = parse_object(args_text)
+            if "```" in text[m.end():end]:
+                fence_close = re.match(r"\s*```", text[end:])
+                if fence_close:
+                    end += fence_close.end()
+            tail = _TRAILING_TOKENS.match(text, end)
+            if tail:
+                end = tail.end()
+            parallel = split_parallel(rcpt, args)
+            calls = parallel if parallel is not None else [RawCall(rcpt, args)]
+            sep = text[m.end():end]
+            strong = is_functions or bool(re.search(r"code|json|<[|｜]", sep[:40]))
+            leaks.append(Leak(start, end, FAMILY, calls, strong))
+            continue
+        if not is_functions or len(rcpt) <= len("functions."):
+            continue
+        if not _degenerate(text, m, len(matches)):
+            continue
+        start = _junk_start(text, start)
+        leaks.append(Leak(start, len(text), FAMILY, [RawCall(rcpt, None)], True))
+        cut_rest_from = start
+    return leaks
+
+
+def _has_args_after(text: str, pos: int) -> bool:
+    sep = _SEP.match(text, pos)
+    return sep is not None and text[sep.end():sep.end() + 1] == "{"
+
+
+def _limit(masked: str, pos: int, next_marker: int) -> int:
+    term = _TERMINATOR.search(masked, pos, next_marker)
+    return term.start() if term else next_marker
+
+
+def _span_start(text: str, at: int, rcpt: str) -> int:
+    line_start = text.rfind("\n", 0, at) + 1
+    prefix = text[line_start:at]
+    short = rcpt.split(".")[-1]
+    for word in (short, rcpt):
+        stripped = prefix.rstrip(" \t")
+        if word and stripped.endswith(word):
+            before = stripped[: len(stripped) - len(word)]
+            if not before or not (before[-1].isalnum() or before[-1] == "_"):
+                return line_start + len(before)
+    lb = _LOOKBACK.search(prefix)
+    if lb and lb.group().strip():
+        return line_start + lb.start()
+    return at
+
+
+def _junk_start(text: str, start: int) -> int:
+    """Extend an unrecoverable span left to the start of its sentence fragment.
+
+    Degenerate output glues junk (``}``, ``</x>``, spam words) before the marker; the cut
+    starts after the last sentence end on the line, or at the line start.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[line_start:start]
+    last = None
+    for last in re.finditer(r"[.!?。！？](?=\s)", prefix):
+        pass
+    return line_start + last.end() if last else line_start
+
+
+def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
+    """True when a ``to=functions.X`` without arguments looks like model degeneration."""
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    line_end = len(text) if line_end < 0 else line_end
+    before = text[max(line_start, m.start() - 60):m.start()]
+    after = text[m.end():min(line_end, m.end() + 60)]
+    evidence = 0
+    if count > 1:
+        evidence += 1
+    if _RESIDUE.search(before) or _RESIDUE.search(after):
+        evidence += 2
+    if _SPAM_SCRIPT.search(before) or _SPAM_SCRIPT.search(after):
+        evidence += 2
+    if re.search(r"[}\]>][ \t]*$", before) or re.match(r"[.>]?[ \t]*(?:$|\n)", after):
+        evidence += 1
+    if re.search(r"(?:^|\s)(?:assistant|Assistant)[ \t]*$", before):
+        evidence += 2
+    if re.match(r"\.?[ \t]*(?:code|json)\b|_json", after):
+        evidence += 2
+    explanation = 0
+    if _EXPLAIN.search(before) or _EXPLAIN.search(after[:40]):
+        explanation += 2
+    if re.search(r"[\"'“「『(（][ \t]*$", before) or re.match(r"[\"'”」』)）]", after):
+        explanation += 2
+    return evidence > explanation

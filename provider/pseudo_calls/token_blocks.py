@@ -1,0 +1,247 @@
+"""Special-token call blocks: DeepSeek, Kimi K2, Kimi K3 ``<|open|>`` markup, LFM2 and
+Llama ``<|python_tag|>``.
+
+* DeepSeek V3/R1: ``<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME
+  ```json {…} ```<｜tool▁call▁end｜>``; V3.1: ``…<｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{…}``.
+  Bars may be ``|`` or ``｜``, ``▁`` may be ``_``.
+* Kimi K2: ``<|tool_calls_section_begin|><|tool_call_begin|> functions.NAME:0
+  <|tool_call_argument_begin|> {…} <|tool_call_end|>`` (argument token optional).
+* Kimi K3: ``<|open|>toolscall tool="N" index="1"<|sep|><|open|>argument key="k"
+  type="string"<|sep|>v<|close|>argument<|sep|>…<|close|>call<|sep|>``.
+* LFM2: ``<|tool_call_start|>[f(a=1)]<|tool_call_end|>``.
+* Llama 3.x: ``<|python_tag|>{"name": …, "parameters": …}`` or ``<|python_tag|>f.call(…)``.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats" (deepseek_tool_call_tokens,
+kimi_k2_tool_call_tokens, kimi_open_sep_markup).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .args import coerce_scalar, parse_object, property_schema, scan_balanced
+from .calldict import calls_from_value
+from .model import Leak, Offered, RawCall
+from .pythonic import calls_from_source
+
+FAMILY_DEEPSEEK = "deepseek_tokens"
+FAMILY_KIMI = "kimi_tokens"
+FAMILY_KIMI_OPEN = "kimi_open_sep"
+FAMILY_PYTHON_TAG = "python_tag"
+
+_S = r"[▁_ ]"
+
+
+def _ds_tok(words: str) -> str:
+    """A DeepSeek token: full-width bars, or ASCII bars with ``▁`` (not Kimi's ``<|a_b|>``)."""
+    spaced = words.replace(" ", "▁")
+    return rf"(?:<｜\s*{words.replace(' ', _S)}\s*｜>|<\|{spaced}\|>)"
+
+
+_DS_CALLS_BEGIN = re.compile(_ds_tok("tool calls begin"))
+_DS_CALLS_END = re.compile(_ds_tok("tool calls end"))
+_DS_CALL_BEGIN = re.compile(_ds_tok("tool call begin"))
+_DS_CALL_END = re.compile(_ds_tok("tool call end"))
+_DS_SEP = re.compile(_ds_tok("tool sep"))
+
+_KIMI_SECTION_BEGIN = re.compile(r"<\|tool_calls?_section_begin\|>")
+_KIMI_SECTION_END = re.compile(r"<\|tool_calls?_section_end\|>")
+_KIMI_CALL_BEGIN = re.compile(r"<\|tool_call_begin\|>")
+_KIMI_CALL_END = re.compile(r"<\|tool_call_end\|>")
+_KIMI_ARG_BEGIN = re.compile(r"<\|tool_call_argument_begin\|>")
+
+_K3_CALL = re.compile(
+    r"<\|open\|>\s*(?:tools)?\s*call\s+tool\s*=\s*\"([^\"]*)\"(?:\s+index\s*=\s*\"[^\"]*\")?"
+    r"\s*<\|sep\|>"
+)
+_K3_ARG = re.compile(
+    r"<\|open\|>\s*argument\s+key\s*=\s*\"([^\"]*)\"(?:\s+type\s*=\s*\"([^\"]*)\")?\s*<\|sep\|>"
+)
+_K3_VALUE_END = re.compile(r"<\|close\|>|<\|open\|>|<\|sep\|>")
+_K3_CALL_END = re.compile(r"<\|close\|>\s*call\s*<\|sep\|>")
+_K3_JUNK_BEFORE = re.compile(r"(?:<\|(?:open|close)\|>)?\s*(?:response|tools|toolsmessage)?\s*<\|sep\|>\s*$")
+_K3_JUNK_AFTER = re.compile(r"(?:\s*<\|(?:open|close)\|>\s*\w*\s*<\|sep\|>|\s*<\|sep\|>)+")
+
+_LFM_BEGIN = re.compile(r"<\|tool_call_start\|>")
+_LFM_END = re.compile(r"<\|tool_call_end\|>")
+_PY_TAG = re.compile(r"<\|python_tag\|>")
+_PY_END = re.compile(r"<\|(?:eom_id|eot_id|python_end)\|>")
+
+
+def find_deepseek(text: str, masked: str) -> list[Leak]:
+    """DeepSeek ``tool▁call▁begin`` blocks, merged when adjacent (one section)."""
+    if "tool" not in masked or ("｜" not in masked and "▁" not in masked):
+        return []
+    begins = list(_DS_CALL_BEGIN.finditer(masked))
+    leaks: list[Leak] = []
+    for idx, b in enumerate(begins):
+        nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
+        close = _DS_CALL_END.search(text, b.end(), nxt)
+        stop = _DS_CALLS_END.search(text, b.end(), nxt)
+        ends = [x.start() for x in (close, stop) if x]
+        body_end = min(ends) if ends else nxt
+        end = close.end() if close and close.start() == body_end else body_end
+        tail = _DS_CALLS_END.match(text, _skip_ws(text, end))
+        if tail:
+            end = tail.end()
+        start = _preceding(_DS_CALLS_BEGIN, text, b.start())
+        leaks.append(Leak(start, end, FAMILY_DEEPSEEK, [_deepseek_call(text[b.end():body_end])]))
+    return _merge_adjacent(text, leaks)
+
+
+def _deepseek_call(body: str) -> RawCall:
+    sep = _DS_SEP.search(body)
+    if not sep:
+        return RawCall(None, None)
+    left, right = body[:sep.start()].strip(), body[sep.end():]
+    if left in ("function", ""):
+        name_line, _nl, rest = right.lstrip().partition("\n")
+        name = name_line.strip()
+        if "{" in name:  # name and JSON on one line
+            name, brace, after = name.partition("{")
+            name, rest = name.strip(), brace + after + "\n" + rest
+        return RawCall(name or None, parse_object(rest))
+    return RawCall(left, parse_object(right))
+
+
+def find_kimi(text: str, masked: str) -> list[Leak]:
+    """Kimi K2 ``<|tool_call_begin|>`` blocks (optionally inside a section)."""
+    if "<|tool_call_begin|>" not in masked:
+        return []
+    leaks: list[Leak] = []
+    begins = list(_KIMI_CALL_BEGIN.finditer(masked))
+    for idx, b in enumerate(begins):
+        if leaks and b.start() < leaks[-1].end:
+            continue
+        nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
+        close = _KIMI_CALL_END.search(text, b.end(), nxt)
+        body_end = close.start() if close else nxt
+        sec_end = _KIMI_SECTION_END.search(text, b.end(), body_end)
+        if sec_end:
+            body_end = sec_end.start()
+        body = text[b.end():body_end]
+        arg = _KIMI_ARG_BEGIN.search(body)
+        if arg:
+            ident, raw_args = body[:arg.start()].strip(), body[arg.end():]
+        else:
+            parts = body.strip().split(None, 1)
+            ident = parts[0] if parts else ""
+            raw_args = parts[1] if len(parts) > 1 else ""
+            if "{" in ident:
+                ident, brace, after = ident.partition("{")
+                raw_args = brace + after + raw_args
+        name = re.sub(r":\d+$", "", ident) or None
+        start = _preceding(_KIMI_SECTION_BEGIN, text, b.start())
+        end = close.end() if close else body_end
+        tail = _KIMI_SECTION_END.match(text, _skip_ws(text, end))
+        if tail:
+            end = tail.end()
+        args = parse_object(raw_args) if raw_args.strip() else {}
+        leaks.append(Leak(start, end, FAMILY_KIMI, [RawCall(name, args)], True))
+    return _merge_adjacent(text, leaks)
+
+
+def find_kimi_open(text: str, masked: str, offered: Offered) -> list[Leak]:
+    """Kimi K3 ``<|open|>toolscall tool="N"<|sep|>…`` markup (close tokens may be lost)."""
+    if "<|open|>" not in masked:
+        return []
+    leaks: list[Leak] = []
+    calls_m = list(_K3_CALL.finditer(masked))
+    for idx, m in enumerate(calls_m):
+        nxt = calls_m[idx + 1].start() if idx + 1 < len(calls_m) else len(text)
+        stop = _K3_CALL_END.search(text, m.end(), nxt)
+        body_end = stop.start() if stop else nxt
+        name = html.unescape(m.group(1)).strip() or None
+        schema = offered.get(name) if offered and name in offered else None
+        args: dict[str, Any] = {}
+        for a in _K3_ARG.finditer(text, m.end(), body_end):
+            value_end = _K3_VALUE_END.search(text, a.end(), body_end)
+            stop_at = value_end.start() if value_end else body_end
+            value = text[a.end():stop_at]
+            if value_end and value_end.group() == "<|sep|>" and value.endswith("argument"):
+                value = value[: -len("argument")]  # ``<|close|>`` lost before ``argument``
+            key = html.unescape(a.group(1))
+            kind = (a.group(2) or "").lower()
+            if kind == "string":
+                args[key] = html.unescape(value)
+            else:
+                prop = property_schema(schema, key) or ({"type": kind} if kind else None)
+                args[key] = coerce_scalar(html.unescape(value).strip(), prop)
+        start = m.start()
+        junk = _K3_JUNK_BEFORE.search(text, max(0, start - 40), start)
+        if junk:
+            start = junk.start()
+        end = stop.end() if stop else body_end
+        after = _K3_JUNK_AFTER.match(text, end)
+        if after:
+            end = after.end()
+        leaks.append(Leak(start, end, FAMILY_KIMI_OPEN, [RawCall(name, args)], True))
+    return leaks
+
+
+def find_lfm(text: str, masked: str) -> list[Leak]:
+    """LFM2 ``<|tool_call_start|>[f(a=1)]<|tool_call_end|>`` (pythonic list inside)."""
+    leaks: list[Leak] = []
+    if "<|tool_call_start|>" not in masked:
+        return leaks
+    for m in _LFM_BEGIN.finditer(masked):
+        close = _LFM_END.search(text, m.end())
+        body = text[m.end():close.start() if close else len(text)]
+        end = close.end() if close else len(text)
+        calls = calls_from_source(body.strip()) or [RawCall(None, None)]
+        leaks.append(Leak(m.start(), end, FAMILY_PYTHON_TAG, calls, True))
+    return leaks
+
+
+def find_python_tag(text: str, masked: str) -> list[Leak]:
+    """Llama ``<|python_tag|>`` followed by JSON call objects or ``f.call(k=v)``."""
+    leaks: list[Leak] = []
+    if "<|python_tag|>" not in masked:
+        return leaks
+    for m in _PY_TAG.finditer(masked):
+        close = _PY_END.search(text, m.end())
+        body = text[m.end():close.start() if close else len(text)].strip()
+        end = close.end() if close else len(text)
+        calls: list[RawCall] | None = None
+        if body.startswith("{"):
+            calls = []
+            pos = 0
+            while pos < len(body) and body[pos] == "{":
+                stop = scan_balanced(body, pos) or len(body)
+                got = calls_from_value(parse_object(body[pos:stop]))
+                calls.extend(got or [RawCall(None, None)])
+                sep = re.match(r"[\s;,]*", body[stop:])
+                pos = stop + (sep.end() if sep else 0)
+        else:
+            calls = calls_from_source(re.sub(r"\.call\(", "(", body, count=1))
+        leaks.append(Leak(m.start(), end, FAMILY_PYTHON_TAG, calls or [RawCall(None, None)], True))
+    return leaks
+
+
+def _preceding(token: re.Pattern[str], text: str, start: int) -> int:
+    """Start of ``token`` when it directly precedes ``start`` (whitespace between)."""
+    found = start
+    for m in token.finditer(text, max(0, start - 120), start):
+        if not text[m.end():start].strip():
+            found = m.start()
+    return found
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _merge_adjacent(text: str, leaks: list[Leak]) -> list[Leak]:
+    merged: list[Leak] = []
+    for leak in leaks:
+        if merged and not text[merged[-1].end:leak.start].strip():
+            merged[-1].end = leak.end
+            merged[-1].calls.extend(leak.calls)
+        else:
+            merged.append(leak)
+    return merged
+

@@ -1,0 +1,275 @@
+"""Streaming guard: hold back text deltas that may be a pseudo tool call.
+
+The guard sits between the accumulator's text deltas and the user. It releases text as
+soon as it is provably harmless and holds only what could still be (the start of) a leak
+marker; once a marker is confirmed it holds everything after it until the end of the
+stream, when the caller runs :func:`~.pseudo_calls.extract` on the full text.
+
+States (:class:`GuardState`)::
+
+    START ──reject──▶ PASSTHROUGH ──head──▶ SUSPECT ──reject──▶ PASSTHROUGH
+      │                                        │
+      └──────────confirm──────────▶ CONFIRMED ◀┘──confirm
+                                       │ over a limit
+                                       ▼
+                                    ABORTED          (any) ──finish()──▶ FINISHED
+
+* START — nothing but the message start so far; held while the message could still be
+  *only* a call (``{"name": "<offered>"…``, ``get_weather(…)``, ``read<arg_key>`` …).
+* PASSTHROUGH — releasing; holds at most a suffix that could grow into a marker head
+  (``<|cha``, ``[TOOL_``, `` to``).
+* SUSPECT — a marker head is being examined (``to=`` before its recipient, a ``{"name"``
+  object, or a head after an unmatched backtick that may turn out to be inline code).
+* CONFIRMED — a leak marker was confirmed: nothing more is released.
+* ABORTED — CONFIRMED and the held text passed ``max_held_chars`` characters or
+  ``max_held_responses`` deltas: the caller should close the upstream.
+
+Invariant: ``"".join(all released) + finish() == "".join(all fed)``, for every split of the
+input into deltas; the released text never contains a confirmed marker.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Streaming guard".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, NamedTuple
+
+from .pseudo_calls.markers import (
+    TRIGGER,
+    CodeState,
+    CodeTracker,
+    Verdict,
+    classify,
+    held_suffix_len,
+    inline_resolution,
+    may_contain_head,
+    start_verdict,
+)
+
+
+class GuardState(Enum):
+    """Named states of :class:`StreamGuard` (see the module docstring)."""
+
+    START = "start"
+    PASSTHROUGH = "passthrough"
+    SUSPECT = "suspect"
+    CONFIRMED = "confirmed"
+    ABORTED = "aborted"
+    FINISHED = "finished"
+
+
+class GuardStep(NamedTuple):
+    """Result of :meth:`StreamGuard.feed`.
+
+    ``release``: text safe to show now (possibly ``""``). ``abort``: the held suspect text
+    exceeded a limit — close the upstream and resolve the turn as unrecoverable.
+    """
+
+    release: str
+    abort: bool = False
+
+
+_NOTHING = GuardStep("", False)
+_ABORT = GuardStep("", True)
+
+
+class StreamGuard:
+    """Per-response guard over text deltas (one instance per upstream response).
+
+    ``offered``: tool name → JSON-schema parameters (or ``None``), as for
+    :func:`~.pseudo_calls.extract`. ``max_held_chars`` / ``max_held_responses``: limits on
+    the held text while a marker is confirmed (→ abort) or merely suspected (→ flush).
+    Cost per :meth:`feed` is proportional to the delta, not to the text so far.
+    """
+
+    __slots__ = (
+        "_confirmed",
+        "_held",
+        "_held_deltas",
+        "_last_char",
+        "_max_chars",
+        "_max_deltas",
+        "_offered",
+        "_pending_head",
+        "_pending_run",
+        "_released",
+        "_state",
+        "_tracker",
+        "_untracked",
+    )
+
+    def __init__(
+        self,
+        offered: Mapping[str, dict[str, Any] | None],
+        *,
+        max_held_chars: int,
+        max_held_responses: int,
+    ) -> None:
+        self._offered = offered
+        self._max_chars = max(1, max_held_chars)
+        self._max_deltas = max(1, max_held_responses)
+        self._state = GuardState.START
+        self._held = ""
+        self._held_deltas = 0
+        self._released = 0
+        self._last_char = ""
+        self._untracked: list[str] = []
+        self._tracker = CodeTracker()
+        self._pending_head = 0  # length of the head under examination (SUSPECT)
+        self._pending_run = 0  # backtick run that may make the head inline code
+        self._confirmed = False
+
+    # -- public ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> GuardState:
+        """The current :class:`GuardState`."""
+        return self._state
+
+    @property
+    def marker_confirmed(self) -> bool:
+        """True once a leak marker was confirmed (the caller should run ``extract``)."""
+        return self._confirmed
+
+    @property
+    def released_chars(self) -> int:
+        """Number of characters released so far."""
+        return self._released
+
+    def feed(self, delta: str) -> GuardStep:
+        """Take one text delta; return what may be shown now and whether to abort."""
+        state = self._state
+        if state is GuardState.PASSTHROUGH and not self._held:
+            if not may_contain_head(delta):
+                return self._fast(delta)
+        elif state is GuardState.CONFIRMED:
+            self._held += delta
+            self._held_deltas += 1
+            if self._over_limit():
+                self._state = GuardState.ABORTED
+                return _ABORT
+            return _NOTHING
+        elif state is GuardState.ABORTED:
+            self._held += delta
+            return _ABORT
+        elif state is GuardState.FINISHED:
+            raise RuntimeError("StreamGuard.feed() after finish()")
+        if not delta:
+            return _NOTHING
+        self._held += delta
+        out: list[str] = []
+        if state is GuardState.START:
+            self._held_deltas += 1
+            verdict = start_verdict(self._held, self._offered)
+            if verdict is Verdict.CONFIRM:
+                lead = len(self._held) - len(self._held.lstrip())
+                self._release(out, lead)
+                return self._confirm(out)
+            if verdict is Verdict.WAIT and not self._over_limit():
+                return _NOTHING
+            self._state = GuardState.PASSTHROUGH
+            self._held_deltas = 0
+        elif state is GuardState.SUSPECT:
+            self._held_deltas += 1
+        return self._scan(out)
+
+    def finish(self) -> str:
+        """End of stream: return the text still held (idempotent).
+
+        A head still under examination is decided with no more text to come. The caller
+        shows the returned text when ``extract`` finds no leak, and otherwise replaces it.
+        """
+        if self._state is GuardState.SUSPECT and self._resolve(final=True) is Verdict.CONFIRM:
+            self._confirmed = True
+        self._state = GuardState.FINISHED
+        return self._held
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _fast(self, delta: str) -> GuardStep:
+        k = held_suffix_len(delta, self._last_char) if delta else 0
+        if k:
+            self._held = delta[-k:]
+            delta = delta[:-k]
+        if delta:
+            self._released += len(delta)
+            self._untracked.append(delta)
+            self._last_char = delta[-1]
+            return GuardStep(delta, False)
+        return _NOTHING
+
+    def _release(self, out: list[str], n: int) -> None:
+        if n <= 0:
+            return
+        piece = self._held[:n]
+        self._held = self._held[n:]
+        out.append(piece)
+        self._untracked.append(piece)
+        self._released += n
+        self._last_char = piece[-1]
+
+    def _confirm(self, out: list[str]) -> GuardStep:
+        self._state = GuardState.CONFIRMED
+        self._confirmed = True
+        if self._over_limit():
+            self._state = GuardState.ABORTED
+            return GuardStep("".join(out), True)
+        return GuardStep("".join(out), False)
+
+    def _over_limit(self) -> bool:
+        return len(self._held) > self._max_chars or self._held_deltas > self._max_deltas
+
+    def _scan(self, out: list[str]) -> GuardStep:
+        """Release from ``_held`` up to the next head (PASSTHROUGH) or decide it (SUSPECT)."""
+        while True:
+            if self._state is GuardState.SUSPECT:
+                verdict = self._resolve(final=False)
+                if verdict is Verdict.CONFIRM:
+                    return self._confirm(out)
+                if verdict is Verdict.WAIT and not self._over_limit():
+                    return GuardStep("".join(out), False)
+                # rejected (or held too long without proof): the head is plain text
+                self._release(out, self._pending_head)
+                self._state = GuardState.PASSTHROUGH
+                self._held_deltas = 0
+            held = self._held
+            m = None
+            if may_contain_head(held):
+                ctx = self._last_char + held
+                m = TRIGGER.search(ctx, len(self._last_char))
+            if m is None:
+                k = held_suffix_len(held, self._last_char)
+                self._release(out, len(held) - k)
+                return GuardStep("".join(out), False)
+            start = m.start() - len(self._last_char)
+            self._release(out, start)
+            self._pending_head = m.end() - m.start()
+            self._track()
+            code = self._tracker.state()
+            if code is CodeState.CODE:
+                self._release(out, self._pending_head)
+                continue
+            self._pending_run = self._tracker.open_run() if code is CodeState.MAYBE else 0
+            self._state = GuardState.SUSPECT
+            self._held_deltas = 1
+
+    def _resolve(self, *, final: bool) -> Verdict:
+        """Decide the head at the start of ``_held`` (SUSPECT state)."""
+        if self._pending_run:
+            res = inline_resolution(self._held[self._pending_head:], self._pending_run)
+            if res is CodeState.CODE:
+                return Verdict.REJECT
+            if res is None and not final:
+                return Verdict.WAIT
+            self._pending_run = 0
+        return classify(self._held, self._offered, final=final)
+
+    def _track(self) -> None:
+        if self._untracked:
+            self._tracker.feed("".join(self._untracked))
+            self._untracked.clear()
+
+
+__all__ = ["GuardState", "GuardStep", "StreamGuard"]

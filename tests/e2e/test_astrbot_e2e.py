@@ -1,0 +1,238 @@
+"""End-to-end: a real AstrBot 4.29 process with this plugin, driven through the dashboard API.
+
+One module-scoped AstrBot (startup ≈10 s) with two providers of our type:
+
+* ``e2e/fake-model`` → an in-process fake Responses upstream accepting only :data:`SECRET`;
+* ``e2e-bad/fake-model`` → a second fake upstream that accepts another key (every call 401s).
+
+Plus the test plugin ``astrbot_plugin_magic_tool`` (LLM tool ``get_magic_number``). Tests run
+in file order; the lifecycle test (reload / disable / enable / provider toggle) and the 401
+test come last.
+
+Debugging aid: ``E2E_PROVIDER_TYPE=openai_responses`` runs the same turns through AstrBot's
+built-in Responses provider (the plugin-specific tests are skipped then).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.astrbot_harness import (
+    PLUGIN_DIR_NAME,
+    PLUGIN_TYPE,
+    REPO,
+    AstrBotInstance,
+    BackgroundUpstream,
+    ChatResult,
+    ProviderSpec,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+SECRET = "sk-e2e-SECRET-0123456789abcdef"
+MODEL = "fake-model"
+MAGIC_PLUGIN = REPO / "tools" / "demo_plugin" / "astrbot_plugin_magic_tool"
+DISPLAY_NAME = "OpenAI (Responses, Plugin)"
+PROVIDER_TYPE = os.environ.get("E2E_PROVIDER_TYPE") or PLUGIN_TYPE
+plugin_only = pytest.mark.skipif(
+    PROVIDER_TYPE != PLUGIN_TYPE, reason=f"E2E_PROVIDER_TYPE={PROVIDER_TYPE}"
+)
+ERROR_MARKERS = (
+    "not registered",
+    "Error occurred while processing agent request",
+    "LLM 响应错误",
+    "All chat models failed",
+    "未找到任何可用的对话模型",
+)
+
+
+@dataclass
+class E2E:
+    """What the module fixture hands to the tests."""
+
+    bot: AstrBotInstance
+    upstream: BackgroundUpstream
+    bad_upstream: BackgroundUpstream
+    good: ProviderSpec
+    bad: ProviderSpec
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
+    """Both fake upstreams and ONE AstrBot instance for the whole module."""
+    if PROVIDER_TYPE == PLUGIN_TYPE and not (REPO / "main.py").exists():
+        pytest.fail("main.py missing: the plugin is not there to test")
+    work: Path = tmp_path_factory.mktemp("astrbot-e2e")
+    upstream = BackgroundUpstream(api_keys=[SECRET])
+    bad_upstream = BackgroundUpstream(api_keys=["sk-some-other-key"])
+    bot = AstrBotInstance(work / "root")
+    try:
+        upstream.start()
+        bad_upstream.start()
+        good = ProviderSpec("e2e", MODEL, [SECRET], upstream.api_base, PROVIDER_TYPE)
+        bad = ProviderSpec("e2e-bad", MODEL, [SECRET], bad_upstream.api_base, PROVIDER_TYPE)
+        bot.setup([good, bad], good.provider_id, [MAGIC_PLUGIN])
+        seconds = bot.start(timeout=90)
+        print(f"\nAstrBot pid {bot.pid} ready after {seconds:.1f}s on {bot.base_url}")
+        bot.login()
+        yield E2E(bot, upstream, bad_upstream, good, bad)
+    finally:
+        bot.close()
+        upstream.stop()
+        bad_upstream.stop()
+
+
+def assert_clean(result: ChatResult) -> None:
+    """No host/provider error text in any event of the turn, and no leaked key."""
+    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
+    for marker in ERROR_MARKERS:
+        assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
+    assert SECRET not in json.dumps(result.events, ensure_ascii=False)
+    assert result.text.strip(), f"empty answer; events: {result.events}"
+
+
+def assert_plain_answer(result: ChatResult) -> None:
+    """The fake upstream's canned answer came back cleanly."""
+    assert_clean(result)
+    assert "CANNED REPLY" in result.text, result.text
+
+
+def responses_requests(up: BackgroundUpstream) -> list:
+    """Every ``POST /v1/responses`` the upstream received."""
+    return [r for r in up.requests if r.method == "POST" and r.path == "/v1/responses"]
+
+
+@plugin_only
+def test_plugin_loaded(e2e: E2E) -> None:
+    log = e2e.bot.log_text()
+    bad = [
+        line
+        for line in log.splitlines()
+        if f"Failed to import plugin {PLUGIN_DIR_NAME}" in line
+        or "Provider adapter not found" in line
+        or "ImportError" in line
+        or "ModuleNotFoundError" in line
+    ]
+    assert not bad, "\n".join(bad[:10])
+    assert f"{PLUGIN_TYPE}({e2e.good.provider_id})" in log  # "Loading model <type>(<id>)"
+
+
+def test_streamed_chat(e2e: E2E) -> None:
+    result = e2e.bot.chat("Hello! Who are you?", stream=True)
+    assert_plain_answer(result)
+    assert len(result.deltas) >= 2, result.deltas
+    assert "".join(result.deltas) == result.text
+    assert result.stats, "no agent_stats event (usage not reported)"
+
+
+def test_nonstreamed_chat(e2e: E2E) -> None:
+    result = e2e.bot.chat("Hello without streaming", stream=False)
+    assert_plain_answer(result)
+    assert result.deltas == []
+    assert "Hello without streaming" in result.text
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_tool_round_trip(e2e: E2E, stream: bool) -> None:
+    before = len(responses_requests(e2e.upstream))
+    result = e2e.bot.chat("MAGIC please: call get_magic_number with seed 7", stream=stream)
+    assert_clean(result)
+    names = [c.get("name") for c in result.tool_calls]
+    assert "get_magic_number" in names, result.events
+    assert any("42" in json.dumps(r) for r in result.tool_results), result.tool_results
+    assert "TOOL RESULT WAS" in result.text and "42" in result.text, result.text
+    sent = responses_requests(e2e.upstream)[before:]
+    assert any(r.body.get("stream") is stream for r in sent)
+    follow_ups = [
+        r
+        for r in sent
+        if isinstance(r.body.get("input"), list)
+        and any(i.get("type") == "function_call_output" for i in r.body["input"])
+    ]
+    assert follow_ups, "no request carried the function_call_output"
+    items = follow_ups[-1].body["input"]
+    calls = [i for i in items if i.get("type") == "function_call"]
+    outputs = [i for i in items if i.get("type") == "function_call_output"]
+    assert calls and outputs and calls[-1]["call_id"] == outputs[-1]["call_id"]
+
+
+def test_requests_pass_oracle(e2e: E2E) -> None:
+    from tools.upstream.oracle import check_request
+
+    sent = responses_requests(e2e.upstream)
+    assert len(sent) >= 4
+    for request in sent:
+        check_request(request.body)
+        assert request.headers.get("authorization") == f"Bearer {SECRET}"
+        assert request.body.get("model") == MODEL
+
+
+def test_provider_test_endpoint(e2e: E2E) -> None:
+    data = e2e.bot.test_provider(e2e.good.provider_id)
+    assert data["status"] == "available", data
+    assert data["error"] is None
+
+
+@plugin_only
+def test_webui_schema_has_one_card(e2e: E2E) -> None:
+    schema = e2e.bot.api("GET", "/providers/schema")["data"]
+    templates = schema["config_schema"]["provider"]["config_template"]
+    ours = {k: v for k, v in templates.items() if v.get("type") == PLUGIN_TYPE}
+    assert list(ours) == [DISPLAY_NAME], list(ours)
+    card = ours[DISPLAY_NAME]
+    assert card["provider_type"] == "chat_completion"
+    assert PLUGIN_TYPE not in templates  # no second card labelled with the raw type name
+    for field in ("key", "api_base", "timeout", "proxy", "custom_headers"):
+        assert field in card, field
+
+
+def test_source_model_list(e2e: E2E) -> None:
+    data = e2e.bot.api("GET", f"/provider-sources/{e2e.good.source_id}/models")["data"]
+    assert MODEL in data["models"], data
+    assert any(r.path == "/v1/models" for r in e2e.upstream.requests)
+
+
+@plugin_only
+def test_plugin_lifecycle(e2e: E2E) -> None:
+    """Reload, disable, re-enable the plugin, toggle the provider: chat keeps answering."""
+    bot, pid = e2e.bot, e2e.good.provider_id
+    steps = {
+        "reload": lambda: bot.reload_plugin(),
+        "disable plugin": lambda: bot.set_plugin_enabled(False),
+        "enable plugin": lambda: bot.set_plugin_enabled(True),
+        "provider off": lambda: bot.set_provider_enabled(pid, False),
+        "provider on": lambda: bot.set_provider_enabled(pid, True),
+    }
+    for name, action in steps.items():
+        action()
+        if name == "provider off":
+            continue  # nothing to chat with until it is back on
+        for stream in (True, False):
+            result = bot.chat(f"after {name}", stream=stream)
+            try:
+                assert_plain_answer(result)
+            except AssertionError as exc:
+                raise AssertionError(f"after {name!r} (stream={stream}): {exc}") from None
+        assert bot.test_provider(pid)["status"] == "available", name
+    assert "not registered" not in bot.log_text()
+
+
+def test_key_never_logged_even_after_401(e2e: E2E) -> None:
+    bot = e2e.bot
+    result = bot.chat("this upstream will refuse my key", provider_id=e2e.bad.provider_id)
+    refused = [r for r in e2e.bad_upstream.requests if r.path == "/v1/responses"]
+    assert refused, "the 401 upstream was never called"
+    assert refused[0].headers.get("authorization") == f"Bearer {SECRET}"
+    assert SECRET not in json.dumps(result.events, ensure_ascii=False)
+    data = bot.test_provider(e2e.bad.provider_id)
+    assert data["status"] == "unavailable"
+    assert SECRET not in json.dumps(data)
+    log = bot.log_text(strip_ansi=False)
+    assert SECRET not in log
+    assert SECRET[-12:] not in log  # no partially masked key either

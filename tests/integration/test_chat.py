@@ -1,0 +1,132 @@
+"""The provider against a real loopback upstream: streamed and non-streamed chat, tools."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+
+from astrbot.core.agent.tool import FunctionTool, ToolSet
+
+from tests.conftest import USER_MARK
+from tests.integration.conftest import KEY, MakeProvider
+from tools.upstream import FakeUpstream
+
+
+def magic_tools() -> ToolSet:
+    return ToolSet(
+        [
+            FunctionTool(
+                name="get_magic_number",
+                description="Return the magic number for a seed.",
+                parameters={"type": "object", "properties": {"seed": {"type": "integer"}},
+                            "required": ["seed"]},
+                handler=None,
+            )
+        ]
+    )
+
+
+async def collect(provider, **kwargs):  # type: ignore[no-untyped-def]
+    chunks, finals = [], []
+    async for response in provider.text_chat_stream(**kwargs):
+        (chunks if response.is_chunk else finals).append(response)
+    return chunks, finals
+
+
+async def test_streamed_answer_yields_chunks_then_exactly_one_final(
+    make_provider: MakeProvider, upstream: FakeUpstream
+) -> None:
+    provider = await make_provider()
+    chunks, finals = await collect(provider, prompt=f"hello {USER_MARK}")
+    assert len(chunks) >= 2
+    assert len(finals) == 1
+    final = finals[0]
+    assert "".join(c.completion_text for c in chunks) == final.completion_text
+    assert final.completion_text.startswith("CANNED REPLY")
+    assert final.usage is not None and final.usage.output > 0
+    body = upstream.requests[-1].body
+    assert body["stream"] is True and body["store"] is False and body["model"] == "fake-model"
+    assert upstream.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+
+
+async def test_non_streamed_answer(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
+    provider = await make_provider()
+    response = await provider.text_chat(prompt="hi there", system_prompt="Be brief.")
+    assert response.role == "assistant"
+    assert response.completion_text.startswith("CANNED REPLY")
+    body = upstream.requests[-1].body
+    assert body["stream"] is False
+    assert body["instructions"] == "Be brief."
+
+
+async def test_tool_round_trip_streamed(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
+    provider = await make_provider()
+    tools = magic_tools()
+    contexts = [{"role": "user", "content": "MAGIC please"}]
+    snapshot = copy.deepcopy(contexts)
+    _, finals = await collect(provider, contexts=contexts, func_tool=tools)
+    call = finals[0]
+    assert call.role == "tool"
+    assert call.tools_call_name == ["get_magic_number"]
+    assert call.tools_call_args == [{"seed": 7}]
+    call_id = call.tools_call_ids[0]
+    assert contexts == snapshot  # the caller's history is never mutated
+    contexts += [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"type": "function", "id": call_id,
+             "function": {"name": "get_magic_number", "arguments": '{"seed": 7}'}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": '{"magic": 42}'},
+    ]
+    chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
+    assert "TOOL RESULT WAS" in finals[0].completion_text and "42" in finals[0].completion_text
+    items = upstream.requests[-1].body["input"]
+    kinds = [i.get("type") for i in items]
+    assert "function_call" in kinds and "function_call_output" in kinds
+    assert items[kinds.index("function_call")]["call_id"] == call_id
+    assert items[kinds.index("function_call_output")]["call_id"] == call_id
+
+
+async def test_tool_call_non_streamed(make_provider: MakeProvider) -> None:
+    provider = await make_provider()
+    response = await provider.text_chat(prompt="MAGIC please", func_tool=magic_tools())
+    assert response.role == "tool" and response.tools_call_args == [{"seed": 7}]
+
+
+async def test_reasoning_is_separate_from_the_answer(make_provider: MakeProvider) -> None:
+    provider = await make_provider(reasoning_effort="low")
+    chunks, finals = await collect(provider, prompt="THINK about it")
+    reasoning = "".join(c.reasoning_content or "" for c in chunks)
+    assert reasoning
+    assert reasoning not in finals[0].completion_text
+    assert finals[0].reasoning_content
+
+
+async def test_get_models_works_without_model_and_settings(
+    make_provider: MakeProvider, upstream: FakeUpstream
+) -> None:
+    from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
+
+    source_only = {"id": "src", "type": "openai_responses_plugin", "key": [KEY],
+                   "api_base": upstream.api_base}
+    provider = ResponsesProvider(source_only, {})
+    try:
+        assert "fake-model" in await provider.get_models()
+    finally:
+        await provider.terminate()
+
+
+async def test_provider_test_button(make_provider: MakeProvider) -> None:
+    provider = await make_provider()
+    await provider.test()
+
+
+async def test_many_concurrent_streams_do_not_cross_talk(make_provider: MakeProvider) -> None:
+    provider = await make_provider()
+
+    async def one(i: int) -> str:
+        _, finals = await collect(provider, prompt=f"request number {i}")
+        return finals[0].completion_text
+
+    answers = await asyncio.gather(*(one(i) for i in range(100)))
+    for i, answer in enumerate(answers):
+        assert f"request number {i}'" in answer
