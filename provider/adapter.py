@@ -27,7 +27,7 @@ from .errors import AbortedError
 from .exchange import exchange
 from .redaction import LOG, register_secrets, unregister_secrets
 from .request import ChatCall, encode_reasoning_signature
-from .results import final_response, reasoning_chunk, text_chunk
+from .results import final_response, footer, reasoning_chunk, text_chunk
 from .transport import Transport
 from .types import Turn
 from .usage_log import RequestStats
@@ -167,10 +167,16 @@ class ResponsesProvider(Provider):
                         if item.reasoning_items
                         else None
                     )
-                    if stream and item.notice:
-                        yield text_chunk(f"\n\n({item.notice})")
+                    citations = self.cfg.citations == "footnotes"
+                    tail = footer(item, citations=citations)
+                    if stream and tail and item.text.strip():
+                        yield text_chunk(f"\n\n{tail}")
+                    elif stream and tail:
+                        yield text_chunk(tail)
                     outcome = "ok" if not item.notice else "partial"
-                    yield final_response(item, reasoning_signature=signature)
+                    yield final_response(
+                        item, reasoning_signature=signature, citations=citations
+                    )
                     return
                 stats.mark_first_chunk()
                 kind, delta = item

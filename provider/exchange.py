@@ -154,7 +154,7 @@ def _overflow_decision(turn: Turn, settings: FallbackSettings, retries_left: int
 
 #: request fields an upstream may reject with a 400 naming them → the body key we drop
 _OPTIONAL_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("include", ("include", "encrypted_content", "reasoning.encrypted")),
+    ("include", ("include", "encrypted")),
     ("prompt_cache_key", ("prompt_cache_key",)),
 )
 

@@ -39,7 +39,21 @@ DESCRIPTION = "OpenAI Responses API (/v1/responses) chat provider, from the plug
 
 # Widget metadata for fields the host does not know (type drives the widget and the
 # save-time validation; options give a drop-down).
+#
+# What the host lets us show (AstrBot 4.29, verified in the browser by tools/webui_check.py):
+# the label is the raw field key, there is no hint, and an option list shows its raw values.
+# ``description``/``hint``/``labels``/``subtitles`` are turned into
+# ``provider_group.provider.<field>.<attr>`` i18n keys by ``convert_to_i18n_keys`` and the
+# bundle has no text for our fields, so they would render as that key. So: no text here;
+# defaults come first in every option list, and the README "Fields" table explains each one.
+# ``reasoning_effort`` has no host item in 4.29 (it would be a bare text box); ``""`` means
+# "not sent". ``builtin_tools`` stays a free list: ``file_search:<ids>`` needs typed entries
+# and the host's list-with-options widget (VAutocomplete) accepts only preset values.
 _FIELD_ITEMS: dict[str, dict[str, Any]] = {
+    "reasoning_effort": {
+        "type": "string",
+        "options": ["", "none", "minimal", "low", "medium", "high", "xhigh"],
+    },
     "tool_fallback_enabled": {"type": "bool"},
     "tool_fallback_mode": {
         "type": "string",

@@ -41,15 +41,44 @@ def token_usage(usage: Usage | None) -> TokenUsage | None:
     )
 
 
-def visible_text(turn: Turn) -> str:
-    """The answer as the user sees it: text, then sources, then the notice (if any)."""
-    parts = [turn.text.rstrip()] if turn.text.strip() else []
+def sources(turn: Turn) -> str:
+    """A short sources list from the turn's ``url_citation`` annotations ("" when none).
+
+    Shape: ``Sources:`` then one line per distinct URL, ``[n] title — url``.
+    """
+    seen: dict[str, str] = {}
+    for annotation in turn.annotations:
+        url = annotation.get("url")
+        if annotation.get("type") == "url_citation" and isinstance(url, str) and url:
+            title = annotation.get("title")
+            seen.setdefault(url, title if isinstance(title, str) and title else url)
+    if not seen:
+        return ""
+    lines = [f"[{i}] {title} — {url}" if title != url else f"[{i}] {url}"
+             for i, (url, title) in enumerate(seen.items(), start=1)]
+    return "Sources:\n" + "\n".join(lines)
+
+
+def footer(turn: Turn, *, citations: bool) -> str:
+    """What follows the answer text: the sources list (if ``citations``) and the notice."""
+    parts = [sources(turn)] if citations else []
     if turn.notice:
         parts.append(f"({turn.notice})")
+    return "\n\n".join(p for p in parts if p)
+
+
+def visible_text(turn: Turn, *, citations: bool = True) -> str:
+    """The answer as the user sees it: text, then :func:`footer`."""
+    parts = [turn.text.rstrip()] if turn.text.strip() else []
+    tail = footer(turn, citations=citations)
+    if tail:
+        parts.append(tail)
     return "\n\n".join(parts)
 
 
-def final_response(turn: Turn, *, reasoning_signature: str | None = None) -> LLMResponse:
+def final_response(
+    turn: Turn, *, reasoning_signature: str | None = None, citations: bool = True
+) -> LLMResponse:
     """The single final ``LLMResponse`` of a call.
 
     Role ``tool`` when the turn carries tool calls (``tools_call_args`` are dicts,
@@ -57,7 +86,7 @@ def final_response(turn: Turn, *, reasoning_signature: str | None = None) -> LLM
     ``Image`` components of ``result_chain``. Raises ``EmptyModelOutputError`` when the turn
     has no text, no tool call, no image and no reasoning (AstrBot then retries up to 3 times).
     """
-    text = visible_text(turn)
+    text = visible_text(turn, citations=citations)
     if not text and not turn.tool_calls and not turn.images and not turn.reasoning:
         reason = f" (status {turn.status}" + (
             f", reason {turn.incomplete_reason})" if turn.incomplete_reason else ")"

@@ -1,8 +1,9 @@
 """Bounded Server-Sent-Events framing: an httpx response body → JSON event dicts.
 
-Line splitting and field parsing are httpx-sse's (``SSELineDecoder`` / ``SSEDecoder``, which
-follow the WHATWG event-stream rules: ``\\n``, ``\\r\\n`` and ``\\r`` line ends, comments,
-multi-line ``data``). This module adds only what a chatbot running unattended needs:
+Line splitting is httpx-sse's ``SSELineDecoder``; fields are parsed inline by the same WHATWG
+event-stream rules as its ``SSEDecoder`` (``\\n``, ``\\r\\n`` and ``\\r`` line ends, comments,
+multi-line ``data``) because this loop runs once per event. This module adds only what a
+chatbot running unattended needs:
 
 * a cap on the length of one line and of one event (a 20 MB line without a newline must not
   grow memory without limit) → :class:`~.errors.UpstreamError`;
@@ -22,12 +23,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from httpx_sse._decoders import SSELineDecoder
 
 from .errors import UpstreamError
 from .redaction import LOG
 
 _LINE_ENDS = ("\n", "\r")
+#: ``json.loads`` minus its two whitespace regex passes (the data of an SSE event has none)
+_raw_decode = json.JSONDecoder().raw_decode
 
 
 class EventStream:
@@ -72,14 +75,20 @@ class EventStream:
         )
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        # Hot path (one pass per event): field parsing is inlined rather than delegated to
+        # httpx-sse's ``SSEDecoder`` (same WHATWG rules for what we use: ``data`` lines, one
+        # optional space after the colon, blank line dispatches; ``event``/``id``/``retry``
+        # and comments are ignored), and JSON goes through ``raw_decode`` (no whitespace
+        # regexes); anything unusual falls back to :meth:`_parse`.
         lines = SSELineDecoder()
-        fields = SSEDecoder()
+        data: list[str] = []  # the ``data`` values of the event being read
         pending = 0  # characters of the current, unfinished line
         event_size = 0
         max_line = self.max_line_chars
         max_event = self.max_event_chars
         idle = self.idle_timeout
         clock = time.monotonic
+        decode = _raw_decode
         last_event = clock()
         async for text in self._chunks:
             if idle is not None and clock() - last_event > idle:
@@ -98,30 +107,46 @@ class EventStream:
                 pending = len(text) - last - 1
             if pending > max_line:
                 raise self._too_big("line", max_line)
+            # a line that starts and ends inside this text is at most len(text) long
+            check_lines = len(text) > max_line
             for line in lines.decode(text):
-                if len(line) > max_line:
-                    raise self._too_big("line", max_line)
-                if line.startswith("data:"):
-                    event_size += len(line)
-                    if event_size > max_event:
-                        raise self._too_big("event", max_event)
-                sse = fields.decode(line)
-                if sse is None:
+                if line:
+                    if check_lines and len(line) > max_line:
+                        raise self._too_big("line", max_line)
+                    if line.startswith("data:"):
+                        event_size += len(line)
+                        if event_size > max_event:
+                            raise self._too_big("event", max_event)
+                        data.append(line[6:] if line[5:6] == " " else line[5:])
+                    elif line == "data":
+                        data.append("")
+                    continue  # comments, event:, id:, retry:, unknown fields
+                if not data:
                     continue
                 event_size = 0
-                event = self._parse(sse.data)
+                raw = data[0] if len(data) == 1 else "\n".join(data)
+                data = []
+                try:
+                    event, end = decode(raw)
+                except ValueError:
+                    event = end = None
+                if end != len(raw) or type(event) is not dict:
+                    event = self._parse(raw)  # blank, [DONE], padded or junk: the slow path
                 if event is not None:
                     last_event = clock()
                     yield event
                 elif self.done:
                     return
         # A last event without its blank line is still an event (relays drop the final \n\n).
-        for line in [*lines.flush(), ""]:
-            sse = fields.decode(line)
-            if sse is not None:
-                event = self._parse(sse.data)
-                if event is not None:
-                    yield event
+        for line in lines.flush():
+            if line.startswith("data:"):
+                data.append(line[6:] if line[5:6] == " " else line[5:])
+            elif line == "data":
+                data.append("")
+        if data:
+            event = self._parse("\n".join(data))
+            if event is not None:
+                yield event
 
     def _parse(self, data: str) -> dict[str, Any] | None:
         """JSON-decode one event's data; None for blank, ``[DONE]`` (sets ``done``) or junk."""

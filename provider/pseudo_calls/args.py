@@ -133,7 +133,7 @@ def _strict(text: str) -> Any:
 
 
 def _python(text: str) -> Any:
-    if text[:1] != "{" or len(text) > 200_000:
+    if text[:1] != "{" or len(text) > 200_000 or _depth(text, 64) > 64:
         return _FAIL
     try:
         return _jsonable(ast.literal_eval(text))
@@ -143,8 +143,8 @@ def _python(text: str) -> Any:
 
 def _repair(text: str) -> Any:
     start = text.find("{")
-    if start < 0 or len(text) > 200_000:
-        return _FAIL
+    if start < 0 or len(text) > _REPAIR_MAX_CHARS or _depth(text, _REPAIR_MAX_DEPTH) > _REPAIR_MAX_DEPTH:
+        return _FAIL  # json_repair is super-linear on deep or huge garbage
     try:
         value = json_repair.repair_json(text[start:], return_objects=True)
     except Exception:  # noqa: BLE001 - third-party repair must never break extraction
@@ -152,6 +152,31 @@ def _repair(text: str) -> Any:
     if isinstance(value, tuple):
         value = value[0]
     return value if isinstance(value, dict) else _FAIL
+
+
+_REPAIR_MAX_CHARS = 20_000
+_REPAIR_MAX_DEPTH = 32
+
+
+def _depth(text: str, limit: int) -> int:
+    """Maximum bracket nesting outside double-quoted strings (stops above ``limit``)."""
+    depth = best = 0
+    quote = False
+    for m in _SCAN.finditer(text):
+        tok = m.group()
+        if quote:
+            quote = tok != '"'
+        elif tok == '"':
+            quote = True
+        elif tok in "{[":
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > limit:
+                    break
+        elif tok in "}]":
+            depth -= 1
+    return best
 
 
 def close_brackets(text: str) -> str:

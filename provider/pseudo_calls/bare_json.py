@@ -22,7 +22,7 @@ from typing import Any
 
 from .args import parse_object, scan_balanced
 from .calldict import calls_from_value
-from .model import Leak, Offered
+from .model import MAX_LEAKS, Leak, Offered, inside
 from .names import resolve_name
 
 FAMILY = "bare_json"
@@ -118,7 +118,9 @@ def find_objects(
         return leaks
     pos = 0
     for m in _CALL_OBJECT.finditer(masked):
-        if m.start() < pos or any(a <= m.start() < b for a, b in claimed):
+        if len(leaks) >= MAX_LEAKS:
+            break
+        if m.start() < pos or inside(m.start(), claimed):
             continue
         end = scan_balanced(text, m.start())
         if end is None or (trailing_only and end != tail_end):
@@ -139,7 +141,9 @@ def find_tool_use_repr(text: str, masked: str, claimed: list[tuple[int, int]]) -
         return leaks
     pos = 0
     for m in _REPR_TOOL_USE.finditer(masked):
-        if m.start() < pos or any(a <= m.start() < b for a, b in claimed):
+        if len(leaks) >= MAX_LEAKS:
+            break
+        if m.start() < pos or inside(m.start(), claimed):
             continue
         end = scan_balanced(text, m.start())
         if end is None:

@@ -33,7 +33,7 @@ MARKERS: tuple[str, ...] = (
     "<｜channel｜>", "<｜start｜>", "<｜message｜>", "<｜constrain｜>", "<｜call｜>",
     "<|tool_calls_section_begin|>", "<|tool_call_section_begin|>", "<|tool_call_begin|>",
     "<|tool_call_argument_begin|>", "<|tool_call_start|>", "<|python_tag|>",
-    "<|python_start|>", "<|open|>",
+    "<|python_start|>", "<|open|>", "<|sep|>",
     "<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>", "<|tool▁calls▁begin|>",
     "<|tool▁call▁begin|>", "<｜tool_calls_begin｜>", "<｜tool_call_begin｜>",
     "<｜DSML｜", "<|DSML|",

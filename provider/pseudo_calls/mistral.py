@@ -17,7 +17,7 @@ import re
 
 from .args import close_brackets, parse_object, scan_balanced
 from .calldict import calls_from_value
-from .model import Leak, RawCall
+from .model import MAX_LEAKS, Leak, RawCall, inside
 
 FAMILY = "mistral"
 
@@ -34,19 +34,23 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
     if "[TOOL_CALLS]" not in masked and "[ARGS]" not in masked:
         return leaks
     for m in _TOKEN.finditer(masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         if leaks and m.start() < leaks[-1].end:
             continue
         leak = _block(text, m.start(), m.end())
         if leak is not None:
             leaks.append(leak)
-    taken = claimed + [(lk.start, lk.end) for lk in leaks]
+    taken = sorted(claimed + [(lk.start, max(lk.end, lk.start + 1)) for lk in leaks])
     for m in _ARGS_ONLY.finditer(masked):
-        if any(a <= m.start() < b for a, b in taken):
+        if inside(m.start(), taken):
             continue
         leak = _block(text, m.start(), m.start())
         if leak is not None:
             leaks.append(leak)
-            taken.append((leak.start, leak.end))
+            taken = sorted([*taken, (leak.start, max(leak.end, leak.start + 1))])
+        if len(leaks) >= MAX_LEAKS:
+            break
     return leaks
 
 

@@ -5,6 +5,7 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Public API" and §"Extraction pipel
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -76,3 +77,13 @@ class Leak:
     strong: bool = True
     replacement: str = ""
     vetoable: bool = True
+
+
+#: At most this many leak spans are read from one message (bounds the work on hostile text).
+MAX_LEAKS = 64
+
+
+def inside(pos: int, claimed: list[tuple[int, int]]) -> bool:
+    """True when ``pos`` lies in one of the sorted, disjoint ``[start, end)`` spans."""
+    i = bisect_right(claimed, (pos, 1 << 62)) - 1
+    return i >= 0 and claimed[i][0] <= pos < claimed[i][1]

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from .args import parse_object, scan_balanced
-from .model import Leak, Offered, RawCall
+from .model import MAX_LEAKS, Leak, Offered, RawCall
 from .names import resolve_name
 
 FAMILY_PYTHONIC = "pythonic"
@@ -149,6 +149,8 @@ def find_tool_code(text: str, masked: str) -> list[Leak]:
     if "```tool_code" not in masked:
         return leaks
     for m in _TOOL_CODE.finditer(masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         body = text[m.start("body"):m.end("body")]
         calls = calls_from_source(body) or [RawCall(None, None)]
         leaks.append(Leak(m.start(), m.end(), FAMILY_TOOL_CODE, calls, True))
@@ -161,22 +163,39 @@ def find_closing_tag(text: str, masked: str, offered: Offered) -> list[Leak]:
     if "[/" not in masked:
         return leaks
     for m in re.finditer(r"(?m)^[ \t]*\[/([A-Za-z_][\w.\-]*)\][ \t]*$", masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         raw = m.group(1)
         name = resolve_name(raw, offered)
         if name is None:
             continue
-        opener = None
-        opener_re = re.compile(rf"(?m)^[ \t]*{re.escape(raw)}[ \t]*\n")
-        for op in opener_re.finditer(masked, 0, m.start()):
-            opener = op
+        opener = _opener_line(masked, raw, m.start())
         if opener is None:
             continue
-        body = text[opener.end():m.start()].strip("\n")
+        body = text[opener[1]:m.start()].strip("\n")
         args = parse_object(body) if body.lstrip().startswith("{") else None
         if args is None:
             args = _single_property(offered.get(name), body)
-        leaks.append(Leak(opener.start(), m.end(), FAMILY_CLOSING_TAG, [RawCall(raw, args)], True))
+        leaks.append(Leak(opener[0], m.end(), FAMILY_CLOSING_TAG, [RawCall(raw, args)], True))
     return leaks
+
+
+def _opener_line(masked: str, name: str, before: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the last line before ``before`` that is exactly ``name``."""
+    pos = before
+    for _ in range(32):
+        idx = masked.rfind(name, 0, pos)
+        if idx < 0:
+            return None
+        line_start = masked.rfind("\n", 0, idx) + 1
+        line_end = masked.find("\n", idx)
+        if line_end < 0 or line_end >= before:
+            pos = idx
+            continue
+        if not masked[line_start:idx].strip(" \t") and not masked[idx + len(name):line_end].strip(" \t"):
+            return line_start, line_end + 1
+        pos = idx
+    return None
 
 
 def _single_property(schema: dict[str, Any] | None, body: str) -> dict[str, Any] | None:
@@ -203,6 +222,8 @@ def find_narrated(text: str, masked: str, offered: Offered) -> list[Leak]:
         return leaks
     for regex in (_NARRATED, _DECLARATION):
         for m in regex.finditer(masked):
+            if len(leaks) >= MAX_LEAKS:
+                break
             name = resolve_name(m.group("name"), offered)
             if name is None:
                 continue

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from .args import parse_object, scan_balanced
-from .model import Leak, RawCall
+from .model import MAX_LEAKS, Leak, RawCall, inside
 
 FAMILY = "recipient"
 
@@ -98,12 +98,12 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
     if "to=" not in masked:
         return []
     matches = [
-        m for m in MARKER.finditer(masked) if not any(a <= m.start() < b for a, b in claimed)
+        m for m in MARKER.finditer(masked) if not inside(m.start(), claimed)
     ]
     leaks: list[Leak] = []
     cut_rest_from: int | None = None
     for idx, m in enumerate(matches):
-        if cut_rest_from is not None:
+        if cut_rest_from is not None or len(leaks) >= MAX_LEAKS:
             break
         rcpt = m.group("rcpt").rstrip(".:-")
         is_functions = rcpt.startswith("functions.")
@@ -151,7 +151,7 @@ def _limit(masked: str, pos: int, next_marker: int) -> int:
 
 
 def _span_start(text: str, at: int, rcpt: str) -> int:
-    line_start = text.rfind("\n", 0, at) + 1
+    line_start = max(text.rfind("\n", max(0, at - 200), at) + 1, at - 200, 0)
     prefix = text[line_start:at]
     short = rcpt.split(".")[-1]
     for word in (short, rcpt):
@@ -172,7 +172,7 @@ def _junk_start(text: str, start: int) -> int:
     Degenerate output glues junk (``}``, ``</x>``, spam words) before the marker; the cut
     starts after the last sentence end on the line, or at the line start.
     """
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = max(text.rfind("\n", max(0, start - 300), start) + 1, start - 300, 0)
     prefix = text[line_start:start]
     last = None
     for last in re.finditer(r"[.!?。！？](?=\s)", prefix):
@@ -182,8 +182,8 @@ def _junk_start(text: str, start: int) -> int:
 
 def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
     """True when a ``to=functions.X`` without arguments looks like model degeneration."""
-    line_start = text.rfind("\n", 0, m.start()) + 1
-    line_end = text.find("\n", m.end())
+    line_start = text.rfind("\n", max(0, m.start() - 100), m.start()) + 1
+    line_end = text.find("\n", m.end(), m.end() + 100)
     line_end = len(text) if line_end < 0 else line_end
     before = text[max(line_start, m.start() - 60):m.start()]
     after = text[m.end():min(line_end, m.end() + 60)]

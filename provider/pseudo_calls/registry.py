@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from typing import Any
 
 from . import bare_json, harmony, mistral, pythonic, recipient, token_blocks, xml_tags
 from .masking import code_regions, masked_view
-from .model import Extraction, Leak, Offered, RecoveredCall
+from .model import MAX_LEAKS, Extraction, Leak, Offered, RecoveredCall
 from .names import resolve_name
 
 Finder = Callable[[str, str, Offered, list[tuple[int, int]]], list[Leak]]
@@ -90,9 +91,8 @@ def run(text: str, offered: Offered) -> Extraction:
     if not kept:
         return Extraction("none", (), text, None)
     if any(leak.strong for leak, _ in kept):
-        extra = bare_json.find_objects(
-            text, masked, offered, [(lk.start, lk.end) for lk, _ in kept], trailing_only=False
-        )
+        spans = sorted((lk.start, max(lk.end, lk.start + 1)) for lk, _ in kept)
+        extra = bare_json.find_objects(text, masked, offered, spans, trailing_only=False)
         for leak in extra:
             valid, _results_only = _validate(leak, offered)
             if valid:
@@ -142,11 +142,17 @@ def explained(text: str, start: int) -> bool:
 
 
 def _add(leaks: list[Leak], claimed: list[tuple[int, int]], found: list[Leak]) -> None:
+    """Keep the leaks that overlap no claimed span; ``claimed`` stays sorted."""
     for leak in found:
-        if any(leak.start < b and a < leak.end for a, b in claimed):
+        if len(leaks) >= MAX_LEAKS:
+            return
+        i = bisect_left(claimed, (leak.start, leak.start))
+        if i > 0 and claimed[i - 1][1] > leak.start:
+            continue
+        if i < len(claimed) and claimed[i][0] < max(leak.end, leak.start + 1):
             continue
         leaks.append(leak)
-        claimed.append((leak.start, leak.end))
+        insort(claimed, (leak.start, max(leak.end, leak.start + 1)))
 
 
 def _validate(leak: Leak, offered: Offered) -> tuple[list[RecoveredCall], bool]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .args import coerce_scalar, parse_object, property_schema, scan_balanced
 from .calldict import calls_from_value
-from .model import Leak, Offered, RawCall
+from .model import MAX_LEAKS, Leak, Offered, RawCall
 from .pythonic import calls_from_source
 
 FAMILY_DEEPSEEK = "deepseek_tokens"
@@ -77,6 +77,8 @@ def find_deepseek(text: str, masked: str) -> list[Leak]:
     begins = list(_DS_CALL_BEGIN.finditer(masked))
     leaks: list[Leak] = []
     for idx, b in enumerate(begins):
+        if len(leaks) >= MAX_LEAKS:
+            break
         nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
         close = _DS_CALL_END.search(text, b.end(), nxt)
         stop = _DS_CALLS_END.search(text, b.end(), nxt)
@@ -113,6 +115,8 @@ def find_kimi(text: str, masked: str) -> list[Leak]:
     leaks: list[Leak] = []
     begins = list(_KIMI_CALL_BEGIN.finditer(masked))
     for idx, b in enumerate(begins):
+        if len(leaks) >= MAX_LEAKS:
+            break
         if leaks and b.start() < leaks[-1].end:
             continue
         nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
@@ -150,6 +154,8 @@ def find_kimi_open(text: str, masked: str, offered: Offered) -> list[Leak]:
     leaks: list[Leak] = []
     calls_m = list(_K3_CALL.finditer(masked))
     for idx, m in enumerate(calls_m):
+        if len(leaks) >= MAX_LEAKS:
+            break
         nxt = calls_m[idx + 1].start() if idx + 1 < len(calls_m) else len(text)
         stop = _K3_CALL_END.search(text, m.end(), nxt)
         body_end = stop.start() if stop else nxt
@@ -187,6 +193,8 @@ def find_lfm(text: str, masked: str) -> list[Leak]:
     if "<|tool_call_start|>" not in masked:
         return leaks
     for m in _LFM_BEGIN.finditer(masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         close = _LFM_END.search(text, m.end())
         body = text[m.end():close.start() if close else len(text)]
         end = close.end() if close else len(text)
@@ -201,6 +209,8 @@ def find_python_tag(text: str, masked: str) -> list[Leak]:
     if "<|python_tag|>" not in masked:
         return leaks
     for m in _PY_TAG.finditer(masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         close = _PY_END.search(text, m.end())
         body = text[m.end():close.start() if close else len(text)].strip()
         end = close.end() if close else len(text)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .args import coerce_scalar, parse_object, property_schema
 from .calldict import calls_from_value
-from .model import Leak, Offered, RawCall
+from .model import MAX_LEAKS, Leak, Offered, RawCall, inside
 
 FAMILY_TOOL_CALL = "tool_call_tag"
 FAMILY_FUNCTION = "function_tag"
@@ -32,11 +32,10 @@ _FN_OPEN = re.compile(r"<function=([^>\s]+)>")
 _FN_CLOSE = re.compile(r"</function>")
 _PARAM = re.compile(r"<parameter=([^>\s]+)>(.*?)(?:</parameter>|(?=<parameter=|</function>|$))", re.S)
 _ARG_KEY = re.compile(r"<arg_key>")
-_PAIR = re.compile(
-    r"\s*<arg_key>(?P<k>.*?)(?:</arg_key>|(?=<arg_value>))\s*"
-    r"<arg_value>(?P<v>.*?)(?:</arg_value>|(?=<arg_key>|</tool_call>|$))",
-    re.S,
-)
+_KEY_OPEN = re.compile(r"\s*<arg_key>")
+_KEY_END = re.compile(r"</arg_key>|<arg_value>")
+_VALUE_OPEN = re.compile(r"\s*<arg_value>")
+_VALUE_END = re.compile(r"</arg_value>|<arg_key>|</tool_call>")
 _BAR = r"[|｜‖]{1,2}"
 _DSML = rf"(?:{_BAR}\s*DSML\s*{_BAR})?"
 _INVOKE_OPEN = re.compile(rf"<{_DSML}invoke\s+name\s*=\s*\"([^\"]+)\"\s*>")
@@ -63,6 +62,8 @@ def find_tool_call(text: str, masked: str, offered: Offered) -> list[Leak]:
         return leaks
     opens = list(_TC_OPEN.finditer(masked))
     for idx, m in enumerate(opens):
+        if len(leaks) >= MAX_LEAKS:
+            break
         if leaks and m.start() < leaks[-1].end:
             continue
         nxt = opens[idx + 1].start() if idx + 1 < len(opens) else len(text)
@@ -95,7 +96,8 @@ def _body_calls(body: str, offered: Offered) -> list[RawCall] | None:
     key = _ARG_KEY.search(stripped)
     if key:
         name = stripped[:key.start()].strip()
-        return [RawCall(name or None, _glm_args(stripped[key.start():], name, offered))]
+        args = _glm_args(stripped, key.start(), len(stripped), name, offered)
+        return [RawCall(name or None, args)]
     head = re.match(r"([A-Za-z_][\w.\-]*)\s*", stripped)
     if head:
         rest = stripped[head.end():]
@@ -150,8 +152,10 @@ def find_function_tag(
     leaks: list[Leak] = []
     if "<function=" not in masked:
         return leaks
-    opens = [m for m in _FN_OPEN.finditer(masked) if not _inside(m.start(), claimed)]
+    opens = [m for m in _FN_OPEN.finditer(masked) if not inside(m.start(), claimed)]
     for idx, m in enumerate(opens):
+        if len(leaks) >= MAX_LEAKS:
+            break
         nxt = opens[idx + 1].start() if idx + 1 < len(opens) else len(text)
         close = _FN_CLOSE.search(text, m.end(), nxt)
         end = close.end() if close else nxt
@@ -167,21 +171,43 @@ def find_function_tag(
     return leaks
 
 
-def _glm_args(segment: str, name: str, offered: Offered) -> dict[str, Any] | None:
-    schema = offered.get(name) if offered and name in offered else None
-    args: dict[str, Any] = {}
-    pos = 0
+def _glm_pairs(text: str, pos: int, limit: int) -> tuple[list[tuple[str, str]], int]:
+    """Read ``<arg_key>k</arg_key><arg_value>v</arg_value>`` pairs from ``pos``.
+
+    Missing closing tags are tolerated (a value then ends at the next ``<arg_key>``,
+    ``</tool_call>`` or ``limit``). Linear in the text read.
+    """
+    pairs: list[tuple[str, str]] = []
     while True:
-        pair = _PAIR.match(segment, pos)
-        if not pair:
+        key_open = _KEY_OPEN.match(text, pos, limit)
+        if not key_open:
             break
-        key = pair["k"].strip()
-        args[key] = coerce_scalar(pair["v"].strip("\n"), property_schema(schema, key))
-        pos = pair.end()
-    rest = re.sub(r"\s*</tool_call>\s*$", "", segment[pos:])
-    if not args or rest.strip():
-        return None if not args else args
-    return args
+        key_end = _KEY_END.search(text, key_open.end(), min(limit, key_open.end() + 256))
+        if not key_end:
+            break
+        value_from = key_end.end() if key_end.group() == "</arg_key>" else key_end.start()
+        value_open = _VALUE_OPEN.match(text, value_from, limit)
+        if not value_open:
+            break
+        value_end = _VALUE_END.search(text, value_open.end(), limit)
+        stop = value_end.start() if value_end else limit
+        pairs.append((text[key_open.end():key_end.start()], text[value_open.end():stop]))
+        pos = value_end.end() if value_end and value_end.group() == "</arg_value>" else stop
+    return pairs, pos
+
+
+def _glm_args(text: str, start: int, end: int, name: str, offered: Offered) -> dict[str, Any] | None:
+    schema = offered.get(name) if offered and name in offered else None
+    pairs, pos = _glm_pairs(text, start, end)
+    if not pairs:
+        return None
+    args = {
+        key.strip(): coerce_scalar(value.strip("\n"), property_schema(schema, key.strip()))
+        for key, value in pairs
+    }
+    rest = text[pos:end]
+    rest = rest.replace("</tool_call>", "")
+    return args if not rest.strip() else None
 
 
 def find_glm(text: str, masked: str, offered: Offered, claimed: list[tuple[int, int]]) -> list[Leak]:
@@ -189,22 +215,19 @@ def find_glm(text: str, masked: str, offered: Offered, claimed: list[tuple[int, 
     leaks: list[Leak] = []
     if "<arg_key>" not in masked:
         return leaks
-    keys = [m for m in _ARG_KEY.finditer(masked) if not _inside(m.start(), claimed)]
     pos = -1
-    for m in keys:
-        if m.start() < pos:
+    for m in _ARG_KEY.finditer(masked):
+        if m.start() < pos or inside(m.start(), claimed):
             continue
+        if len(leaks) >= MAX_LEAKS:
+            break
         name, start = _ident_before(text, m.start())
-        end = m.start()
-        while True:
-            pair = _PAIR.match(text, end)
-            if not pair:
-                break
-            end = pair.end()
-        tail = re.match(r"\s*</tool_call>", text[end:])
+        pairs, end = _glm_pairs(text, m.start(), len(text))
+        end = max(end, m.end())
+        tail = re.match(r"\s*</tool_call>", text[end:end + 64])
         if tail:
             end += tail.end()
-        args = _glm_args(text[m.start():end], name or "", offered)
+        args = _glm_args(text, m.start(), end, name or "", offered) if pairs else None
         leaks.append(Leak(start, end, FAMILY_GLM, [RawCall(name, args)], True))
         pos = end
     return leaks
@@ -217,6 +240,8 @@ def find_invoke(text: str, masked: str, offered: Offered) -> list[Leak]:
         return leaks
     opens = list(_INVOKE_OPEN.finditer(masked))
     for idx, m in enumerate(opens):
+        if len(leaks) >= MAX_LEAKS:
+            break
         nxt = opens[idx + 1].start() if idx + 1 < len(opens) else len(text)
         close = _INVOKE_CLOSE.search(text, m.end(), nxt)
         body_end = close.start() if close else nxt
@@ -257,6 +282,8 @@ def find_tool_use(text: str, masked: str) -> list[Leak]:
     if "<tool_use>" not in masked:
         return leaks
     for m in re.finditer(r"<tool_use>", masked):
+        if len(leaks) >= MAX_LEAKS:
+            break
         full = _TOOL_USE.match(text, m.start())
         if not full:
             continue
@@ -284,5 +311,3 @@ def _ident_before(text: str, pos: int) -> tuple[str | None, int]:
     return text[start:end], start
 
 
-def _inside(pos: int, claimed: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in claimed)

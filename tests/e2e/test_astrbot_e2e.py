@@ -211,8 +211,10 @@ def test_plugin_lifecycle(e2e: E2E) -> None:
     }
     for name, action in steps.items():
         action()
-        if name == "provider off":
-            continue  # nothing to chat with until it is back on
+        if name == "provider off":  # the instance is gone until it is switched back on
+            body = bot.api("POST", f"/providers/{pid}/test", check=False)
+            assert "available" not in json.dumps(body), body
+            continue
         for stream in (True, False):
             result = bot.chat(f"after {name}", stream=stream)
             try:
@@ -225,11 +227,13 @@ def test_plugin_lifecycle(e2e: E2E) -> None:
 
 def test_key_never_logged_even_after_401(e2e: E2E) -> None:
     bot = e2e.bot
-    result = bot.chat("this upstream will refuse my key", provider_id=e2e.bad.provider_id)
+    for stream in (True, False):
+        result = bot.chat("refuse my key", stream=stream, provider_id=e2e.bad.provider_id)
+        assert "401" in result.all_text, result.all_text  # the error reaches the user
+        assert SECRET not in json.dumps(result.events, ensure_ascii=False)
     refused = [r for r in e2e.bad_upstream.requests if r.path == "/v1/responses"]
     assert refused, "the 401 upstream was never called"
     assert refused[0].headers.get("authorization") == f"Bearer {SECRET}"
-    assert SECRET not in json.dumps(result.events, ensure_ascii=False)
     data = bot.test_provider(e2e.bad.provider_id)
     assert data["status"] == "unavailable"
     assert SECRET not in json.dumps(data)

@@ -34,6 +34,8 @@ from tools.upstream import events as ev
 
 #: ``ev.text_stream(ANSWER, chunks=6)[:SHOWN]`` ends after three text deltas.
 SHOWN = 7
+#: Timeout (seconds) of the variants beyond the issue's matrix (keeps the file fast).
+QUICK = 0.5
 
 
 @pytest.fixture
@@ -127,27 +129,31 @@ async def test_json_body_cut_mid_way_is_retried_then_succeeds(kit: Kit, stream: 
 
 @MODES
 @pytest.mark.parametrize(
-    "script",
-    [[Hang()], [StartStream(), Hang()], [Events(ev.text_stream(ANSWER)[:2]), Hang()]],
+    ("script", "timeout"),
+    [
+        ([Hang()], TIMEOUT),
+        ([StartStream(), Hang()], QUICK),
+        ([Events(ev.text_stream(ANSWER)[:2]), Hang()], QUICK),
+    ],
     ids=["no-headers", "headers-only", "opening-events-only"],
 )
 async def test_upstream_that_never_answers_times_out_after_timeout(
-    kit: Kit, stream: bool, script: list[Any]
+    kit: Kit, stream: bool, script: list[Any], timeout: float
 ) -> None:
     kit.upstream.enqueue(script)
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=TIMEOUT, request_max_retries=1)
+    provider = await kit.provider(timeout=timeout)
+    out = await kit.chat(provider, stream, bound=timeout, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert f"{TIMEOUT:g} s" in message and "`timeout`" in message
-    assert out.elapsed >= TIMEOUT * 0.9
+    assert f"{timeout:g} s" in message and "`timeout`" in message
+    assert out.elapsed >= timeout * 0.9
     await kit.connections_closed()
 
 
 @MODES
 async def test_upstream_that_never_answers_is_retried_then_succeeds(kit: Kit, stream: bool) -> None:
     kit.upstream.enqueue([Hang()])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=TIMEOUT + 0.5, request_max_retries=2)
+    provider = await kit.provider(timeout=QUICK)
+    out = await kit.chat(provider, stream, bound=QUICK + 0.2, request_max_retries=2)
     assert out.text == BRAIN_ANSWER
     assert kit.requests() == 2
 
@@ -157,10 +163,10 @@ async def test_json_body_that_stalls_times_out_with_a_clear_error(kit: Kit, stre
     kit.upstream.enqueue(
         [StartStream(content_type="application/json"), Send('{"id": "resp_1", '), Hang()]
     )
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=TIMEOUT, request_max_retries=1)
+    provider = await kit.provider(timeout=QUICK)
+    out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert f"{TIMEOUT:g} s" in message and "`timeout`" in message
+    assert f"{QUICK:g} s" in message and "`timeout`" in message
     await kit.connections_closed()
 
 
@@ -200,8 +206,8 @@ async def test_endless_keep_alive_comments_after_text_keep_text_and_tell_user_cu
 ) -> None:
     events, text = partial()
     kit.upstream.enqueue([Events(events), *keep_alive_forever()])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=TIMEOUT, request_max_retries=3)
+    provider = await kit.provider(timeout=QUICK)
+    out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=3)
     assert out.text == cut(text)
     assert kit.requests() == 1
     await kit.connections_closed()
