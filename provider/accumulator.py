@@ -122,6 +122,7 @@ class ResponseAccumulator:
         self._reasoning: list[str] = []
         self._reasoning_key: tuple[Any, ...] | None = None
         self._delta_keys: set[tuple[Any, Any]] = set()
+        self._last_delta_key: tuple[Any, Any] | None = None
         self._calls: dict[Any, _Call] = {}
         self._call_order: list[_Call] = []
         self._reasoning_items: dict[Any, dict[str, Any]] = {}
@@ -191,8 +192,14 @@ class ResponseAccumulator:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
-        self._delta_keys.add((event.get("item_id") or event.get("output_index"), event.get("content_index")))
-        delta = self._take(delta)
+        key = (event.get("item_id") or event.get("output_index"), event.get("content_index"))
+        if key != self._last_delta_key:  # the deltas of one part share a key: add it once
+            self._delta_keys.add(key)
+            self._last_delta_key = key
+        if len(delta) < self.max_output_chars - self._chars:  # inlined _take (hot path)
+            self._chars += len(delta)
+        else:
+            delta = self._take(delta)
         self._text.append(delta)
         self.saw_output = True
         return (TEXT, delta)

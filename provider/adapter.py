@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from astrbot.core.agent.message import ContentPart, Message
@@ -31,6 +32,27 @@ from .results import final_response, footer, reasoning_chunk, text_chunk
 from .transport import Transport
 from .types import Turn
 from .usage_log import RequestStats
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """Per-call settings AstrBot passes besides the conversation.
+
+    ``attempts``: ``request_max_retries`` (total HTTP attempts, first included) or None;
+    ``abort``: the runner's ``abort_signal`` event, if any.
+    """
+
+    attempts: int | None = None
+    abort: asyncio.Event | None = None
+
+    @classmethod
+    def from_kwargs(cls, request_max_retries: object, kwargs: dict[str, Any]) -> CallOptions:
+        """Read ``request_max_retries`` and ``kwargs["abort_signal"]`` (wrong types ignored)."""
+        abort = kwargs.get("abort_signal")
+        return cls(
+            attempts=request_max_retries if isinstance(request_max_retries, int) else None,
+            abort=abort if isinstance(abort, asyncio.Event) else None,
+        )
 
 
 class ResponsesProvider(Provider):
@@ -96,15 +118,16 @@ class ResponsesProvider(Provider):
         Raises :class:`~.errors.UpstreamError` (redacted, actionable) when the upstream
         fails, ``EmptyModelOutputError`` when it answered with nothing.
         """
-        args = dict(
+        call = ChatCall.from_kwargs(
             prompt=prompt, session_id=session_id, image_urls=image_urls,
             audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
             system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
             extra_user_content_parts=extra_user_content_parts, tool_choice=tool_choice,
-            request_max_retries=request_max_retries, **kwargs,
+            **kwargs,
         )
+        options = CallOptions.from_kwargs(request_max_retries, kwargs)
         final: LLMResponse | None = None
-        async for response in self._chat(args, stream=False):
+        async for response in self._chat(call, options, stream=False):
             final = response
         assert final is not None
         return final
@@ -129,22 +152,23 @@ class ResponsesProvider(Provider):
         Arguments as ``Provider.text_chat_stream`` (the runner also passes
         ``extra_user_content_parts``, ``abort_signal`` and ``conversation_id``).
         """
-        args = dict(
+        call = ChatCall.from_kwargs(
             prompt=prompt, session_id=session_id, image_urls=image_urls,
             audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
             system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
-            tool_choice=tool_choice, request_max_retries=request_max_retries, **kwargs,
+            tool_choice=tool_choice, **kwargs,
         )
-        async for response in self._chat(args, stream=True):
+        options = CallOptions.from_kwargs(request_max_retries, kwargs)
+        async for response in self._chat(call, options, stream=True):
             yield response
 
     async def _chat(
-        self, kwargs: dict[str, Any], *, stream: bool
+        self, call: ChatCall, options: CallOptions, *, stream: bool
     ) -> AsyncGenerator[LLMResponse, None]:
-        call = ChatCall.from_kwargs(**kwargs)
-        abort = kwargs.get("abort_signal")
-        abort = abort if isinstance(abort, asyncio.Event) else None
-        attempts = kwargs.get("request_max_retries")
+        # Frames on AstrBot's traceback path hold only objects whose repr shows no message
+        # text and no secret (ChatCall, CallOptions, SourceConfig).
+        abort = options.abort
+        attempts = options.attempts
         model = call.model or self.cfg.model
         source = self.reasoning_source(model)
         stats = RequestStats()
@@ -156,7 +180,7 @@ class ResponsesProvider(Provider):
                 call,
                 stream=stream,
                 stats=stats,
-                attempts=attempts if isinstance(attempts, int) else None,
+                attempts=attempts,
                 abort=abort,
                 reasoning_source=source,
                 disabled=self.disabled_features,

@@ -145,7 +145,7 @@ class ChatCall:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RequestPlan:
     """The built request.
 
@@ -158,6 +158,10 @@ class RequestPlan:
     body: dict[str, Any]
     offered_tools: dict[str, dict[str, Any] | None]
     dropped_extra_keys: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # No conversation text: AstrBot logs tracebacks with the values of local variables.
+        return f"RequestPlan(items={len(self.body.get('input') or ())}, tools={len(self.offered_tools)})"
 
 
 # -- reasoning signature (the one place that knows its format) -----------------------------

@@ -19,14 +19,70 @@ from astrbot.core.provider.entities import LLMResponse, TokenUsage
 from .types import Turn, Usage
 
 
-def text_chunk(delta: str) -> LLMResponse:
-    """A streaming text delta."""
+def _slow_text_chunk(delta: str) -> LLMResponse:
     return LLMResponse("assistant", completion_text=delta, is_chunk=True)
 
 
-def reasoning_chunk(delta: str) -> LLMResponse:
-    """A streaming reasoning delta (shown by AstrBot as "thinking", never as the answer)."""
+def _slow_reasoning_chunk(delta: str) -> LLMResponse:
     return LLMResponse("assistant", reasoning_content=delta, is_chunk=True)
+
+
+# Chunks are built once per streamed delta, so they skip ``LLMResponse.__init__`` (keyword
+# parsing, a property setter): a new instance gets a copy of the attributes a real
+# ``__init__`` call set, with fresh mutable containers. The copy is derived from AstrBot's own
+# constructor at import time and checked; if AstrBot's class ever stops matching, the plain
+# constructor is used instead.
+_new = object.__new__
+_TEXT_KEY = "_completion_text"
+
+
+def _template(**kwargs: object) -> tuple[dict[str, object], tuple[tuple[str, type], ...]]:
+    fields = vars(LLMResponse("assistant", is_chunk=True, **kwargs))  # type: ignore[arg-type]
+    mutable = tuple(
+        (k, type(v)) for k, v in fields.items() if isinstance(v, list | dict | set)
+    )
+    return {k: v for k, v in fields.items() if not isinstance(v, list | dict | set)}, mutable
+
+
+_TEXT_SHARED, _FRESH = _template(completion_text="")
+_REASONING_SHARED, _ = _template(reasoning_content="")
+
+
+def _fast_text_chunk(delta: str) -> LLMResponse:
+    response = _new(LLMResponse)
+    fields = response.__dict__
+    fields.update(_TEXT_SHARED)
+    fields[_TEXT_KEY] = delta
+    for name, factory in _FRESH:
+        fields[name] = factory()
+    return response
+
+
+def _fast_reasoning_chunk(delta: str) -> LLMResponse:
+    response = _new(LLMResponse)
+    fields = response.__dict__
+    fields.update(_REASONING_SHARED)
+    fields["reasoning_content"] = delta
+    for name, factory in _FRESH:
+        fields[name] = factory()
+    return response
+
+
+def _same(fast: LLMResponse, slow: LLMResponse) -> bool:
+    return vars(fast) == vars(slow) and fast.completion_text == slow.completion_text
+
+
+text_chunk = (
+    _fast_text_chunk
+    if _same(_fast_text_chunk("probe"), _slow_text_chunk("probe"))
+    and _same(_fast_reasoning_chunk("probe"), _slow_reasoning_chunk("probe"))
+    else _slow_text_chunk
+)
+text_chunk.__doc__ = "A streaming text delta (``LLMResponse(is_chunk=True)``)."
+reasoning_chunk = _fast_reasoning_chunk if text_chunk is _fast_text_chunk else _slow_reasoning_chunk
+reasoning_chunk.__doc__ = (
+    "A streaming reasoning delta (shown by AstrBot as \"thinking\", never as the answer)."
+)
 
 
 def token_usage(usage: Usage | None) -> TokenUsage | None:

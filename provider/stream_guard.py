@@ -72,7 +72,28 @@ class GuardStep(NamedTuple):
 
 
 _NOTHING = GuardStep("", False)
-_ABORT = GuardStep("", True)
+_new_step = tuple.__new__  # builds a GuardStep without the Python-level __new__ frame
+_PASSTHROUGH = GuardState.PASSTHROUGH
+_SUFFIX_ENDS = frozenset({"t", "o"})  # last chars of a held ``t`` / ``to``
+_WORD_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-"
+)
+
+
+def _word_suffix(text: str, before: str) -> int:
+    """Held suffix of a window with no other head: a word-initial ``t`` or ``to``.
+
+    ``before`` is the character preceding ``text``. Same result as
+    :func:`~.pseudo_calls.markers.held_suffix_len` for such windows, without a regex.
+    """
+    if text.endswith("to"):
+        n = 2
+    elif text.endswith("t"):
+        n = 1
+    else:
+        return 0
+    prev = text[-n - 1] if len(text) > n else before
+    return 0 if prev and prev in _WORD_CHARS else n
 
 
 class StreamGuard:
@@ -141,9 +162,27 @@ class StreamGuard:
     def feed(self, delta: str) -> GuardStep:
         """Take one text delta; return what may be shown now and whether to abort."""
         state = self._state
-        if state is GuardState.PASSTHROUGH and not self._held:
-            if not may_contain_head(delta):
-                return self._fast(delta)
+        if state is _PASSTHROUGH:
+            win = self._held + delta if self._held else delta
+            # hot path: no marker head can start in this window
+            if not (
+                "<" in win or "[" in win or "{" in win or "`" in win
+                or "to=" in win or "assistant" in win
+            ):
+                k = _word_suffix(win, self._last_char) if win[-1:] in _SUFFIX_ENDS else 0
+                if k:
+                    self._held = win[-k:]
+                    win = win[:-k]
+                else:
+                    self._held = ""
+                if not win:
+                    return _NOTHING
+                self._released += len(win)
+                self._untracked.append(win)
+                self._last_char = win[-1]
+                return _new_step(GuardStep, (win, False))
+            self._held = win
+            return self._scan([])
         elif state is GuardState.CONFIRMED:
             self._held += delta
             self._held_deltas += 1
@@ -187,18 +226,6 @@ class StreamGuard:
         return self._held
 
     # -- internals ---------------------------------------------------------------------
-
-    def _fast(self, delta: str) -> GuardStep:
-        k = held_suffix_len(delta, self._last_char) if delta else 0
-        if k:
-            self._held = delta[-k:]
-            delta = delta[:-k]
-        if delta:
-            self._released += len(delta)
-            self._untracked.append(delta)
-            self._last_char = delta[-1]
-            return GuardStep(delta, False)
-        return _NOTHING
 
     def _release(self, out: list[str], n: int) -> None:
         if n <= 0:

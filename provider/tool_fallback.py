@@ -1,13 +1,20 @@
-"""The pseudo-tool-call policy: what to do with a finished Turn (pure, no I/O).
+"""Pseudo tool-call fallback policy: what to do with a finished turn whose text may hold a
+tool call written as text. Pure (no I/O).
 
-Applies only when tools were offered, the fallback is enabled and the response carries no
-structured ``function_call`` (when it does, leak text next to real calls is scrubbed and the
-real calls are kept). Modes (README "Pseudo tool calls"):
+:func:`decide` maps ``(Turn, offered tools, settings, retries left)`` to one of
+:class:`Passthrough`, :class:`Recovered`, :class:`Retry`, :class:`Unrecoverable`:
 
-* ``parse_then_retry`` — recover calls locally; if unrecoverable, re-ask (``Retry``) while
-  attempts remain, else replace the leak by :data:`UNRECOVERABLE_NOTICE`;
-* ``retry_only`` — never parse locally; re-ask whenever a leak is detected;
-* ``parse_only`` — parse; never re-ask.
+=====================  ===============================  ===================================
+mode                   leak, call recovered              leak, nothing recoverable
+=====================  ===============================  ===================================
+``parse_then_retry``   Recovered                         Retry if retries left, else Unrec.
+``retry_only``         Retry if retries left, else Unr.  Retry if retries left, else Unrec.
+``parse_only``         Recovered                         Unrecoverable
+=====================  ===============================  ===================================
+
+Passthrough when the fallback is disabled, no tools were offered, the text holds no leak,
+or the turn already carries structured calls (then leak text is scrubbed from ``text``
+and the real calls are kept). ``retry_only`` never uses locally parsed calls.
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Fallback policy".
 """
@@ -24,6 +31,9 @@ from typing import Any, Literal
 from .pseudo_calls import Extraction, extract
 from .types import ToolCall, Turn
 
+FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
+
+#: Shown to the user (via ``Turn.notice``) instead of a leaked call that was not run.
 UNRECOVERABLE_NOTICE = (
     "The model tried to call a tool in an invalid format; the call was not run. "
     "Please try again."
@@ -35,19 +45,22 @@ class FallbackSettings:
     """``enabled`` = ``tool_fallback_enabled``; ``mode`` = ``tool_fallback_mode``."""
 
     enabled: bool = True
-    mode: Literal["parse_then_retry", "retry_only", "parse_only"] = "parse_then_retry"
+    mode: FallbackMode = "parse_then_retry"
 
 
 @dataclass(frozen=True, slots=True)
 class Passthrough:
-    """Use ``turn`` as it is (no leak, no tools offered, or fallback disabled)."""
+    """Use ``turn`` as it is — the very same object unless leak text was scrubbed."""
 
     turn: Turn
 
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
-    """``turn`` now carries the recovered calls; its text is the prose meant for the user."""
+    """``turn`` carries the recovered calls (``tool_calls``) and the prose (``text``).
+
+    ``format``: the leak family (``Extraction.format``) for logs and metrics.
+    """
 
     turn: Turn
     format: str | None = None
@@ -55,30 +68,23 @@ class Recovered:
 
 @dataclass(frozen=True, slots=True)
 class Retry:
-    """Ask the upstream again with the forced ``tool_choice``."""
+    """Ask the upstream again with a forced ``tool_choice``; the leaked turn is dropped."""
 
     format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Unrecoverable:
-    """``turn`` shows the prose and :data:`UNRECOVERABLE_NOTICE` instead of the leak."""
+    """``turn`` keeps only the prose; :data:`UNRECOVERABLE_NOTICE` is in ``turn.notice``.
+
+    It has no tool calls and never contains the raw leak.
+    """
 
     turn: Turn
     format: str | None = None
 
 
 Decision = Passthrough | Recovered | Retry | Unrecoverable
-
-
-def leak_call_id(name: str, arguments: Mapping[str, Any], index: int) -> str:
-    """Deterministic ``call_id`` for a recovered call (same leak → same id)."""
-    payload = json.dumps([name, arguments, index], sort_keys=True, ensure_ascii=False)
-    return "call_leak_" + hashlib.sha1(payload.encode()).hexdigest()[:16]
-
-
-def _scrubbed(turn: Turn, extraction: Extraction) -> Turn:
-    return dataclasses.replace(turn, text=extraction.visible_text)
 
 
 def decide(
@@ -88,43 +94,66 @@ def decide(
     *,
     retries_left: int,
 ) -> Decision:
-    """Decide what to do with ``turn`` (see the module docstring for the rules).
+    """Decide what to do with a finished ``turn`` (see the module table).
 
-    ``offered`` maps each function tool offered in the request to its parameters schema;
-    ``retries_left`` is how many re-asks this call may still make.
+    ``offered``: tool name → JSON-schema parameters (or ``None``) of the request.
+    ``retries_left``: how many forced-``tool_choice`` re-asks this call may still make.
     """
-    if not offered or not settings.enabled or not turn.text:
+    if not settings.enabled or not offered or not turn.text:
         return Passthrough(turn)
-    extraction = extract(turn.text, offered)
+    found = extract(turn.text, offered)
+    if found.status == "none":
+        return Passthrough(turn)
     if turn.tool_calls:
-        # real calls win; leak text beside them is removed, never executed
-        if extraction.status == "none":
-            return Passthrough(turn)
-        return Passthrough(_scrubbed(turn, extraction))
-    if extraction.status == "none":
-        return Passthrough(turn)
+        # real structured calls win; the leak text beside them is removed, never run
+        return Passthrough(dataclasses.replace(turn, text=found.visible_text))
     if settings.mode == "retry_only":
-        if retries_left > 0:
-            return Retry(extraction.format)
-        return _unrecoverable(turn, extraction)
-    if extraction.status == "recovered":
-        calls = [
-            ToolCall(leak_call_id(c.name, c.arguments, i), c.name, dict(c.arguments))
-            for i, c in enumerate(extraction.calls)
-        ]
-        return Recovered(
-            dataclasses.replace(turn, text=extraction.visible_text, tool_calls=calls),
-            extraction.format,
-        )
+        return Retry(found.format) if retries_left > 0 else _unrecoverable(turn, found)
+    if found.status == "recovered":
+        return Recovered(_recovered_turn(turn, found), found.format)
     if settings.mode == "parse_then_retry" and retries_left > 0:
-        return Retry(extraction.format)
-    return _unrecoverable(turn, extraction)
+        return Retry(found.format)
+    return _unrecoverable(turn, found)
 
 
-def _unrecoverable(turn: Turn, extraction: Extraction) -> Unrecoverable:
-    return Unrecoverable(
-        dataclasses.replace(
-            turn, text=extraction.visible_text, notice=turn.notice_plus(UNRECOVERABLE_NOTICE)
-        ),
-        extraction.format,
+def leak_call_id(name: str, arguments: Mapping[str, Any], index: int) -> str:
+    """Deterministic ``call_leak_<16 hex>`` id from name, arguments and position.
+
+    The same leak always gets the same id, so a replayed history stays consistent.
+    """
+    payload = json.dumps(
+        [name, arguments, index], sort_keys=True, ensure_ascii=False, default=str
     )
+    return "call_leak_" + hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _recovered_turn(turn: Turn, found: Extraction) -> Turn:
+    calls = [
+        ToolCall(leak_call_id(c.name, c.arguments, i), c.name, dict(c.arguments))
+        for i, c in enumerate(found.calls)
+    ]
+    return dataclasses.replace(turn, text=found.visible_text, tool_calls=calls)
+
+
+def _unrecoverable(turn: Turn, found: Extraction) -> Unrecoverable:
+    scrubbed = dataclasses.replace(
+        turn,
+        text=found.visible_text,
+        tool_calls=[],
+        notice=turn.notice_plus(UNRECOVERABLE_NOTICE),
+    )
+    return Unrecoverable(scrubbed, found.format)
+
+
+__all__ = [
+    "UNRECOVERABLE_NOTICE",
+    "Decision",
+    "FallbackMode",
+    "FallbackSettings",
+    "Passthrough",
+    "Recovered",
+    "Retry",
+    "Unrecoverable",
+    "decide",
+    "leak_call_id",
+]

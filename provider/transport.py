@@ -94,6 +94,14 @@ def _ssl_context() -> ssl.SSLContext:
     return _SSL_CONTEXT
 
 
+class RequestBody(bytes):
+    """The JSON request body; its ``repr`` hides the conversation (tenacity and AstrBot's
+    tracebacks print argument values)."""
+
+    def __repr__(self) -> str:
+        return f"<request body, {len(self)} bytes>"
+
+
 class UpstreamStream:
     """The events of one opened upstream response; close it with :meth:`aclose`.
 
@@ -293,7 +301,7 @@ class Transport:
         ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3.
         Raises :class:`UpstreamError` (redacted, with status/code) or :class:`AbortedError`.
         """
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = RequestBody(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         stream = bool(body.get("stream"))
         cursor = {"start": next(self._counter), "rotations": 0}
         retrying = AsyncRetrying(

@@ -137,10 +137,34 @@ def _classify(held: str, offered: Offered) -> Verdict:
         if _TO_CONFIRM.match(held):
             return Verdict.CONFIRM
         return Verdict.WAIT if len(held) < _TO_WINDOW else Verdict.REJECT
-    if held.startswith(("{", "[")) and not held.startswith(("{'id': 'toolu_", "[TOOL_CALLS]")):
-        if held[:1] == "{":
-            return json_call_verdict(held, offered)
+    if held.startswith("[TOOL_CALLS]"):
+        return _tool_calls_verdict(held[len("[TOOL_CALLS]"):].lstrip())
+    if held.startswith("[ARGS]"):
+        rest = held[len("[ARGS]"):].lstrip()
+        return Verdict.WAIT if not rest else Verdict.CONFIRM if rest[0] == "{" else Verdict.REJECT
+    if held[:1] == "{" and not held.startswith("{'id': 'toolu_"):
+        return json_call_verdict(held, offered)
     return Verdict.CONFIRM
+
+
+def _tool_calls_verdict(rest: str) -> Verdict:
+    """``[TOOL_CALLS]`` is a call when followed by a list/object or ``NAME[ARGS]``."""
+    if not rest:
+        return Verdict.WAIT
+    if rest[0] in "[{":
+        return Verdict.CONFIRM
+    m = _IDENT.match(rest)
+    if m is None:
+        return Verdict.REJECT
+    after = rest[m.end():]
+    if not after:
+        return Verdict.WAIT if len(rest) < 128 else Verdict.REJECT
+    for tag in ("[ARGS]", "[CALL_ID]"):
+        if after.startswith(tag):
+            return Verdict.CONFIRM
+        if tag.startswith(after):
+            return Verdict.WAIT
+    return Verdict.REJECT
 
 
 _NAME_KEYS = frozenset({"name", "tool", "tool_name", "recipient_name", "function_name"})

@@ -18,10 +18,10 @@ from typing import Any, Self
 
 import pytest
 from astrbot.core.provider.entities import LLMResponse
-
 from data.plugins.astrbot_plugin_openai_responses.provider import transport as transport_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+
 from tests.conftest import USER_MARK
 from tests.integration.conftest import MakeProvider
 from tools.upstream import FakeUpstream
@@ -210,7 +210,7 @@ def assert_clear_error(error: BaseException) -> None:
     assert len(message) < 1200, f"error message too long ({len(message)} chars)"
     assert "Traceback" not in message and "\n" not in message, message
     assert ".." not in message.replace("...", ""), f"double full stop: {message}"
-    assert error.__cause__ is None and error.__suppress_context__ or error.__context__ is None
+    assert (error.__cause__ is None and error.__suppress_context__) or error.__context__ is None
     rendered = "".join(traceback.format_exception(error))
     for mark in ("SECRET", USER_MARK):
         assert mark not in rendered, f"{mark} in the traceback of {error!r}"

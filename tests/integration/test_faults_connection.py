@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
     AbortedError,
     UpstreamError,
 )
+
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import (
     ANSWER,
