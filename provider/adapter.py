@@ -15,11 +15,9 @@ import asyncio
 import hashlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from astrbot.core.agent.message import ContentPart, Message
-from astrbot.core.agent.tool import ToolSet
-from astrbot.core.provider.entities import LLMResponse, ToolCallsResult
+from astrbot.core.provider.entities import LLMResponse
 from astrbot.core.provider.provider import Provider
 
 from .accumulator import TEXT
@@ -46,11 +44,12 @@ class CallOptions:
     abort: asyncio.Event | None = None
 
     @classmethod
-    def from_kwargs(cls, request_max_retries: object, kwargs: dict[str, Any]) -> CallOptions:
-        """Read ``request_max_retries`` and ``kwargs["abort_signal"]`` (wrong types ignored)."""
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> CallOptions:
+        """Read ``request_max_retries`` and ``abort_signal`` (wrong types are ignored)."""
         abort = kwargs.get("abort_signal")
+        attempts = kwargs.get("request_max_retries")
         return cls(
-            attempts=request_max_retries if isinstance(request_max_retries, int) else None,
+            attempts=attempts if isinstance(attempts, int) and attempts > 0 else None,
             abort=abort if isinstance(abort, asyncio.Event) else None,
         )
 
@@ -98,34 +97,20 @@ class ResponsesProvider(Provider):
 
     # -- chat ------------------------------------------------------------------------------
     async def text_chat(  # type: ignore[override]
-        self,
-        prompt: str | None = None,
-        session_id: str | None = None,
-        image_urls: list[str] | None = None,
-        audio_urls: list[str] | None = None,
-        func_tool: ToolSet | None = None,
-        contexts: list[Message] | list[dict] | None = None,
-        system_prompt: str | None = None,
-        tool_calls_result: ToolCallsResult | list[ToolCallsResult] | None = None,
-        model: str | None = None,
-        extra_user_content_parts: list[ContentPart] | None = None,
-        tool_choice: Literal["auto", "required"] = "auto",
-        request_max_retries: int | None = None,
-        **kwargs: Any,
+        self, prompt: str | None = None, **kwargs: Any
     ) -> LLMResponse:
-        """One non-streamed answer; arguments as ``Provider.text_chat``.
+        """One non-streamed answer.
 
+        Arguments as ``Provider.text_chat`` (astrbot/core/provider/provider.py): ``prompt``,
+        ``session_id``, ``image_urls``, ``audio_urls``, ``func_tool``, ``contexts``,
+        ``system_prompt``, ``tool_calls_result``, ``model``, ``extra_user_content_parts``,
+        ``tool_choice``, ``request_max_retries``, plus what the runner adds
+        (``abort_signal``, ``conversation_id``); unknown keywords are ignored.
         Raises :class:`~.errors.UpstreamError` (redacted, actionable) when the upstream
         fails, ``EmptyModelOutputError`` when it answered with nothing.
         """
-        call = ChatCall.from_kwargs(
-            prompt=prompt, session_id=session_id, image_urls=image_urls,
-            audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
-            system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
-            extra_user_content_parts=extra_user_content_parts, tool_choice=tool_choice,
-            **kwargs,
-        )
-        options = CallOptions.from_kwargs(request_max_retries, kwargs)
+        call = ChatCall.from_kwargs(prompt=prompt, **kwargs)
+        options = CallOptions.from_kwargs(kwargs)
         final: LLMResponse | None = None
         async for response in self._chat(call, options, stream=False):
             final = response
@@ -133,32 +118,14 @@ class ResponsesProvider(Provider):
         return final
 
     async def text_chat_stream(  # type: ignore[override]
-        self,
-        prompt: str | None = None,
-        session_id: str | None = None,
-        image_urls: list[str] | None = None,
-        audio_urls: list[str] | None = None,
-        func_tool: ToolSet | None = None,
-        contexts: list[Message] | list[dict] | None = None,
-        system_prompt: str | None = None,
-        tool_calls_result: ToolCallsResult | list[ToolCallsResult] | None = None,
-        model: str | None = None,
-        tool_choice: Literal["auto", "required"] = "auto",
-        request_max_retries: int | None = None,
-        **kwargs: Any,
+        self, prompt: str | None = None, **kwargs: Any
     ) -> AsyncGenerator[LLMResponse, None]:
         """Chunks (``is_chunk=True``), then exactly one final ``LLMResponse``.
 
-        Arguments as ``Provider.text_chat_stream`` (the runner also passes
-        ``extra_user_content_parts``, ``abort_signal`` and ``conversation_id``).
+        Arguments as :meth:`text_chat` (``Provider.text_chat_stream``).
         """
-        call = ChatCall.from_kwargs(
-            prompt=prompt, session_id=session_id, image_urls=image_urls,
-            audio_urls=audio_urls, func_tool=func_tool, contexts=contexts,
-            system_prompt=system_prompt, tool_calls_result=tool_calls_result, model=model,
-            tool_choice=tool_choice, **kwargs,
-        )
-        options = CallOptions.from_kwargs(request_max_retries, kwargs)
+        call = ChatCall.from_kwargs(prompt=prompt, **kwargs)
+        options = CallOptions.from_kwargs(kwargs)
         async for response in self._chat(call, options, stream=True):
             yield response
 
