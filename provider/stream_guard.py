@@ -19,7 +19,7 @@ States (:class:`GuardState`)::
 * PASSTHROUGH — releasing; holds at most a suffix that could grow into a marker head
   (``<|cha``, ``[TOOL_``, `` to``).
 * SUSPECT — a marker head is being examined (``to=`` before its recipient, a ``{"name"``
-  object, or a head after an unmatched backtick that may turn out to be inline code).
+  object, or a head after backticks that may turn out to be inline code).
 * CONFIRMED — a leak marker was confirmed: nothing more is released.
 * ABORTED — CONFIRMED and the held text passed ``max_held_chars`` characters or
   ``max_held_responses`` deltas: the caller should close the upstream.
@@ -72,12 +72,11 @@ class GuardStep(NamedTuple):
 
 
 _NOTHING = GuardStep("", False)
+_ABORT = GuardStep("", True)
 _new_step = tuple.__new__  # builds a GuardStep without the Python-level __new__ frame
 _PASSTHROUGH = GuardState.PASSTHROUGH
 _SUFFIX_ENDS = frozenset({"t", "o"})  # last chars of a held ``t`` / ``to``
-_WORD_CHARS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-"
-)
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-")
 
 
 def _word_suffix(text: str, before: str) -> int:
@@ -114,9 +113,11 @@ class StreamGuard:
         "_max_deltas",
         "_offered",
         "_pending_head",
-        "_pending_run",
+        "_pending_para",
         "_released",
         "_state",
+        "_tail",
+        "_tail_len",
         "_tracker",
         "_untracked",
     )
@@ -139,8 +140,10 @@ class StreamGuard:
         self._untracked: list[str] = []
         self._tracker = CodeTracker()
         self._pending_head = 0  # length of the head under examination (SUSPECT)
-        self._pending_run = 0  # backtick run that may make the head inline code
+        self._pending_para: str | None = None  # paragraph before a head that may be code
         self._confirmed = False
+        self._tail: list[str] = []  # text after confirmation (joined by finish())
+        self._tail_len = 0
 
     # -- public ------------------------------------------------------------------------
 
@@ -166,8 +169,12 @@ class StreamGuard:
             win = self._held + delta if self._held else delta
             # hot path: no marker head can start in this window
             if not (
-                "<" in win or "[" in win or "{" in win or "`" in win
-                or "to=" in win or "assistant" in win
+                "<" in win
+                or "[" in win
+                or "{" in win
+                or "`" in win
+                or "to=" in win
+                or "assistant" in win
             ):
                 k = _word_suffix(win, self._last_char) if win[-1:] in _SUFFIX_ENDS else 0
                 if k:
@@ -184,14 +191,15 @@ class StreamGuard:
             self._held = win
             return self._scan([])
         elif state is GuardState.CONFIRMED:
-            self._held += delta
+            self._tail.append(delta)  # a list: no quadratic string growth
+            self._tail_len += len(delta)
             self._held_deltas += 1
             if self._over_limit():
                 self._state = GuardState.ABORTED
                 return _ABORT
             return _NOTHING
         elif state is GuardState.ABORTED:
-            self._held += delta
+            self._tail.append(delta)
             return _ABORT
         elif state is GuardState.FINISHED:
             raise RuntimeError("StreamGuard.feed() after finish()")
@@ -222,6 +230,10 @@ class StreamGuard:
         """
         if self._state is GuardState.SUSPECT and self._resolve(final=True) is Verdict.CONFIRM:
             self._confirmed = True
+        if self._tail:
+            self._held += "".join(self._tail)
+            self._tail.clear()
+            self._tail_len = 0
         self._state = GuardState.FINISHED
         return self._held
 
@@ -246,7 +258,8 @@ class StreamGuard:
         return GuardStep("".join(out), False)
 
     def _over_limit(self) -> bool:
-        return len(self._held) > self._max_chars or self._held_deltas > self._max_deltas
+        held = len(self._held) + self._tail_len
+        return held > self._max_chars or self._held_deltas > self._max_deltas
 
     def _scan(self, out: list[str]) -> GuardStep:
         """Release from ``_held`` up to the next head (PASSTHROUGH) or decide it (SUSPECT)."""
@@ -278,19 +291,19 @@ class StreamGuard:
             if code is CodeState.CODE:
                 self._release(out, self._pending_head)
                 continue
-            self._pending_run = self._tracker.open_run() if code is CodeState.MAYBE else 0
+            self._pending_para = self._tracker.paragraph() if code is CodeState.MAYBE else None
             self._state = GuardState.SUSPECT
             self._held_deltas = 1
 
     def _resolve(self, *, final: bool) -> Verdict:
         """Decide the head at the start of ``_held`` (SUSPECT state)."""
-        if self._pending_run:
-            res = inline_resolution(self._held[self._pending_head:], self._pending_run)
+        if self._pending_para is not None:
+            res = inline_resolution(self._pending_para, self._held, final=final)
             if res is CodeState.CODE:
                 return Verdict.REJECT
-            if res is None and not final:
+            if res is None:
                 return Verdict.WAIT
-            self._pending_run = 0
+            self._pending_para = None
         return classify(self._held, self._offered, final=final)
 
     def _track(self) -> None:

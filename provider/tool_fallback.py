@@ -35,8 +35,7 @@ FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
 
 #: Shown to the user (via ``Turn.notice``) instead of a leaked call that was not run.
 UNRECOVERABLE_NOTICE = (
-    "The model tried to call a tool in an invalid format; the call was not run. "
-    "Please try again."
+    "The model tried to call a tool in an invalid format; the call was not run. Please try again."
 )
 
 
@@ -121,9 +120,7 @@ def leak_call_id(name: str, arguments: Mapping[str, Any], index: int) -> str:
 
     The same leak always gets the same id, so a replayed history stays consistent.
     """
-    payload = json.dumps(
-        [name, arguments, index], sort_keys=True, ensure_ascii=False, default=str
-    )
+    payload = json.dumps([name, arguments, index], sort_keys=True, ensure_ascii=False, default=str)
     return "call_leak_" + hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 

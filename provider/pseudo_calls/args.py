@@ -4,7 +4,7 @@ Repairs, in order (first success wins): strict JSON; strip code fences and a lea
 ``=``/``:``/``json``/``code`` word; close missing brackets/quotes; ``ast.literal_eval`` for
 Python-repr dicts; ``json_repair`` as the last resort. ``""`` means ``{}``.
 
-Spec: specs/002-pseudo-tool-calls/spec.md §"Argument recovery".
+Spec: specs/002-pseudo-tool-calls/spec.md §"Validation gates".
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import json_repair
 
 _DECODER = json.JSONDecoder()
 _SCAN = re.compile(r"\\.|[\"'{}\[\]()]", re.S)
-_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})[\w+-]*[ \t]*\n?(?P<body>.*?)\n?[ \t]*(?:`{3,}|~{3,})?\s*$", re.S)
+_FENCE = re.compile(
+    r"^\s*(?:`{3,}|~{3,})[\w+-]*[ \t]*\n?(?P<body>.*?)\n?[ \t]*(?:`{3,}|~{3,})?\s*$", re.S
+)
 _LEAD = re.compile(r"^\s*(?:(?:json|code|JSON|args|arguments)\b\s*:?|[=:])\s*")
 _JSONISH = re.compile(r"^\s*(?:[-+]?\d[\d.eE+-]*|true|false|null|\{.*\}|\[.*\])\s*$", re.S)
 
@@ -110,7 +112,7 @@ def _attempts(text: str) -> list[str]:
     for cand in list(out):
         lead = _LEAD.match(cand)
         if lead and lead.end() < len(cand):
-            out.append(cand[lead.end():])
+            out.append(cand[lead.end() :])
     for cand in list(out):
         closed = close_brackets(cand)
         if closed != cand:
@@ -143,11 +145,15 @@ def _python(text: str) -> Any:
 
 def _repair(text: str) -> Any:
     start = text.find("{")
-    if start < 0 or len(text) > _REPAIR_MAX_CHARS or _depth(text, _REPAIR_MAX_DEPTH) > _REPAIR_MAX_DEPTH:
+    if (
+        start < 0
+        or len(text) > _REPAIR_MAX_CHARS
+        or _depth(text, _REPAIR_MAX_DEPTH) > _REPAIR_MAX_DEPTH
+    ):
         return _FAIL  # json_repair is super-linear on deep or huge garbage
     try:
         value = json_repair.repair_json(text[start:], return_objects=True)
-    except Exception:  # noqa: BLE001 - third-party repair must never break extraction
+    except Exception:
         return _FAIL
     if isinstance(value, tuple):
         value = value[0]

@@ -10,7 +10,7 @@
 
 Bare JSON is weak: it only counts when it names an offered tool with an object argument.
 
-Spec: specs/002-pseudo-tool-calls/spec.md §"Bare JSON and call objects".
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats".
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from typing import Any
 
 from .args import parse_object, scan_balanced
 from .calldict import calls_from_value
-from .model import MAX_LEAKS, Leak, Offered, inside
+from .model import MAX_LEAKS, Leak, Offered, RawCall, inside
 from .names import resolve_name
 
 FAMILY = "bare_json"
 FAMILY_REPR = "python_repr_tool_use"
 
-_FENCED = re.compile(r"^\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\s*$", re.S)
+_FENCED = re.compile(
+    r"^\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\s*$", re.S
+)
 _CALL_OBJECT = re.compile(
     r"\{\s*[\"'](?:name|type|function|tool|tool_name|id|arguments|parameters|recipient_name|"
     r"tool_uses)[\"']\s*:"
@@ -63,15 +65,44 @@ def find_whole(text: str, offered: Offered) -> list[Leak]:
     if values is None:
         return []
     calls = []
+    prose: list[str] = []
     for value in values:
         got = calls_from_value(value)
         if got is None:
-            return []
+            got, texts = _content_blocks(value)
+            if got is None:
+                return []
+            prose.extend(texts)
         calls.extend(got)
     if not calls or not all(resolve_name(c.name, offered) for c in calls):
         return []
     start = len(text) - len(text.lstrip())
-    return [Leak(start, len(text.rstrip()), FAMILY, calls, False, vetoable=False)]
+    leak = Leak(start, len(text.rstrip()), FAMILY, calls, False, vetoable=False)
+    leak.replacement = "\n\n".join(prose)
+    return [leak]
+
+
+_BLOCK_TYPES = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
+
+
+def _content_blocks(value: Any) -> tuple[list[RawCall] | None, list[str]]:
+    """Anthropic-style content blocks ``[{'type': 'text', …}, {'type': 'tool_use', …}]``:
+    the calls of the ``tool_use`` blocks and the text of the ``text`` blocks."""
+    if not isinstance(value, list) or not value:
+        return None, []
+    calls: list[RawCall] = []
+    texts: list[str] = []
+    for block in value:
+        if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
+            return None, []
+        if block["type"] == "text" and isinstance(block.get("text"), str):
+            texts.append(block["text"].strip())
+        elif block["type"] == "tool_use":
+            got = calls_from_value(block)
+            if got is None:
+                return None, []
+            calls.extend(got)
+    return (calls or None), texts
 
 
 def _sequence(body: str) -> list[Any] | None:
@@ -97,7 +128,7 @@ def find_leading(text: str, offered: Offered) -> list[Leak]:
     """A call object that opens the message, followed by prose (e.g. a hallucinated
     continuation): ``{"name": "get_weather", "arguments": {…}}\n\nThe weather is…``."""
     start = len(text) - len(text.lstrip())
-    if text[start:start + 1] != "{":
+    if text[start : start + 1] != "{":
         return []
     end = scan_balanced(text, start)
     if end is None:
@@ -125,7 +156,7 @@ def find_objects(
         end = scan_balanced(text, m.start())
         if end is None or (trailing_only and end != tail_end):
             continue
-        value = decode(text[m.start():end])
+        value = decode(text[m.start() : end])
         calls = calls_from_value(value)
         if not calls or not all(resolve_name(c.name, offered) for c in calls):
             continue
@@ -148,7 +179,7 @@ def find_tool_use_repr(text: str, masked: str, claimed: list[tuple[int, int]]) -
         end = scan_balanced(text, m.start())
         if end is None:
             continue
-        value = decode(text[m.start():end])
+        value = decode(text[m.start() : end])
         if not isinstance(value, dict) or value.get("type") != "tool_use":
             continue
         calls = calls_from_value(value)

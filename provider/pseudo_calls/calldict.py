@@ -3,7 +3,7 @@
 Shared by the families whose payload is a call object: ``<tool_call>`` JSON,
 ``[TOOL_CALLS]`` lists, ``<|python_tag|>``, bare JSON and python-repr ``tool_use`` dicts.
 
-Spec: specs/002-pseudo-tool-calls/spec.md §"Bare JSON and call objects".
+Spec: specs/002-pseudo-tool-calls/spec.md §"Formats".
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def calls_from_value(value: Any) -> list[RawCall] | None:
             return inner
         name = fn.get("name")
         return [RawCall(name, {})] if isinstance(name, str) and name.strip() else None
-    name = fn if isinstance(fn, str) else next(
-        (value[k] for k in NAME_KEYS if isinstance(value.get(k), str)), None
+    name = (
+        fn
+        if isinstance(fn, str)
+        else next((value[k] for k in NAME_KEYS if isinstance(value.get(k), str)), None)
     )
     if not isinstance(name, str) or not name.strip():
         return None

@@ -26,8 +26,6 @@ STRIPPED_FAMILY = "harmony_stripped"
 
 _TOKEN = re.compile(r"<[|｜](start|end|message|channel|constrain|return|call)[|｜]>")
 _RECIPIENT = re.compile(r"\bto=([^\s<>]+)")
-_CONSTRAIN = re.compile(r"<[|｜]constrain[|｜]>\s*([\w/.-]+)")
-_CTYPE_WORD = re.compile(r"\bto=[^\s<>]+\s+([A-Za-z]+)\s*$")
 _ROLE_TAIL = re.compile(
     r"(?:(?:assistant|user|system|developer|tool|functions\.[\w.-]+)\b)?"
     r"(?:[ \t]*to=[^\s<>]+)?[ \t]*$"
@@ -59,7 +57,7 @@ def find(text: str, masked: str) -> list[Leak]:
     tokens = list(_TOKEN.finditer(masked))
     if not any(t.group(1) in ("message", "channel", "constrain", "call") for t in tokens):
         return []
-    visible: list[str] = []
+    visible: list[tuple[int, str]] = []  # (position, user-visible text) inside the region
     messages: list[_Message] = []
     region_start: int | None = None
     region_end = 0
@@ -67,6 +65,7 @@ def find(text: str, masked: str) -> list[Leak]:
     prev = 0  # end of the last consumed piece
     header_start = 0
     content_start = 0
+    header = ""
 
     def open_header(at: int, tail_re: re.Pattern[str]) -> int:
         nonlocal region_start
@@ -76,7 +75,7 @@ def find(text: str, masked: str) -> list[Leak]:
         if region_start is None:
             region_start = start  # prose before the region stays where it is
         elif prose[: start - prev].strip():
-            visible.append(text[prev:start])
+            visible.append((prev, text[prev:start].strip()))
         return start
 
     for tok in tokens:
@@ -107,7 +106,7 @@ def find(text: str, masked: str) -> list[Leak]:
         elif kind == "message":
             if state == "outside":
                 header_start = open_header(tok.start(), _MSG_TAIL)
-            header = text[header_start:tok.start()]
+            header = text[header_start : tok.start()]
             state, content_start = "content", tok.end()
             region_end = tok.end()
         else:  # end / return / call outside a message: a stray token
@@ -122,26 +121,26 @@ def find(text: str, masked: str) -> list[Leak]:
         region_end = len(text)
 
     calls: list[RawCall] = []
-    pieces: list[str] = []
-    found_call = False
+    first_call: int | None = None
     for msg in messages:
-        content = text[msg.content_start:msg.content_end]
+        content = text[msg.content_start : msg.content_end]
         channel, recipient, role = _parse_header(msg.header)
-        if recipient and recipient not in _NON_CALL_RECIPIENTS and not role.startswith(
-            "functions."
+        if (
+            recipient
+            and recipient not in _NON_CALL_RECIPIENTS
+            and not role.startswith("functions.")
         ):
-            found_call = True
+            first_call = msg.content_start if first_call is None else first_call
             calls.extend(_calls_for(recipient, content))
         elif role.startswith("functions.") or recipient in _NON_CALL_RECIPIENTS:
             continue  # a (hallucinated) tool result
-        elif channel == "analysis":
-            continue
-        elif content.strip():
-            pieces.append(content.strip())
-    if not found_call or region_start is None:
+        elif channel != "analysis" and content.strip():
+            visible.append((msg.content_start, content.strip()))
+    if first_call is None or region_start is None:
         return []
-    replacement = "\n\n".join([*(v.strip() for v in visible if v.strip()), *pieces])
-    return [Leak(region_start, region_end, FAMILY, calls, True, replacement)]
+    # generation should have stopped at the call: what follows it is made up
+    kept = [piece for pos, piece in sorted(visible) if pos < first_call and piece]
+    return [Leak(region_start, region_end, FAMILY, calls, True, "\n\n".join(kept))]
 
 
 def _parse_header(header: str) -> tuple[str, str, str]:
@@ -201,8 +200,8 @@ def find_stripped(text: str, masked: str) -> list[Leak]:
             args = parse_object(args_text) if args_text is not None else None
             parallel = split_parallel(name, args)
             calls.extend(parallel if parallel is not None else [RawCall(name, args)])
-        elif channel != "analysis" and body.strip():
-            pieces.append(body.strip())
+        elif channel != "analysis" and body.strip() and not found_call:
+            pieces.append(body.strip())  # text after a call is made up: dropped
     if not found_call:
         return []
     return [Leak(boundaries[0][0], len(text), STRIPPED_FAMILY, calls, True, "\n\n".join(pieces))]

@@ -29,26 +29,54 @@ from .names import could_be_name_prefix, resolve_name
 #: Literal marker heads: each one alone (outside code) confirms a leak. All start with
 #: ``<``, ``[``, ``{``, a backtick or ``assistant`` (see :func:`may_contain_head`).
 MARKERS: tuple[str, ...] = (
-    "<|channel|>", "<|start|>", "<|message|>", "<|constrain|>", "<|call|>",
-    "<｜channel｜>", "<｜start｜>", "<｜message｜>", "<｜constrain｜>", "<｜call｜>",
-    "<|tool_calls_section_begin|>", "<|tool_call_section_begin|>", "<|tool_call_begin|>",
-    "<|tool_call_argument_begin|>", "<|tool_call_start|>", "<|python_tag|>",
-    "<|python_start|>", "<|open|>", "<|sep|>",
-    "<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>", "<|tool▁calls▁begin|>",
-    "<|tool▁call▁begin|>", "<｜tool_calls_begin｜>", "<｜tool_call_begin｜>",
-    "<｜DSML｜", "<|DSML|",
-    "<tool_call>", "<function=", "<function_calls>", "<invoke name=", "<tool_use>",
-    "<arg_key>", "<arg_value>", "<parameter=",
-    "[TOOL_CALLS]", "[ARGS]", "[Called function", "[Calling tool",
+    "<|channel|>",
+    "<|start|>",
+    "<|message|>",
+    "<|constrain|>",
+    "<|call|>",
+    "<｜channel｜>",
+    "<｜start｜>",
+    "<｜message｜>",
+    "<｜constrain｜>",
+    "<｜call｜>",
+    "<|tool_calls_section_begin|>",
+    "<|tool_call_section_begin|>",
+    "<|tool_call_begin|>",
+    "<|tool_call_argument_begin|>",
+    "<|tool_call_start|>",
+    "<|python_tag|>",
+    "<|python_start|>",
+    "<|open|>",
+    "<|sep|>",
+    "<｜tool▁calls▁begin｜>",
+    "<｜tool▁call▁begin｜>",
+    "<|tool▁calls▁begin|>",
+    "<|tool▁call▁begin|>",
+    "<｜tool_calls_begin｜>",
+    "<｜tool_call_begin｜>",
+    "<｜DSML｜",
+    "<|DSML|",
+    "<tool_call>",
+    "<function=",
+    "<function_calls>",
+    "<invoke name=",
+    "<tool_use>",
+    "<arg_key>",
+    "<arg_value>",
+    "<parameter=",
+    "[TOOL_CALLS]",
+    "[ARGS]",
+    "[Called function",
+    "[Calling tool",
     "{'id': 'toolu_",
-    "assistantcommentary", "assistantanalysis", "assistantfinal",
+    "assistantcommentary",
+    "assistantanalysis",
+    "assistantfinal",
     "```tool_code",
 )
 
 _TO_HEAD = r"(?<![A-Za-z0-9_?&/=#%@+.\-])to=(?=[A-Za-z_])"
-_JSON_HEAD = (
-    r"\{\s*[\"'](?:name|type|function|tool|tool_name|recipient_name|tool_uses)[\"']"
-)
+_JSON_HEAD = r"\{\s*[\"'](?:name|type|function|tool|tool_name|recipient_name|tool_uses)[\"']"
 #: Every marker head; group ``to`` / ``json`` tell which kind matched.
 TRIGGER = re.compile(
     "|".join(re.escape(m) for m in sorted(MARKERS, key=len, reverse=True))
@@ -59,7 +87,11 @@ TRIGGER = re.compile(
 def may_contain_head(text: str) -> bool:
     """Cheap pre-filter: False guarantees :data:`TRIGGER` cannot match in ``text``."""
     return (
-        "<" in text or "[" in text or "{" in text or "`" in text or "to=" in text
+        "<" in text
+        or "[" in text
+        or "{" in text
+        or "`" in text
+        or "to=" in text
         or "assistant" in text
     )
 
@@ -67,7 +99,9 @@ def may_contain_head(text: str) -> bool:
 _PREFIXES = frozenset(m[:i] for m in MARKERS for i in range(1, len(m)))
 _RARE_TAIL = re.compile(r"[<\[{`][^<\[{`]*\Z")
 _JSON_PARTIAL = re.compile(r"\{\s*(?:[\"'][A-Za-z_]*)?")
-_BOUNDARY_BAD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-")
+_BOUNDARY_BAD = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-"
+)
 
 
 def held_suffix_len(text: str, before: str = "") -> int:
@@ -94,8 +128,11 @@ def held_suffix_len(text: str, before: str = "") -> int:
                 if prev not in _BOUNDARY_BAD:
                     k = max(k, n)
                 break
-        if text.endswith("assistant"):
-            k = max(k, len("assistant"))
+    a = text.rfind("assistant", max(0, len(text) - 19))
+    if a >= 0 and text[a:] in _PREFIXES:
+        k = max(k, len(text) - a)
+    elif text.endswith("assistant"):
+        k = max(k, len("assistant"))
     return k
 
 
@@ -108,7 +145,8 @@ class Verdict(Enum):
 
 
 _TO_CONFIRM = re.compile(
-    r"to=[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*[ \t]*(?:code\b|json\b|<[|｜]|[:=]?[ \t]*\n?[ \t]*\{)"
+    r"to=[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*[ \t]*"
+    r"(?:code\b|json\b|<[|｜]|[:=]?[ \t]*\n?[ \t]*\{)"
 )
 _TO_WINDOW = 80
 _FUNCS = "to=functions."
@@ -138,9 +176,9 @@ def _classify(held: str, offered: Offered) -> Verdict:
             return Verdict.CONFIRM
         return Verdict.WAIT if len(held) < _TO_WINDOW else Verdict.REJECT
     if held.startswith("[TOOL_CALLS]"):
-        return _tool_calls_verdict(held[len("[TOOL_CALLS]"):].lstrip())
+        return _tool_calls_verdict(held[len("[TOOL_CALLS]") :].lstrip())
     if held.startswith("[ARGS]"):
-        rest = held[len("[ARGS]"):].lstrip()
+        rest = held[len("[ARGS]") :].lstrip()
         return Verdict.WAIT if not rest else Verdict.CONFIRM if rest[0] == "{" else Verdict.REJECT
     if held[:1] == "{" and not held.startswith("{'id': 'toolu_"):
         return json_call_verdict(held, offered)
@@ -156,7 +194,7 @@ def _tool_calls_verdict(rest: str) -> Verdict:
     m = _IDENT.match(rest)
     if m is None:
         return Verdict.REJECT
-    after = rest[m.end():]
+    after = rest[m.end() :]
     if not after:
         return Verdict.WAIT if len(rest) < 128 else Verdict.REJECT
     for tag in ("[ARGS]", "[CALL_ID]"):
@@ -201,12 +239,25 @@ def _read_string(s: str, i: int) -> tuple[str, int] | None:
     return None
 
 
+#: a suspicion that needs re-parsing the held text (JSON before its name, a pythonic call)
+#: is given up (released) beyond this many characters, keeping each delta cheap
+REPARSE_WINDOW = 4096
+
+
 def json_call_verdict(s: str, offered: Offered) -> Verdict:
     """Could ``s`` (starting with ``{``) still be a call object naming an offered tool?
 
     CONFIRM as soon as a name key holds an offered tool name; REJECT on the first key or
-    value that no call object has; WAIT otherwise.
+    value that no call object has, or when still undecided after :data:`REPARSE_WINDOW`
+    characters; WAIT otherwise.
     """
+    verdict = _json_call_verdict(s, offered)
+    if verdict is Verdict.WAIT and len(s) > REPARSE_WINDOW:
+        return Verdict.REJECT
+    return verdict
+
+
+def _json_call_verdict(s: str, offered: Offered) -> Verdict:
     i = 1
     while True:
         i = _skip_ws(s, i)
@@ -229,12 +280,12 @@ def json_call_verdict(s: str, offered: Offered) -> Verdict:
         ch = s[i]
         if key in _NAME_KEYS or key == "function":
             if key == "function" and ch == "{":
-                return json_call_verdict(s[i:], offered)
+                return _json_call_verdict(s[i:], offered)
             if ch not in "\"'":
                 return Verdict.REJECT
             got = _read_string(s, i)
             if got is None:
-                partial = s[i + 1:].replace("\\", "")
+                partial = s[i + 1 :].replace("\\", "")
                 return Verdict.WAIT if could_be_name_prefix(partial, offered) else Verdict.REJECT
             return Verdict.CONFIRM if resolve_name(got[0], offered) else Verdict.REJECT
         if key == "tool_uses":
@@ -244,7 +295,7 @@ def json_call_verdict(s: str, offered: Offered) -> Verdict:
                 return Verdict.REJECT
             got = _read_string(s, i)
             if got is None:
-                partial = s[i + 1:]
+                partial = s[i + 1 :]
                 ok = any(v.startswith(partial) for v in _TYPE_VALUES)
                 return Verdict.WAIT if ok else Verdict.REJECT
             if got[0] not in _TYPE_VALUES:
@@ -311,12 +362,14 @@ def start_verdict(text: str, offered: Offered) -> Verdict:
         nl = t.find("\n")
         info = (t[3:] if nl < 0 else t[3:nl]).strip().lower()
         if nl < 0:
-            return Verdict.WAIT if any(lang.startswith(info) for lang in _FENCE_LANGS) else (
-                Verdict.REJECT
+            return (
+                Verdict.WAIT
+                if any(lang.startswith(info) for lang in _FENCE_LANGS)
+                else (Verdict.REJECT)
             )
         if info not in _FENCE_LANGS:
             return Verdict.REJECT
-        return start_verdict(t[nl + 1:], offered)
+        return start_verdict(t[nl + 1 :], offered)
     if _STRIPPED_START.match(t):
         return Verdict.CONFIRM
     if c.isalpha() or c == "_":
@@ -329,10 +382,11 @@ def _ident_verdict(t: str, offered: Offered, *, in_list: bool) -> Verdict:
     if m is None:
         return Verdict.REJECT
     ident = m.group()
-    rest = t[m.end():]
+    rest = t[m.end() :]
     if not rest:
         growing = could_be_name_prefix(ident, offered, fold=False) or any(
-            w.startswith(ident) for w in ("analysis", "commentary", "final", "assistant", "Assistant")
+            w.startswith(ident)
+            for w in ("analysis", "commentary", "final", "assistant", "Assistant")
         )
         return Verdict.WAIT if growing else Verdict.REJECT
     if ident in ("assistant", "Assistant"):
@@ -341,6 +395,8 @@ def _ident_verdict(t: str, offered: Offered, *, in_list: bool) -> Verdict:
         return Verdict.REJECT
     ch = rest[0]
     if ch == "(":
+        if len(t) > REPARSE_WINDOW:
+            return Verdict.REJECT
         end = scan_balanced(t, m.end())
         if end is None:
             return Verdict.WAIT
@@ -377,27 +433,31 @@ class CodeState(Enum):
 
     PROSE = "prose"
     CODE = "code"
-    MAYBE = "maybe"  # after an unmatched backtick run in the current paragraph
+    MAYBE = "maybe"  # backticks earlier in the paragraph: decided by :func:`inline_resolution`
 
 
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)$")
 _TICKS = re.compile(r"`+")
 _QUOTE_LINE = re.compile(r"^ {0,3}>")
+#: lines that start a new block, so inline code cannot continue across them
+BLOCK_START = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}(?:[ \t]|$))")
+_LEAK_FENCES = frozenset({"tool_code", "tool_call", "tool_calls", "function_call"})
 
 
 class CodeTracker:
     """Incremental Markdown code state of a growing text (fences, inline code, quotes).
 
-    :meth:`feed` text in order; :meth:`state` tells whether the *next* character is in
-    code. Total cost is linear in the text fed.
+    :meth:`feed` text in order; :meth:`state` tells where the *next* character is;
+    :meth:`paragraph` gives the current paragraph's text for :func:`inline_resolution`.
+    Total cost is linear in the text fed (plus the current paragraph on a query).
     """
 
-    __slots__ = ("_fence", "_fence_masked", "_line", "_open_run")
+    __slots__ = ("_fence", "_fence_masked", "_line", "_para")
 
     def __init__(self) -> None:
         self._fence: str | None = None
         self._fence_masked = True
-        self._open_run = 0
+        self._para: list[str] = []  # completed lines of the current paragraph (with "\n")
         self._line = ""
 
     def feed(self, text: str) -> None:
@@ -412,6 +472,8 @@ class CodeTracker:
         for mid in parts[1:-1]:
             self._end_line(mid)
         self._line = parts[-1]
+        if self._line and BLOCK_START.match(self._line):
+            self._para = []
 
     def _end_line(self, line: str) -> None:
         if self._fence is not None:
@@ -425,15 +487,15 @@ class CodeTracker:
         if opened and not (opened.group(1)[0] == "`" and "`" in opened.group(2)):
             info = opened.group(2).strip().split(" ")[0].lower()
             self._fence = opened.group(1)
-            self._fence_masked = info not in ("tool_code", "tool_call", "tool_calls", "function_call")
-            self._open_run = 0
+            self._fence_masked = info not in _LEAK_FENCES
+            self._para = []
             return
-        if not line.strip():
-            self._open_run = 0
+        if not line.strip() or _QUOTE_LINE.match(line):
+            self._para = []
             return
-        if _QUOTE_LINE.match(line):
-            return
-        self._open_run = _update_runs(self._open_run, line)
+        if BLOCK_START.match(line):
+            self._para = []
+        self._para.append(line + "\n")
 
     def state(self) -> CodeState:
         """State at the end of the text fed so far."""
@@ -441,35 +503,48 @@ class CodeTracker:
             return CodeState.CODE if self._fence_masked else CodeState.PROSE
         if _QUOTE_LINE.match(self._line):
             return CodeState.CODE
-        run = _update_runs(self._open_run, self._line)
-        return CodeState.MAYBE if run else CodeState.PROSE
+        if "`" in self._line or any("`" in line for line in self._para):
+            return CodeState.MAYBE
+        return CodeState.PROSE
 
-    def open_run(self) -> int:
-        """Length of the unmatched backtick run at the end of the text fed so far."""
-        return _update_runs(self._open_run, self._line)
-
-
-def _update_runs(open_run: int, line: str) -> int:
-    if "`" not in line:
-        return open_run
-    for m in _TICKS.finditer(line):
-        width = len(m.group())
-        if open_run == 0:
-            open_run = width
-        elif width == open_run:
-            open_run = 0
-    return open_run
+    def paragraph(self) -> str:
+        """The current paragraph (outside fences) up to the end of the text fed so far."""
+        return "".join(self._para) + self._line
 
 
-def inline_resolution(after: str, run: int) -> CodeState | None:
-    """Given text after a MAYBE position: CODE once a closing run of ``run`` backticks
-    arrives, PROSE once the paragraph ends first, ``None`` while undecided."""
-    blank = re.search(r"\n[ \t]*\n", after)
-    limit = blank.start() if blank else len(after)
-    for m in _TICKS.finditer(after, 0, limit):
-        if len(m.group()) == run:
+_PARAGRAPH_END = re.compile(r"\n[ \t]*(?:\n|`{3}|~{3}|>)|\n(?=" + BLOCK_START.pattern + ")")
+
+
+def inline_resolution(before: str, after: str, *, final: bool = False) -> CodeState | None:
+    """Is the position between ``before`` (its paragraph so far) and ``after`` inline code?
+
+    CommonMark pairing: a backtick run opens a code span only if a later run of the same
+    width closes it; otherwise it is literal. Returns CODE / PROSE once decided, ``None``
+    while an opener before the position may still be closed by text not yet received
+    (``final`` = no more text will come).
+    """
+    end = _PARAGRAPH_END.search(after)
+    done = final or end is not None
+    text = before + (after[: end.start()] if end else after)
+    head = len(before)
+    runs = [(m.start(), m.end() - m.start()) for m in _TICKS.finditer(text)]
+    nxt = [-1] * len(runs)
+    last: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        nxt[i] = last.get(runs[i][1], -1)
+        last[runs[i][1]] = i
+    p = 0
+    while p < len(runs) and runs[p][0] < head:
+        q = nxt[p]
+        if q < 0:
+            if not done:
+                return None
+            p += 1  # never closed: a literal backtick run
+            continue
+        if runs[q][0] >= head:
             return CodeState.CODE
-    return CodeState.PROSE if blank else None
+        p = q + 1
+    return CodeState.PROSE
 
 
 def find_marker(text: str, start: int = 0, offered: Offered | None = None) -> int | None:
@@ -488,6 +563,6 @@ def find_marker(text: str, start: int = 0, offered: Offered | None = None) -> in
     for m in TRIGGER.finditer(masked, start):
         if MASK in m.group():
             continue
-        if classify(text[m.start():], tools, final=True) is Verdict.CONFIRM:
+        if classify(text[m.start() :], tools, final=True) is Verdict.CONFIRM:
             return m.start()
     return None

@@ -8,7 +8,7 @@ original text from the marker on.
 Fences whose info string names a leak carrier (```` ```tool_code ````) are *not* masked:
 Gemini emits its calls exactly like that.
 
-Spec: specs/002-pseudo-tool-calls/spec.md §"Masking".
+Spec: specs/002-pseudo-tool-calls/spec.md §"Extraction pipeline".
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _LINE = re.compile(r"[^\n]*\n?")
 _TICKS = re.compile(r"`+")
 _QUOTE = re.compile(r"^ {0,3}>")
 _SPECIAL_AFTER_FENCE = re.compile(r"[ \t]*(?:<[|｜]|$)")
+_BLOCK_START = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}(?:[ \t]|$))")
 
 
 def _is_closing(line: str, fence: str) -> bool:
@@ -60,9 +61,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
             continue
         body = line.rstrip("\n")
         opened = _FENCE_OPEN.match(body)
-        is_fence = opened is not None and not (
-            opened["fence"][0] == "`" and "`" in opened["info"]
-        )
+        is_fence = opened is not None and not (opened["fence"][0] == "`" and "`" in opened["info"])
         if is_fence or _QUOTE.match(body) or not body.strip():
             if para_start is not None:
                 paragraphs.append((para_start, start))
@@ -74,6 +73,9 @@ def code_regions(text: str) -> list[tuple[int, int]]:
             elif body.strip():
                 regions.append((start, end))  # quoted line
             continue
+        if para_start is not None and _BLOCK_START.match(body):
+            paragraphs.append((para_start, start))  # a list item / heading starts a block
+            para_start = None
         if para_start is None:
             para_start = start
     if fence is not None and fence_masked:

@@ -22,9 +22,9 @@ from .model import MAX_LEAKS, Leak, RawCall, inside
 FAMILY = "mistral"
 
 _TOKEN = re.compile(r"\[TOOL_CALLS\]")
-_NAMED = re.compile(
-    r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*[\w-]*\s*)?\[ARGS\]\s*"
-)
+_WS = re.compile(r"\s*")
+_AGAIN = re.compile(r"\s*\[TOOL_CALLS\]")
+_NAMED = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*[\w-]*\s*)?\[ARGS\]\s*")
 _ARGS_ONLY = re.compile(r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][\w-]*)?\[ARGS\]\s*(?=\{)")
 
 
@@ -55,9 +55,8 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
 
 
 def _block(text: str, start: int, pos: int) -> Leak | None:
-    rest = re.match(r"\s*", text[pos:])
-    body = pos + (rest.end() if rest else 0)
-    if text[body:body + 1] in ("[", "{"):
+    body = _WS.match(text, pos).end()
+    if text[body : body + 1] in ("[", "{"):
         end = scan_balanced(text, body)
         raw = text[body:end] if end else text[body:]
         value = parse_object(raw) if raw.startswith("{") else _list(raw)
@@ -72,7 +71,7 @@ def _block(text: str, start: int, pos: int) -> Leak | None:
         if not named:
             break
         arg_start = named.end()
-        if text[arg_start:arg_start + 1] != "{":
+        if text[arg_start : arg_start + 1] != "{":
             calls.append(RawCall(named.group(1), {} if not text[arg_start:].strip() else None))
             cursor = arg_start
             break
@@ -80,9 +79,9 @@ def _block(text: str, start: int, pos: int) -> Leak | None:
         raw = text[arg_start:end] if end else text[arg_start:]
         calls.append(RawCall(named.group(1), parse_object(raw)))
         cursor = end or len(text)
-        again = re.match(r"\s*\[TOOL_CALLS\]", text[cursor:])
+        again = _AGAIN.match(text, cursor)
         if again:
-            cursor += again.end()
+            cursor = again.end()
     if not calls:
         return None
     return Leak(start, cursor, FAMILY, calls, True)

@@ -27,7 +27,7 @@ def resolve_name(raw: str | None, offered: Offered) -> str | None:
     candidates = [name]
     for prefix in _PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
-            candidates.append(name[len(prefix):])
+            candidates.append(name[len(prefix) :])
             break
     for cand in candidates:
         if cand in offered:
@@ -59,7 +59,7 @@ def could_be_name_prefix(prefix: str, offered: Offered, *, fold: bool = True) ->
         if ns_key.startswith(low):
             return True
         if low.startswith(ns_key):
-            low = low[len(ns_key):]
+            low = low[len(ns_key) :]
             break
     return any(_norm(n, fold).startswith(low) for n in offered)
 

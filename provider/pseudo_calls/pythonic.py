@@ -30,10 +30,9 @@ _WRAPPERS = re.compile(
     r"(?:<\|python_end\|>|\n[ \t]*```)?\s*$",
     re.S,
 )
-_PY_START = re.compile(
-    r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()"
-)
+_PY_START = re.compile(r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()")
 _TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|$)", re.S | re.M)
+_CLOSE_BRACKET = re.compile(r"\s*\]")
 _ARG_KWARGS = ("parameters", "arguments", "args", "kwargs", "input")
 _NARRATED = re.compile(
     r"(?P<open>\[)?(?:Assistant\s+)?(?:[Cc]alled|[Cc]alling)\s+(?:the\s+)?(?:tool|function)\s*"
@@ -109,8 +108,10 @@ def _call(node: ast.expr, src: str) -> RawCall | None:
             args = parse_object(positional[0])
         else:
             return RawCall(name, None)
-    elif len(keywords) == 1 and next(iter(keywords)) in _ARG_KWARGS and isinstance(
-        next(iter(keywords.values())), dict
+    elif (
+        len(keywords) == 1
+        and next(iter(keywords)) in _ARG_KWARGS
+        and isinstance(next(iter(keywords.values())), dict)
     ):
         args = next(iter(keywords.values()))
     else:
@@ -151,7 +152,7 @@ def find_tool_code(text: str, masked: str) -> list[Leak]:
     for m in _TOOL_CODE.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
-        body = text[m.start("body"):m.end("body")]
+        body = text[m.start("body") : m.end("body")]
         calls = calls_from_source(body) or [RawCall(None, None)]
         leaks.append(Leak(m.start(), m.end(), FAMILY_TOOL_CODE, calls, True))
     return leaks
@@ -172,7 +173,7 @@ def find_closing_tag(text: str, masked: str, offered: Offered) -> list[Leak]:
         opener = _opener_line(masked, raw, m.start())
         if opener is None:
             continue
-        body = text[opener[1]:m.start()].strip("\n")
+        body = text[opener[1] : m.start()].strip("\n")
         args = parse_object(body) if body.lstrip().startswith("{") else None
         if args is None:
             args = _single_property(offered.get(name), body)
@@ -192,7 +193,9 @@ def _opener_line(masked: str, name: str, before: int) -> tuple[int, int] | None:
         if line_end < 0 or line_end >= before:
             pos = idx
             continue
-        if not masked[line_start:idx].strip(" \t") and not masked[idx + len(name):line_end].strip(" \t"):
+        if not masked[line_start:idx].strip(" \t") and not masked[idx + len(name) : line_end].strip(
+            " \t"
+        ):
             return line_start, line_end + 1
         pos = idx
     return None
@@ -235,8 +238,10 @@ def find_narrated(text: str, masked: str, offered: Offered) -> list[Leak]:
             if args is None:
                 continue
             if "open" in regex.groupindex and m.group("open"):
-                close = re.match(r"\s*\]", text[end:])
+                close = _CLOSE_BRACKET.match(text, end)
                 if close:
-                    end += close.end()
-            leaks.append(Leak(m.start(), end, FAMILY_NARRATED, [RawCall(m.group("name"), args)], False))
+                    end = close.end()
+            leaks.append(
+                Leak(m.start(), end, FAMILY_NARRATED, [RawCall(m.group("name"), args)], False)
+            )
     return leaks

@@ -31,12 +31,14 @@ _SEP = re.compile(
     r"(?:[ \t\r\n]+|<[|｜](?:constrain|message|channel)[|｜]>|(?:json|JSON|code|commentary)"
     r"(?![A-Za-z])|[:=]|```(?:json)?)*"
 )
+_FENCE_CLOSE = re.compile(r"\s*```")
 _TERMINATOR = re.compile(r"<[|｜](?:call|end|return|start)[|｜]>")
 _TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
 _LOOKBACK = re.compile(
     r"(?:(?:<[|｜]start[|｜]>)?(?:assistant|Assistant|ASSISTANT)?(?:<[|｜]channel[|｜]>)?"
     r"(?:commentary|analysis|final)?|</?commentary)[ \t]*$"
 )
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
 _NON_CALL = frozenset({"assistant", "user", "system", "developer", "all", "functions"})
 _PARALLEL = ("multi_tool_use.parallel", "functions.multi_tool_use.parallel")
 
@@ -46,10 +48,11 @@ _RESIDUE = re.compile(
     r"|\b(?:commentary|analysis)\s*$"
 )
 _SPAM_SCRIPT = re.compile(r"[\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F]|彩票|赛车|开奖|中彩|时时彩")
+# words that introduce a *mention* of the syntax (kept narrow: degenerate chain-of-thought
+# also talks about "format" and "output")
 _EXPLAIN = re.compile(
-    r"(?i)\b(?:syntax|format|formats|means?|meaning|marker|token|prefix|pattern|example|"
-    r"e\.g\.|such as|looks like|header|literal|string|field|emit|emits|documentation)\b"
-    r"|表示|格式|语法|例如|比如|这样|这种|意思|标记|字段|前缀|形式|例えば|という|示例"
+    r"(?i)\b(?:syntax|means?|meaning|for example|e\.g\.|such as|looks like|stands for|"
+    r"prefix|recipient)\b|表示|格式|语法|例如|比如|意思|前缀|形式|例えば|という|示例"
 )
 
 
@@ -97,9 +100,7 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
     """Find ``to=RECIPIENT`` leaks outside ``claimed`` spans (see module docstring)."""
     if "to=" not in masked:
         return []
-    matches = [
-        m for m in MARKER.finditer(masked) if not inside(m.start(), claimed)
-    ]
+    matches = [m for m in MARKER.finditer(masked) if not inside(m.start(), claimed)]
     leaks: list[Leak] = []
     cut_rest_from: int | None = None
     for idx, m in enumerate(matches):
@@ -117,16 +118,16 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
         start = _span_start(text, m.start(), rcpt)
         if args_text is not None:
             args = parse_object(args_text)
-            if "```" in text[m.end():end]:
-                fence_close = re.match(r"\s*```", text[end:])
+            if "```" in text[m.end() : end]:
+                fence_close = _FENCE_CLOSE.match(text, end)
                 if fence_close:
-                    end += fence_close.end()
+                    end = fence_close.end()
             tail = _TRAILING_TOKENS.match(text, end)
             if tail:
                 end = tail.end()
             parallel = split_parallel(rcpt, args)
             calls = parallel if parallel is not None else [RawCall(rcpt, args)]
-            sep = text[m.end():end]
+            sep = text[m.end() : end]
             strong = is_functions or bool(re.search(r"code|json|<[|｜]", sep[:40]))
             leaks.append(Leak(start, end, FAMILY, calls, strong))
             continue
@@ -135,14 +136,14 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
         if not _degenerate(text, m, len(matches)):
             continue
         start = _junk_start(text, start)
-        leaks.append(Leak(start, len(text), FAMILY, [RawCall(rcpt, None)], True))
+        leaks.append(Leak(start, len(text), FAMILY, [RawCall(rcpt, None)], True, vetoable=False))
         cut_rest_from = start
     return leaks
 
 
 def _has_args_after(text: str, pos: int) -> bool:
     sep = _SEP.match(text, pos)
-    return sep is not None and text[sep.end():sep.end() + 1] == "{"
+    return sep is not None and text[sep.end() : sep.end() + 1] == "{"
 
 
 def _limit(masked: str, pos: int, next_marker: int) -> int:
@@ -174,10 +175,8 @@ def _junk_start(text: str, start: int) -> int:
     """
     line_start = max(text.rfind("\n", max(0, start - 300), start) + 1, start - 300, 0)
     prefix = text[line_start:start]
-    last = None
-    for last in re.finditer(r"[.!?。！？](?=\s)", prefix):
-        pass
-    return line_start + last.end() if last else line_start
+    ends = [m.end() for m in _SENTENCE_END.finditer(prefix)]
+    return line_start + ends[-1] if ends else line_start
 
 
 def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
@@ -185,8 +184,8 @@ def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
     line_start = text.rfind("\n", max(0, m.start() - 100), m.start()) + 1
     line_end = text.find("\n", m.end(), m.end() + 100)
     line_end = len(text) if line_end < 0 else line_end
-    before = text[max(line_start, m.start() - 60):m.start()]
-    after = text[m.end():min(line_end, m.end() + 60)]
+    before = text[max(line_start, m.start() - 60) : m.start()]
+    after = text[m.end() : min(line_end, m.end() + 60)]
     evidence = 0
     if count > 1:
         evidence += 1
@@ -202,7 +201,7 @@ def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
         evidence += 2
     explanation = 0
     if _EXPLAIN.search(before) or _EXPLAIN.search(after[:40]):
-        explanation += 2
+        explanation += 1
     if re.search(r"[\"'“「『(（][ \t]*$", before) or re.match(r"[\"'”」』)）]", after):
         explanation += 2
     return evidence > explanation

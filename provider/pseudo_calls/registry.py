@@ -26,7 +26,7 @@ FAMILIES: tuple[tuple[str, Finder], ...] = (
     (token_blocks.FAMILY_KIMI, lambda t, m, o, c: token_blocks.find_kimi(t, m)),
     (token_blocks.FAMILY_DEEPSEEK, lambda t, m, o, c: token_blocks.find_deepseek(t, m)),
     (token_blocks.FAMILY_KIMI_OPEN, lambda t, m, o, c: token_blocks.find_kimi_open(t, m, o)),
-    ("lfm_tool_call", lambda t, m, o, c: token_blocks.find_lfm(t, m)),
+    (token_blocks.FAMILY_LFM, lambda t, m, o, c: token_blocks.find_lfm(t, m)),
     (token_blocks.FAMILY_PYTHON_TAG, lambda t, m, o, c: token_blocks.find_python_tag(t, m)),
     (xml_tags.FAMILY_TOOL_CALL, lambda t, m, o, c: xml_tags.find_tool_call(t, m, o)),
     (xml_tags.FAMILY_INVOKE, lambda t, m, o, c: xml_tags.find_invoke(t, m, o)),
@@ -36,10 +36,10 @@ FAMILIES: tuple[tuple[str, Finder], ...] = (
     (mistral.FAMILY, lambda t, m, o, c: mistral.find(t, m, c)),
     (recipient.FAMILY, lambda t, m, o, c: recipient.find(t, m, c)),
     (pythonic.FAMILY_TOOL_CODE, lambda t, m, o, c: pythonic.find_tool_code(t, m)),
+    (bare_json.FAMILY, lambda t, m, o, c: bare_json.find_whole(t, o)),
     (bare_json.FAMILY_REPR, lambda t, m, o, c: bare_json.find_tool_use_repr(t, m, c)),
     (pythonic.FAMILY_CLOSING_TAG, lambda t, m, o, c: pythonic.find_closing_tag(t, m, o)),
     (pythonic.FAMILY_NARRATED, lambda t, m, o, c: pythonic.find_narrated(t, m, o)),
-    (bare_json.FAMILY, lambda t, m, o, c: bare_json.find_whole(t, o)),
     ("bare_json_leading", lambda t, m, o, c: bare_json.find_leading(t, o)),
     (pythonic.FAMILY_PYTHONIC, lambda t, m, o, c: pythonic.find_whole_message(t, o)),
     (
@@ -52,13 +52,41 @@ _MARKUP = re.compile(
     r"<arg_key>|<arg_value>|</arg_|<[|｜]|to=functions\.|</?tool_call>|\[TOOL_CALLS\]|\[ARGS\]"
 )
 _RESULT_KEYS = frozenset(
-    {"stdout", "stderr", "exit_code", "exitCode", "returncode", "return_code", "output",
-     "result", "results", "error", "duration", "duration_seconds", "wall_time", "metadata",
-     "status"}
+    {
+        "stdout",
+        "stderr",
+        "exit_code",
+        "exitCode",
+        "returncode",
+        "return_code",
+        "output",
+        "result",
+        "results",
+        "error",
+        "duration",
+        "duration_seconds",
+        "wall_time",
+        "metadata",
+        "status",
+    }
 )
 _RESULT_CORE = frozenset(
-    {"stdout", "stderr", "exit_code", "exitCode", "returncode", "return_code", "output",
-     "result", "results"}
+    {
+        "stdout",
+        "stderr",
+        "exit_code",
+        "exitCode",
+        "returncode",
+        "return_code",
+        "output",
+        "result",
+        "results",
+    }
+)
+#: end-of-turn / next-turn tokens: text after them (following a leak) is a fabricated turn
+_NEXT_TURN = re.compile(
+    r"<\|im_end\|>|<\|im_start\|>|<\|eot_id\|>|<\|start_header_id\|>|<tool_response>"
+    r"|<\|endoftext\|>|<end_of_turn>|<start_of_turn>|<[|｜]start[|｜]>\s*(?:functions\.|user)"
 )
 _ORPHANS = re.compile(
     r"<[|｜](?:start|end|message|channel|constrain|return|call|tool_calls?_section_(?:begin|end)"
@@ -112,7 +140,8 @@ _TRANSCRIPT = re.compile(
 _EXPLAINED = re.compile(
     r"(?i)\b(?:examples?|e\.g\.|for instance|such as|looks? like|syntax|template|parsers?|"
     r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
-    r"formatted as)\b|format:|例如|比如|示例|例子|格式|语法|形式|例えば|次のように|以下のように|記法"
+    r"formatted as)\b|format:"
+    r"|例如|比如|示例|例子|格式|语法|形式|例えば|次のように|以下のように|記法"
 )
 
 
@@ -130,12 +159,12 @@ def explained(text: str, start: int) -> bool:
     non-blank line (an introduction such as "The format looks like this:").
     """
     line_start = text.rfind("\n", 0, start) + 1
-    context = text[max(line_start, start - 160):start]
+    context = text[max(line_start, start - 160) : start]
     end = line_start - 1
     hops = 0
     while not context.strip() and end > 0 and hops < 3:
         prev_start = text.rfind("\n", 0, end) + 1
-        context = text[max(prev_start, end - 160):end]
+        context = text[max(prev_start, end - 160) : end]
         end = prev_start - 1
         hops += 1
     return _EXPLAINED.search(context) is not None
@@ -203,7 +232,10 @@ def _dedupe(calls: list[RecoveredCall]) -> list[RecoveredCall]:
     seen: set[tuple[str, str]] = set()
     out: list[RecoveredCall] = []
     for call in calls:
-        key = (call.name, json.dumps(call.arguments, sort_keys=True, ensure_ascii=False, default=str))
+        key = (
+            call.name,
+            json.dumps(call.arguments, sort_keys=True, ensure_ascii=False, default=str),
+        )
         if key not in seen:
             seen.add(key)
             out.append(call)
@@ -211,15 +243,18 @@ def _dedupe(calls: list[RecoveredCall]) -> list[RecoveredCall]:
 
 
 def _visible(text: str, leaks: list[Leak]) -> str:
+    """The text with leak spans replaced; a hallucinated next turn after a leak is cut."""
     pieces: list[str] = []
     pos = 0
     for leak in sorted(leaks, key=lambda lk: lk.start):
         if leak.start < pos:
             continue
-        pieces.append(text[pos:leak.start])
+        pieces.append(text[pos : leak.start])
         pieces.append(leak.replacement)
         pos = leak.end
-    pieces.append(text[pos:])
+    rest = text[pos:]
+    turn = _NEXT_TURN.search(rest)
+    pieces.append(rest[: turn.start()] if turn else rest)
     cleaned = [_drop_orphans(p).strip() for p in pieces]
     return "\n\n".join(p for p in cleaned if p)
 
@@ -233,7 +268,7 @@ def _drop_orphans(piece: str) -> str:
     for m in _ORPHANS.finditer(piece):
         if any(a <= m.start() < b for a, b in regions):
             continue
-        out.append(piece[pos:m.start()])
+        out.append(piece[pos : m.start()])
         pos = m.end()
     out.append(piece[pos:])
     return "".join(out)

@@ -30,6 +30,7 @@ FAMILY_DEEPSEEK = "deepseek_tokens"
 FAMILY_KIMI = "kimi_tokens"
 FAMILY_KIMI_OPEN = "kimi_open_sep"
 FAMILY_PYTHON_TAG = "python_tag"
+FAMILY_LFM = "lfm_tool_call"
 
 _S = r"[▁_ ]"
 
@@ -61,7 +62,9 @@ _K3_ARG = re.compile(
 )
 _K3_VALUE_END = re.compile(r"<\|close\|>|<\|open\|>|<\|sep\|>")
 _K3_CALL_END = re.compile(r"<\|close\|>\s*call\s*<\|sep\|>")
-_K3_JUNK_BEFORE = re.compile(r"(?:<\|(?:open|close)\|>)?\s*(?:response|tools|toolsmessage)?\s*<\|sep\|>\s*$")
+_K3_JUNK_BEFORE = re.compile(
+    r"(?:<\|(?:open|close)\|>)?\s*(?:response|tools|toolsmessage)?\s*<\|sep\|>\s*$"
+)
 _K3_JUNK_AFTER = re.compile(r"(?:\s*<\|(?:open|close)\|>\s*\w*\s*<\|sep\|>|\s*<\|sep\|>)+")
 
 _LFM_BEGIN = re.compile(r"<\|tool_call_start\|>")
@@ -89,7 +92,7 @@ def find_deepseek(text: str, masked: str) -> list[Leak]:
         if tail:
             end = tail.end()
         start = _preceding(_DS_CALLS_BEGIN, text, b.start())
-        leaks.append(Leak(start, end, FAMILY_DEEPSEEK, [_deepseek_call(text[b.end():body_end])]))
+        leaks.append(Leak(start, end, FAMILY_DEEPSEEK, [_deepseek_call(text[b.end() : body_end])]))
     return _merge_adjacent(text, leaks)
 
 
@@ -97,7 +100,7 @@ def _deepseek_call(body: str) -> RawCall:
     sep = _DS_SEP.search(body)
     if not sep:
         return RawCall(None, None)
-    left, right = body[:sep.start()].strip(), body[sep.end():]
+    left, right = body[: sep.start()].strip(), body[sep.end() :]
     if left in ("function", ""):
         name_line, _nl, rest = right.lstrip().partition("\n")
         name = name_line.strip()
@@ -125,10 +128,10 @@ def find_kimi(text: str, masked: str) -> list[Leak]:
         sec_end = _KIMI_SECTION_END.search(text, b.end(), body_end)
         if sec_end:
             body_end = sec_end.start()
-        body = text[b.end():body_end]
+        body = text[b.end() : body_end]
         arg = _KIMI_ARG_BEGIN.search(body)
         if arg:
-            ident, raw_args = body[:arg.start()].strip(), body[arg.end():]
+            ident, raw_args = body[: arg.start()].strip(), body[arg.end() :]
         else:
             parts = body.strip().split(None, 1)
             ident = parts[0] if parts else ""
@@ -165,7 +168,7 @@ def find_kimi_open(text: str, masked: str, offered: Offered) -> list[Leak]:
         for a in _K3_ARG.finditer(text, m.end(), body_end):
             value_end = _K3_VALUE_END.search(text, a.end(), body_end)
             stop_at = value_end.start() if value_end else body_end
-            value = text[a.end():stop_at]
+            value = text[a.end() : stop_at]
             if value_end and value_end.group() == "<|sep|>" and value.endswith("argument"):
                 value = value[: -len("argument")]  # ``<|close|>`` lost before ``argument``
             key = html.unescape(a.group(1))
@@ -196,10 +199,10 @@ def find_lfm(text: str, masked: str) -> list[Leak]:
         if len(leaks) >= MAX_LEAKS:
             break
         close = _LFM_END.search(text, m.end())
-        body = text[m.end():close.start() if close else len(text)]
+        body = text[m.end() : close.start() if close else len(text)]
         end = close.end() if close else len(text)
         calls = calls_from_source(body.strip()) or [RawCall(None, None)]
-        leaks.append(Leak(m.start(), end, FAMILY_PYTHON_TAG, calls, True))
+        leaks.append(Leak(m.start(), end, FAMILY_LFM, calls, True))
     return leaks
 
 
@@ -212,7 +215,7 @@ def find_python_tag(text: str, masked: str) -> list[Leak]:
         if len(leaks) >= MAX_LEAKS:
             break
         close = _PY_END.search(text, m.end())
-        body = text[m.end():close.start() if close else len(text)].strip()
+        body = text[m.end() : close.start() if close else len(text)].strip()
         end = close.end() if close else len(text)
         calls: list[RawCall] | None = None
         if body.startswith("{"):
@@ -234,7 +237,7 @@ def _preceding(token: re.Pattern[str], text: str, start: int) -> int:
     """Start of ``token`` when it directly precedes ``start`` (whitespace between)."""
     found = start
     for m in token.finditer(text, max(0, start - 120), start):
-        if not text[m.end():start].strip():
+        if not text[m.end() : start].strip():
             found = m.start()
     return found
 
@@ -248,10 +251,9 @@ def _skip_ws(text: str, pos: int) -> int:
 def _merge_adjacent(text: str, leaks: list[Leak]) -> list[Leak]:
     merged: list[Leak] = []
     for leak in leaks:
-        if merged and not text[merged[-1].end:leak.start].strip():
+        if merged and not text[merged[-1].end : leak.start].strip():
             merged[-1].end = leak.end
             merged[-1].calls.extend(leak.calls)
         else:
             merged.append(leak)
     return merged
-

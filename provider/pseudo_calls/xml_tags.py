@@ -28,9 +28,12 @@ FAMILY_TOOL_USE = "tool_use_tag"
 
 _TC_OPEN = re.compile(r"<tool_call>")
 _TC_CLOSE = re.compile(r"</tool_call>")
+_TC_TAIL = re.compile(r"\s*</tool_call>")
 _FN_OPEN = re.compile(r"<function=([^>\s]+)>")
 _FN_CLOSE = re.compile(r"</function>")
-_PARAM = re.compile(r"<parameter=([^>\s]+)>(.*?)(?:</parameter>|(?=<parameter=|</function>|$))", re.S)
+_PARAM = re.compile(
+    r"<parameter=([^>\s]+)>(.*?)(?:</parameter>|(?=<parameter=|</function>|$))", re.S
+)
 _ARG_KEY = re.compile(r"<arg_key>")
 _KEY_OPEN = re.compile(r"\s*<arg_key>")
 _KEY_END = re.compile(r"</arg_key>|<arg_value>")
@@ -70,7 +73,7 @@ def find_tool_call(text: str, masked: str, offered: Offered) -> list[Leak]:
         close = _TC_CLOSE.search(text, m.end(), nxt)
         body_end = close.start() if close else nxt
         end = close.end() if close else nxt
-        body = text[m.end():body_end]
+        body = text[m.end() : body_end]
         if not _CALLISH.match(body) or (not close and not body.strip()):
             continue
         calls = _body_calls(body, offered)
@@ -92,15 +95,15 @@ def _body_calls(body: str, offered: Offered) -> list[RawCall] | None:
         return calls if calls is not None else [RawCall(None, None)]
     fn = _FN_OPEN.search(stripped)
     if fn:
-        return [_function_call(fn.group(1), stripped[fn.end():], offered)]
+        return [_function_call(fn.group(1), stripped[fn.end() :], offered)]
     key = _ARG_KEY.search(stripped)
     if key:
-        name = stripped[:key.start()].strip()
+        name = stripped[: key.start()].strip()
         args = _glm_args(stripped, key.start(), len(stripped), name, offered)
         return [RawCall(name or None, args)]
     head = re.match(r"([A-Za-z_][\w.\-]*)\s*", stripped)
     if head:
-        rest = stripped[head.end():]
+        rest = stripped[head.end() :]
         if not rest:
             return [RawCall(head.group(1), {})]
         if rest.startswith("{"):
@@ -159,14 +162,14 @@ def find_function_tag(
         nxt = opens[idx + 1].start() if idx + 1 < len(opens) else len(text)
         close = _FN_CLOSE.search(text, m.end(), nxt)
         end = close.end() if close else nxt
-        body = text[m.end():end]
+        body = text[m.end() : end]
         stripped = body.strip()
         if not close and not (stripped.startswith("{") or "<parameter=" in stripped):
             continue
         call = _function_call(m.group(1), body, offered)
-        tail = re.match(r"\s*</tool_call>", text[end:])
+        tail = _TC_TAIL.match(text, end)
         if tail:
-            end += tail.end()
+            end = tail.end()
         leaks.append(Leak(m.start(), end, FAMILY_FUNCTION, [call], True))
     return leaks
 
@@ -191,12 +194,14 @@ def _glm_pairs(text: str, pos: int, limit: int) -> tuple[list[tuple[str, str]], 
             break
         value_end = _VALUE_END.search(text, value_open.end(), limit)
         stop = value_end.start() if value_end else limit
-        pairs.append((text[key_open.end():key_end.start()], text[value_open.end():stop]))
+        pairs.append((text[key_open.end() : key_end.start()], text[value_open.end() : stop]))
         pos = value_end.end() if value_end and value_end.group() == "</arg_value>" else stop
     return pairs, pos
 
 
-def _glm_args(text: str, start: int, end: int, name: str, offered: Offered) -> dict[str, Any] | None:
+def _glm_args(
+    text: str, start: int, end: int, name: str, offered: Offered
+) -> dict[str, Any] | None:
     schema = offered.get(name) if offered and name in offered else None
     pairs, pos = _glm_pairs(text, start, end)
     if not pairs:
@@ -210,7 +215,9 @@ def _glm_args(text: str, start: int, end: int, name: str, offered: Offered) -> d
     return args if not rest.strip() else None
 
 
-def find_glm(text: str, masked: str, offered: Offered, claimed: list[tuple[int, int]]) -> list[Leak]:
+def find_glm(
+    text: str, masked: str, offered: Offered, claimed: list[tuple[int, int]]
+) -> list[Leak]:
     """GLM ``NAME<arg_key>k</arg_key><arg_value>v</arg_value>`` without a ``<tool_call>``."""
     leaks: list[Leak] = []
     if "<arg_key>" not in masked:
@@ -224,9 +231,9 @@ def find_glm(text: str, masked: str, offered: Offered, claimed: list[tuple[int, 
         name, start = _ident_before(text, m.start())
         pairs, end = _glm_pairs(text, m.start(), len(text))
         end = max(end, m.end())
-        tail = re.match(r"\s*</tool_call>", text[end:end + 64])
+        tail = _TC_TAIL.match(text, end)
         if tail:
-            end += tail.end()
+            end = tail.end()
         args = _glm_args(text, m.start(), end, name or "", offered) if pairs else None
         leaks.append(Leak(start, end, FAMILY_GLM, [RawCall(name, args)], True))
         pos = end
@@ -249,7 +256,7 @@ def find_invoke(text: str, masked: str, offered: Offered) -> list[Leak]:
         name = html.unescape(m.group(1)).strip()
         schema = offered.get(name) if offered and name in offered else None
         args: dict[str, Any] = {}
-        body = text[m.end():body_end]
+        body = text[m.end() : body_end]
         for p in _INV_PARAM.finditer(body):
             key = html.unescape(p.group(1)).strip()
             value = p.group(3)
@@ -266,7 +273,7 @@ def find_invoke(text: str, masked: str, offered: Offered) -> list[Leak]:
             leftover = "" if parsed is not None else leftover
         start = m.start()
         opener = _FC_OPEN.search(text, max(0, start - 200), start)
-        if opener and idx == 0 or opener and leaks and opener.start() >= leaks[-1].end:
+        if (opener and idx == 0) or (opener and leaks and opener.start() >= leaks[-1].end):
             start = opener.start()
         closer = _FC_CLOSE.match(text, end)
         if closer:
@@ -288,7 +295,9 @@ def find_tool_use(text: str, masked: str) -> list[Leak]:
         if not full:
             continue
         args = parse_object(full["args"]) if full["args"] is not None else {}
-        leaks.append(Leak(m.start(), full.end(), FAMILY_TOOL_USE, [RawCall(full["name"], args)], True))
+        leaks.append(
+            Leak(m.start(), full.end(), FAMILY_TOOL_USE, [RawCall(full["name"], args)], True)
+        )
     return leaks
 
 
@@ -302,12 +311,12 @@ def _ident_before(text: str, pos: int) -> tuple[str | None, int]:
         while end > 0 and text[end - 1] in " \t\r":
             end -= 1
     start = end
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-") and end - start < 128:
+    while (
+        start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-") and end - start < 128
+    ):
         start -= 1
     while start < end and not (text[start].isalpha() or text[start] == "_"):
         start += 1
     if start >= end:
         return None, pos
     return text[start:end], start
-
-
