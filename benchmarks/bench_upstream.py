@@ -49,7 +49,7 @@ from tools.upstream.sse import encode_frame
 #: Piece size of big writes (bytes).
 WRITE_PIECE = 1 << 20
 _MARK = re.compile(rb"bench=([A-Za-z]+(?::[A-Za-z0-9_.\-]+)*)")
-_WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".split()
+_WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed"]
 _SSE_HEAD = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache",

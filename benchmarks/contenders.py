@@ -4,6 +4,8 @@ Each contender's :meth:`consume` runs ONE streamed chat for ``prompt`` the way i
 caller would (AstrBot iterates ``text_chat_stream``; the raw loop is inlined) and returns an
 :class:`Outcome`. ``on_first`` is called when the first text chunk reaches the caller. The
 harness never inspects chunks beyond counting them, so it adds the same small cost to all.
+Like AstrBot's agent runner, the providers get an ``abort_signal`` (a fresh, never-set
+``asyncio.Event``) with every call; the runner's own per-chunk wrapper is not reproduced.
 
 * :class:`Ours` — this plugin's ``ResponsesProvider`` (one instance, pooled client).
 * :class:`RawLoop` — the floor: one pooled ``httpx.AsyncClient``, stream the POST,
@@ -14,6 +16,7 @@ harness never inspects chunks beyond counting them, so it adds the same small co
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,7 +106,7 @@ class Ours:
     ) -> Outcome:
         """One streamed chat through ``text_chat_stream``."""
         stream = self.provider.text_chat_stream(
-            prompt=prompt, func_tool=self.tools if tools else None
+            prompt=prompt, func_tool=self.tools if tools else None, abort_signal=asyncio.Event()
         )
         return await _drive(stream, on_first)
 
@@ -138,7 +141,7 @@ class Builtin:
     ) -> Outcome:
         """One streamed chat through ``text_chat_stream``."""
         stream = self.provider.text_chat_stream(
-            prompt=prompt, func_tool=self.tools if tools else None
+            prompt=prompt, func_tool=self.tools if tools else None, abort_signal=asyncio.Event()
         )
         return await _drive(stream, on_first)
 

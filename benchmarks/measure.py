@@ -14,8 +14,12 @@ Methods (documented in the README "Performance" section):
 * **Peak memory growth** — Python heap: ``tracemalloc`` peak minus the traced size at the
   start of the call; RSS: ``VmHWM`` after the call minus ``VmRSS`` before it, with the
   high-water mark reset through ``/proc/self/clear_refs`` (Linux; "n/a" elsewhere).
-* **Concurrency** — N calls at once on ONE contender instance; wall time of the
-  ``gather`` and the largest extra delay of a task that sleeps 10 ms in a loop.
+* **Concurrency** — N calls on ONE contender instance; wall time of the ``gather`` and the
+  largest extra delay of a task that sleeps 10 ms in a loop. "paced": arrivals spread over
+  1 s, each answer streamed by the upstream at a model-like pace; "burst": all calls start
+  in the same loop iteration and the upstream sends each whole answer at once (a stress
+  case: asyncio runs every ready stream's work in one loop iteration, so the lag grows with
+  N for any client, the raw loop included).
 """
 
 from __future__ import annotations
@@ -93,13 +97,26 @@ class CpuResult:
 
 
 async def cpu_runs(
-    contenders: list[Contender], *, deltas: int, events: int, reps: int, warmup: int = 1
+    contenders: list[Contender],
+    *,
+    deltas: int,
+    events: int,
+    reps: int,
+    slow_reps: dict[str, int] | None = None,
 ) -> dict[str, CpuResult]:
-    """Process CPU per SSE event on a ``deltas``-delta stream (``events`` events in all)."""
+    """Process CPU per SSE event on a ``deltas``-delta stream (``events`` events in all).
+
+    Rounds alternate between contenders; one short warm-up call each first. ``slow_reps``
+    lowers the repetitions of slow contenders (name → reps).
+    """
     results = {c.name: CpuResult() for c in contenders}
+    for contender in contenders:
+        await contender.consume("bench=deltas:200 warm up")
     prompt = f"bench=deltas:{deltas} Write a long answer."
-    for round_ in range(warmup + reps):
+    for round_ in range(reps):
         for contender in contenders:
+            if round_ >= (slow_reps or {}).get(contender.name, reps):
+                continue
             gc.collect()
             wall0 = time.perf_counter()
             cpu0 = time.process_time()
@@ -108,11 +125,10 @@ async def cpu_runs(
             wall = time.perf_counter() - wall0
             if outcome.error or outcome.chars != deltas * 5:
                 raise RuntimeError(f"CPU run of {contender.name} went wrong: {outcome}")
-            if round_ >= warmup:
-                result = results[contender.name]
-                result.cpu_us_per_event.append(cpu / events * 1e6)
-                result.wall_ms.append(wall * 1e3)
-                result.chars = outcome.chars
+            result = results[contender.name]
+            result.cpu_us_per_event.append(cpu / events * 1e6)
+            result.wall_ms.append(wall * 1e3)
+            result.chars = outcome.chars
     return results
 
 
@@ -173,16 +189,46 @@ async def memory_run(contender: Contender, scenario: str) -> MemoryResult:
 # -- concurrency ----------------------------------------------------------------------------
 @dataclass(slots=True)
 class ConcurrencyResult:
-    """Wall time (s) of N concurrent calls, the worst heartbeat delay (ms), failures."""
+    """N concurrent calls: wall time (s), worst heartbeat delay (ms), longest garbage-collector
+    pause (ms) seen meanwhile, failed or unfinished calls, chunks, whether the limit hit."""
 
     wall_s: float
     max_lag_ms: float
+    max_gc_ms: float
     failed: int
     chunks: int
+    timed_out: bool = False
 
 
-async def concurrency_run(contender: Contender, *, streams: int, scenario: str) -> ConcurrencyResult:
-    """``streams`` calls at once on one instance, with a 10 ms heartbeat measuring lag."""
+class _GcPauses:
+    """Record the longest collection while installed (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._start)
+
+
+async def concurrency_run(
+    contender: Contender,
+    *,
+    streams: int,
+    scenario: str,
+    stagger: float = 0.0,
+    limit_s: float = 60.0,
+) -> ConcurrencyResult:
+    """``streams`` calls on one instance, with a 10 ms heartbeat measuring loop lag.
+
+    ``stagger`` = 0: all calls start in the same loop iteration ("burst"); else call ``i``
+    starts ``i * stagger / streams`` seconds after the first (arrivals spread over
+    ``stagger`` seconds, all of them still streaming at the same time). Calls still running
+    after ``limit_s`` seconds are cancelled and counted as failed.
+    """
     stop = asyncio.Event()
     worst = 0.0
 
@@ -193,17 +239,36 @@ async def concurrency_run(contender: Contender, *, streams: int, scenario: str) 
             await asyncio.sleep(0.01)
             worst = max(worst, time.perf_counter() - start - 0.01)
 
+    gc.collect()  # start every run with the same collector state (earlier phases' garbage)
+    pauses = _GcPauses()
+    gc.callbacks.append(pauses)
     beat = asyncio.create_task(heartbeat())
     await asyncio.sleep(0.05)
     prompt = f"bench={scenario} Write an answer."
     start = time.perf_counter()
-    outcomes = await asyncio.gather(*(contender.consume(prompt) for _ in range(streams)))
-    wall = time.perf_counter() - start
-    stop.set()
-    await beat
+
+    async def one(index: int) -> Outcome:
+        if stagger:
+            await asyncio.sleep(index * stagger / streams)
+        return await contender.consume(prompt)
+
+    tasks = [asyncio.create_task(one(i)) for i in range(streams)]
+    try:
+        done, pending = await asyncio.wait(tasks, timeout=limit_s)
+        wall = time.perf_counter() - start
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        stop.set()
+        await beat
+        gc.callbacks.remove(pauses)
+    outcomes = [t.result() for t in done if not t.cancelled() and t.exception() is None]
     return ConcurrencyResult(
         wall_s=wall,
         max_lag_ms=worst * 1e3,
-        failed=sum(1 for o in outcomes if o.error),
+        max_gc_ms=pauses.longest * 1e3,
+        failed=streams - len(outcomes) + sum(1 for o in outcomes if o.error),
         chunks=sum(o.chunks for o in outcomes),
+        timed_out=bool(pending),
     )

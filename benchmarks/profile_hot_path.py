@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from benchmarks import _bootstrap  # noqa: F401  (must come before astrbot / plugin imports)
+from benchmarks import _bootstrap  # must come before astrbot / plugin imports
 from benchmarks.bench_upstream import delta_events_count
 from benchmarks.run import FULL, make_contender, start_upstream
 

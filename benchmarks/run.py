@@ -19,9 +19,11 @@ import logging
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -50,21 +52,29 @@ class Sizes:
     pause_ms: int
     cpu_deltas: int
     cpu_reps: int
+    cpu_reps_builtin: int
     mem_mb: float
     line_mb: float
     streams: int
-    stream_deltas: int
+    paced_deltas: int
+    paced_gap_ms: int
+    stagger_s: float
+    burst_deltas: int
     concurrency_reps: int
+    concurrency_limit_s: float
     memory_in_children: bool
 
 
 FULL = Sizes(
-    ttft_reps=15, ttft_warmup=2, pause_ms=100, cpu_deltas=20_000, cpu_reps=5, mem_mb=50,
-    line_mb=20, streams=200, stream_deltas=200, concurrency_reps=3, memory_in_children=True,
+    ttft_reps=15, ttft_warmup=2, pause_ms=100, cpu_deltas=20_000, cpu_reps=5,
+    cpu_reps_builtin=2, mem_mb=50, line_mb=20, streams=200, paced_deltas=40,
+    paced_gap_ms=50, stagger_s=1.0, burst_deltas=50, concurrency_reps=3,
+    concurrency_limit_s=20.0, memory_in_children=True,
 )
 SMOKE = Sizes(
-    ttft_reps=2, ttft_warmup=1, pause_ms=20, cpu_deltas=200, cpu_reps=1, mem_mb=0.5,
-    line_mb=3, streams=10, stream_deltas=20, concurrency_reps=1, memory_in_children=False,
+    ttft_reps=2, ttft_warmup=1, pause_ms=20, cpu_deltas=200, cpu_reps=1, cpu_reps_builtin=1,
+    mem_mb=0.5, line_mb=3, streams=10, paced_deltas=5, paced_gap_ms=5, stagger_s=0.05,
+    burst_deltas=10, concurrency_reps=1, concurrency_limit_s=20.0, memory_in_children=False,
 )
 NAMES = ("ours", "raw", "builtin")
 
@@ -74,7 +84,7 @@ def start_upstream(sizes: Sizes) -> tuple[subprocess.Popen[str], str]:
     """Start :mod:`benchmarks.bench_upstream`; return (process, api_base)."""
     warm = [
         f"deltas:{sizes.cpu_deltas}", f"bytes:{sizes.mem_mb:g}", f"line:{sizes.line_mb:g}",
-        "pause:0:x", f"deltas:{sizes.stream_deltas}",
+        "pause:0:x", f"deltas:{sizes.burst_deltas}", f"paced:{sizes.paced_deltas}:0",
     ]
     cmd = [sys.executable, "-m", "benchmarks.bench_upstream", "--port", "0"]
     for scenario in warm:
@@ -103,6 +113,14 @@ async def _memory_here(name: str, api_base: str, scenario: str) -> MemoryResult:
         await contender.aclose()
 
 
+def _child_env() -> dict[str, str]:
+    """Children compile once into a scratch bytecode cache (never into the repository)."""
+    env = {**os.environ, "BENCH_ROOT": str(_bootstrap.ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(_bootstrap.ROOT / "pycache")
+    return env
+
+
 def memory_case(name: str, api_base: str, scenario: str, *, child: bool) -> MemoryResult:
     """Measure one memory case, in a fresh child process when ``child``."""
     if not child:
@@ -111,8 +129,8 @@ def memory_case(name: str, api_base: str, scenario: str, *, child: bool) -> Memo
     if logging.getLogger("astrbot").level != logging.ERROR:
         cmd.append("--verbose")
     done = subprocess.run(
-        cmd, cwd=_bootstrap.REPO, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "BENCH_ROOT": str(_bootstrap.ROOT)},
+        cmd, cwd=_bootstrap.REPO, capture_output=True, text=True, timeout=300, check=False,
+        env=_child_env(),
     )
     lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -130,10 +148,29 @@ class Results:
     cpu: dict[str, CpuResult]
     mem50: dict[str, MemoryResult]
     line: dict[str, MemoryResult]
-    conc: dict[str, ConcurrencyResult]
+    paced: dict[str, ConcurrencyResult]
+    burst: dict[str, ConcurrencyResult]
     max_output_chars: int
     events: int
     notes: list[str]
+
+
+async def _concurrency(
+    contenders: dict[str, Any], sizes: Sizes, scenario: str, stagger: float, reps: int
+) -> dict[str, ConcurrencyResult]:
+    """The median (by wall time) of ``reps`` runs per contender (the built-in: one run)."""
+    out: dict[str, ConcurrencyResult] = {}
+    for name, contender in contenders.items():
+        tries = [
+            await concurrency_run(
+                contender, streams=sizes.streams, scenario=scenario, stagger=stagger,
+                limit_s=sizes.concurrency_limit_s,
+            )
+            for _ in range(1 if name == "builtin" else reps)
+        ]
+        tries.sort(key=lambda r: r.wall_s)
+        out[name] = tries[len(tries) // 2]
+    return out
 
 
 async def _timed(api_base: str, sizes: Sizes, names: list[str]) -> Results:
@@ -154,24 +191,18 @@ async def _timed(api_base: str, sizes: Sizes, names: list[str]) -> Results:
         events = delta_events_count(sizes.cpu_deltas)
         cpu = await cpu_runs(
             list(contenders.values()), deltas=sizes.cpu_deltas, events=events,
-            reps=sizes.cpu_reps,
+            reps=sizes.cpu_reps, slow_reps={"builtin": sizes.cpu_reps_builtin},
         )
         mark = _progress("CPU per event", mark)
-        conc: dict[str, ConcurrencyResult] = {}
-        for name, contender in contenders.items():
-            # the built-in needs ~10x the time of the others: one run only
-            reps = 1 if name == "builtin" else sizes.concurrency_reps
-            tries = [
-                await concurrency_run(
-                    contender, streams=sizes.streams, scenario=f"deltas:{sizes.stream_deltas}"
-                )
-                for _ in range(reps)
-            ]
-            tries.sort(key=lambda r: r.wall_s)
-            conc[name] = tries[len(tries) // 2]  # the median run (by wall time)
-            mark = _progress(f"concurrency {name}", mark)
+        paced = await _concurrency(
+            contenders, sizes, f"paced:{sizes.paced_deltas}:{sizes.paced_gap_ms}",
+            sizes.stagger_s, sizes.concurrency_reps,
+        )
+        mark = _progress("concurrency, paced", mark)
+        burst = await _concurrency(contenders, sizes, f"deltas:{sizes.burst_deltas}", 0.0, 1)
+        mark = _progress("concurrency, burst", mark)
         cap = contenders["ours"].max_output_chars if "ours" in contenders else 200_000
-        return Results(ttft, cpu, {}, {}, conc, cap, events, [])
+        return Results(ttft, cpu, {}, {}, paced, burst, cap, events, [])
     finally:
         for contender in contenders.values():
             await contender.aclose()
@@ -196,12 +227,23 @@ def run_all(api_base: str, sizes: Sizes) -> Results:
     results = asyncio.run(_timed(api_base, sizes, names))
     results.notes = notes
     mark = time.perf_counter()
-    for name in names:
+    cases = [(n, kind) for n in names for kind in ("mem", "line")]
+    scenario = {"mem": f"bytes:{sizes.mem_mb:g}", "line": f"line:{sizes.line_mb:g}"}
+
+    def run_case(case: tuple[str, str]) -> tuple[tuple[str, str], MemoryResult]:
+        name, kind = case
         child = sizes.memory_in_children
-        results.mem50[name] = memory_case(name, api_base, f"bytes:{sizes.mem_mb:g}", child=child)
-        mark = _progress(f"memory {name}, {sizes.mem_mb:g} MB answer", mark)
-        results.line[name] = memory_case(name, api_base, f"line:{sizes.line_mb:g}", child=child)
-        mark = _progress(f"memory {name}, {sizes.line_mb:g} MB line", mark)
+        return case, memory_case(name, api_base, scenario[kind], child=child)
+
+    # memory figures do not depend on CPU contention: the children run side by side (the
+    # first one alone, to fill the bytecode cache)
+    done = [run_case(cases[0])]
+    workers = 3 if sizes.memory_in_children else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done += list(pool.map(run_case, cases[1:]))
+    for (name, kind), result in done:
+        (results.mem50 if kind == "mem" else results.line)[name] = result
+    _progress("memory", mark)
     return results
 
 
@@ -265,7 +307,10 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
         f"  wall per {sizes.cpu_deltas}-delta stream (ms)", *(_f(wall(n), "{:.1f}") for n in NAMES),
         _ratio(wall("ours"), wall("raw")), _ratio(wall("ours"), wall("builtin")),
     ])
-    for label, data in ((f"{sizes.mem_mb:g} MB answer", r.mem50), (f"one {sizes.line_mb:g} MB line", r.line)):
+    memory_cases = (
+        (f"{sizes.mem_mb:g} MB answer", r.mem50), (f"one {sizes.line_mb:g} MB line", r.line)
+    )
+    for label, data in memory_cases:
         heaps = [get(data, n).heap_peak if get(data, n) else None for n in NAMES]
         rss = [get(data, n).rss_peak if get(data, n) else None for n in NAMES]
         rows.append([f"Peak heap growth, {label}", *(_mb(h) for h in heaps),
@@ -273,24 +318,33 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
         rows.append([f"Peak RSS growth, {label}", *(_mb(x) for x in rss),
                      _ratio(rss[0], rss[1]), _ratio(rss[0], rss[2])])
         rows.append([f"  outcome, {label}", *(_outcome(get(data, n)) for n in NAMES), "", ""])
-    conc = [get(r.conc, n) for n in NAMES]
-    rows.append([f"{sizes.streams} concurrent streams ({sizes.stream_deltas} deltas): wall (s)",
-                 *(_f(c.wall_s, "{:.2f}") if c else "n/a" for c in conc),
-                 _ratio(*(c.wall_s if c else None for c in conc[:2])),
-                 _ratio(conc[0].wall_s if conc[0] else None, conc[2].wall_s if conc[2] else None)])
-    rows.append([f"{sizes.streams} concurrent streams: max loop lag (ms)",
-                 *(_f(c.max_lag_ms, "{:.1f}") if c else "n/a" for c in conc),
-                 _ratio(*(c.max_lag_ms if c else None for c in conc[:2])),
-                 _ratio(conc[0].max_lag_ms if conc[0] else None,
-                        conc[2].max_lag_ms if conc[2] else None)])
-    failed = [str(c.failed) if c else "n/a" for c in conc]
-    rows.append(["  failed streams", *failed, "", ""])
+    for label, data in (
+        (f"paced ({sizes.paced_deltas} deltas, one per {sizes.paced_gap_ms} ms; arrivals over "
+         f"{sizes.stagger_s:g} s)", r.paced),
+        (f"burst (all start at once; {sizes.burst_deltas} deltas sent at once)", r.burst),
+    ):
+        conc = [get(data, n) for n in NAMES]
+        walls = [None if c is None or c.timed_out else c.wall_s for c in conc]
+        lags = [c.max_lag_ms if c else None for c in conc]
+        rows.append([
+            f"{sizes.streams} streams, {label}: wall (s)",
+            *("n/a" if c is None else (f"≥ {c.wall_s:.0f} (limit)" if c.timed_out
+                                       else f"{c.wall_s:.2f}") for c in conc),
+            _ratio(walls[0], walls[1]), _ratio(walls[0], walls[2]),
+        ])
+        rows.append(["  max event-loop lag (ms)", *(_f(x, "{:.1f}") for x in lags),
+                     _ratio(lags[0], lags[1]), _ratio(lags[0], lags[2])])
+        rows.append(["  longest GC pause meanwhile (ms)",
+                     *(_f(c.max_gc_ms if c else None, "{:.1f}") for c in conc), "", ""])
+        rows.append(["  failed / unfinished streams",
+                     *(str(c.failed) if c else "n/a" for c in conc), "", ""])
 
     header = ["figure", "ours", "raw loop", "built-in", "ours vs raw", "ours vs built-in"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     def line(cells: list[str]) -> str:
         first = cells[0].ljust(widths[0])
-        return " | ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        return " | ".join([first, *rest])
     sep = "-+-".join("-" * w for w in widths)
     text = "\n".join([line(header), sep, *(line(row) for row in rows)])
 
@@ -304,8 +358,8 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
         "n/a" if ours_t is None or raw_t is None else f"{ours_t - raw_t:+.3f} ms",
     ))
     c_o, c_r, c_b = cpu("ours"), cpu("raw"), cpu("builtin")
-    targets.append(("CPU/event ≤ 1.5× raw", None if c_o is None or c_r is None else c_o <= 1.5 * c_r,
-                    _ratio(c_o, c_r)))
+    targets.append(("CPU/event ≤ 1.5× raw",
+                    None if c_o is None or c_r is None else c_o <= 1.5 * c_r, _ratio(c_o, c_r)))
     targets.append(("CPU/event ≤ 0.5× built-in",
                     None if c_o is None or c_b is None else c_o <= 0.5 * c_b, _ratio(c_o, c_b)))
     m = get(r.mem50, "ours")
@@ -315,8 +369,8 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
         None if m is None else m.heap_peak <= budget and (m.rss_peak or 0) <= budget,
         "n/a" if m is None else f"heap {_mb(m.heap_peak)}, RSS {_mb(m.rss_peak)}",
     ))
-    c = get(r.conc, "ours")
-    targets.append((f"{sizes.streams} streams: loop lag ≤ 50 ms",
+    c = get(r.paced, "ours")
+    targets.append((f"{sizes.streams} streams (paced): loop lag ≤ 50 ms",
                     None if c is None else c.max_lag_ms <= 50, "n/a" if c is None
                     else f"{c.max_lag_ms:.1f} ms"))
     return text, targets
@@ -330,11 +384,15 @@ def report(r: Results, sizes: Sizes, *, smoke: bool) -> str:
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
     )
     out = [
-        f"OpenAI Responses provider benchmark ({'SMOKE: tiny sizes, figures meaningless' if smoke else 'full'})",
+        "OpenAI Responses provider benchmark "
+        + ("(SMOKE: tiny sizes, figures meaningless)" if smoke else "(full)"),
         f"machine: {machine}",
         f"medians: TTFT over {sizes.ttft_reps} runs (pause {sizes.pause_ms} ms), CPU over "
-        f"{sizes.cpu_reps} runs ({r.events} SSE events each), concurrency: median of "
-        f"{sizes.concurrency_reps} runs; max_output_chars = {r.max_output_chars:,} "
+        f"{sizes.cpu_reps} runs ({sizes.cpu_reps_builtin} for the built-in; {r.events} SSE "
+        f"events each), concurrency: paced median of {sizes.concurrency_reps} runs, burst 1 "
+        "run (built-in: 1 run, cut at "
+        f"{sizes.concurrency_limit_s:g} s); "
+        f"max_output_chars = {r.max_output_chars:,} "
         "(ours closes the stream at the cap)",
         "",
         text,
@@ -371,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if not os.environ.get("BENCH_ROOT"):  # our own scratch root (and bytecode cache)
+            shutil.rmtree(_bootstrap.ROOT, ignore_errors=True)
     print(report(results, sizes, smoke=args.smoke))
     print(f"(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0

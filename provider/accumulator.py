@@ -266,7 +266,9 @@ class ResponseAccumulator:
             return None
         kind = item.get("type")
         if kind == "function_call":
-            call = self._call_for({"item_id": item.get("id"), "output_index": event.get("output_index")})
+            call = self._call_for(
+                {"item_id": item.get("id"), "output_index": event.get("output_index")}
+            )
             call.call_id = item.get("call_id") or call.call_id
             call.name = item.get("name") or call.name
             args = item.get("arguments")
@@ -379,7 +381,8 @@ class ResponseAccumulator:
                         refusals.append(part["refusal"])
             elif kind == "function_call":
                 call = _Call(item.get("id"), item.get("call_id"), item.get("name"))
-                call.arguments = item.get("arguments") if isinstance(item.get("arguments"), str) else ""
+                args = item.get("arguments")
+                call.arguments = args if isinstance(args, str) else ""
                 calls.append(call)
             elif kind == "reasoning":
                 self._reasoning_items[item.get("id") or ("#", index)] = item
@@ -387,9 +390,12 @@ class ResponseAccumulator:
                     text = _reasoning_text(item)
                     if text:
                         self._reasoning.append(self._take(text))
-            elif kind == "image_generation_call" and isinstance(item.get("result"), str):
-                if item["result"] not in self._images:
-                    self._images.append(item["result"])
+            elif (
+                kind == "image_generation_call"
+                and isinstance(item.get("result"), str)
+                and item["result"] not in self._images
+            ):
+                self._images.append(item["result"])
         if refusals and not self._refusal:
             self._refusal = refusals
         final_text = "".join(texts)
@@ -420,7 +426,9 @@ class ResponseAccumulator:
         """The accumulated :class:`Turn` (call once, after the last event)."""
         final = self._final or {}
         status = final.get("status") if self.terminal else "truncated"
-        details = final.get("incomplete_details") if isinstance(final.get("incomplete_details"), dict) else {}
+        details = final.get("incomplete_details")
+        if not isinstance(details, dict):
+            details = {}
         turn = Turn(
             text="".join(self._text),
             refusal="".join(self._refusal),

@@ -161,7 +161,8 @@ class RequestPlan:
 
     def __repr__(self) -> str:
         # No conversation text: AstrBot logs tracebacks with the values of local variables.
-        return f"RequestPlan(items={len(self.body.get('input') or ())}, tools={len(self.offered_tools)})"
+        items = len(self.body.get("input") or ())
+        return f"RequestPlan(items={items}, tools={len(self.offered_tools)})"
 
 
 # -- reasoning signature (the one place that knows its format) -----------------------------

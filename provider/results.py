@@ -86,7 +86,10 @@ reasoning_chunk.__doc__ = (
 
 
 def token_usage(usage: Usage | None) -> TokenUsage | None:
-    """Responses usage → AstrBot ``TokenUsage(input_other = input − cached, input_cached, output)``."""
+    """Responses usage → AstrBot ``TokenUsage``.
+
+    ``input_other = input − cached``, ``input_cached``, ``output`` (all in tokens).
+    """
     if usage is None:
         return None
     cached = min(usage.cached_tokens, usage.input_tokens)

@@ -40,13 +40,15 @@ class EventStream:
     one line and ``max_event_chars`` the joined ``data`` of one event; ``idle_timeout``
     (seconds) is the longest time data may keep arriving (keep-alive comments) without a
     complete event. ``malformed`` counts
-    skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen.
+    skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen; ``last`` is the last
+    event yielded. :meth:`remaining` gives the unread rest of the body (text).
     """
 
     __slots__ = (
         "_chunks",
         "done",
         "idle_timeout",
+        "last",
         "malformed",
         "max_event_chars",
         "max_line_chars",
@@ -66,6 +68,7 @@ class EventStream:
         self.max_event_chars = max_event_chars
         self.malformed = 0
         self.done = False
+        self.last: dict[str, Any] | None = None  # the last event yielded
 
     def _too_big(self, what: str, limit: int) -> UpstreamError:
         return UpstreamError(
@@ -133,8 +136,11 @@ class EventStream:
                 if end != len(raw) or type(event) is not dict:
                     event = self._parse(raw)  # blank, [DONE], padded or junk: the slow path
                 if event is not None:
-                    last_event = clock()
+                    self.last = event
                     yield event
+                    # restart the idle clock only now: time the consumer spent on the event
+                    # (e.g. sending a chunk to a slow chat platform) is not upstream silence
+                    last_event = clock()
                 elif self.done:
                     return
         # A last event without its blank line is still an event (relays drop the final \n\n).
@@ -146,7 +152,12 @@ class EventStream:
         if data:
             event = self._parse("\n".join(data))
             if event is not None:
+                self.last = event
                 yield event
+
+    def remaining(self) -> AsyncIterator[str]:
+        """The body text not read yet (after this iterator was closed): for draining it."""
+        return self._chunks
 
     def _parse(self, data: str) -> dict[str, Any] | None:
         """JSON-decode one event's data; None for blank, ``[DONE]`` (sets ``done``) or junk."""

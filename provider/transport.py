@@ -19,6 +19,7 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from .accumulator import error_from_payload
+from .accumulator import TERMINAL_EVENTS, error_from_payload
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
@@ -49,6 +50,11 @@ BACKOFF_MAX = 8.0
 MAX_ERROR_BODY = 64 * 1024
 #: Default number of attempts (first request included) when AstrBot passes none.
 DEFAULT_ATTEMPTS = 3
+#: After the terminal event, at most this much of the body (characters / seconds) is read so
+#: that the connection can be reused (see :func:`_drain`).
+DRAIN_CHARS = 64 * 1024
+DRAIN_SECONDS = 0.1
+_TERMINAL = TERMINAL_EVENTS | {"error"}
 _PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.queued"})
 _ROTATE_ON = frozenset({401, 403, 429})
 _RETRY_STATUS = frozenset({408, 409, 429})
@@ -110,7 +116,17 @@ class UpstreamStream:
     attempts :meth:`Transport.open` needed.
     """
 
-    __slots__ = ("_response", "_waiter", "abort", "attempts", "iterator", "prefetched", "sse")
+    __slots__ = (
+        "_reader",
+        "_response",
+        "_stopped",
+        "_waiter",
+        "abort",
+        "attempts",
+        "iterator",
+        "prefetched",
+        "sse",
+    )
 
     def __init__(
         self,
@@ -126,39 +142,48 @@ class UpstreamStream:
         self.attempts = 1
         self.abort: asyncio.Event | None = None  # set by Transport.open
         self._waiter: asyncio.Future[Any] | None = None
+        self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next event
+        self._stopped = False  # _on_abort cancelled that task
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         """The events; ends early (quietly) once ``abort`` is set, even between events."""
         for event in self.prefetched:
             yield event
         self.prefetched = []
-        if self.iterator is not None and self.abort is None:
-            async for event in self.iterator:
+        iterator = self.iterator
+        if iterator is None:
+            return
+        abort = self.abort
+        if abort is None:
+            async for event in iterator:
                 yield event
             return
-        while self.iterator is not None and not self.abort.is_set():  # type: ignore[union-attr]
-            more, event = await self._next_or_abort(self.iterator)
-            if not more:
-                return
-            yield event  # type: ignore[misc]
-
-    async def _next_or_abort(
-        self, iterator: AsyncIterator[dict[str, Any]]
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """The next event, or ``(False, None)`` at the end or when ``abort`` is set first."""
-        assert self.abort is not None
+        # Hot path: no task per event. ONE watcher per stream cancels the task that is waiting
+        # for the upstream when ``abort`` is set; that wait then ends the iteration quietly.
         if self._waiter is None:
-            self._waiter = asyncio.ensure_future(self.abort.wait())
-        reader = asyncio.ensure_future(_next_event(iterator))
-        try:
-            await asyncio.wait((reader, self._waiter), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not reader.done():  # aborted (or we were cancelled): stop the read
-                reader.cancel()
-                await asyncio.gather(reader, return_exceptions=True)
-        if reader.cancelled():
-            return False, None
-        return reader.result()
+            self._waiter = asyncio.ensure_future(abort.wait())
+            self._waiter.add_done_callback(self._on_abort)
+        current = asyncio.current_task
+        while not abort.is_set():
+            reader = self._reader = current()
+            try:
+                event = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            except asyncio.CancelledError:
+                if not self._stopped or reader is None or reader.uncancel() > 0:
+                    raise  # (also) cancelled by someone else
+                return
+            finally:
+                self._reader = None
+            yield event
+
+    def _on_abort(self, waiter: asyncio.Future[Any]) -> None:
+        """``abort`` was set: stop a pending read (the reading task gets a cancellation)."""
+        if waiter.cancelled() or self._reader is None:
+            return
+        self._stopped = True
+        self._reader.cancel()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection (safe to call twice)."""
@@ -167,21 +192,29 @@ class UpstreamStream:
             waiter.cancel()
         iterator, self.iterator = self.iterator, None
         if iterator is not None and hasattr(iterator, "aclose"):
-            try:
+            # The body may already be broken; we are closing anyway.
+            with contextlib.suppress(Exception):
                 await iterator.aclose()  # type: ignore[attr-defined]
-            except Exception:  # the body may already be broken; we are closing anyway
-                pass
+            sse = self.sse
+            if sse is not None and sse.last is not None and sse.last.get("type") in _TERMINAL:
+                await _drain(sse.remaining())
         await self._response.aclose()
 
 
-async def _next_event(
-    iterator: AsyncIterator[dict[str, Any]],
-) -> tuple[bool, dict[str, Any] | None]:
-    """``(True, event)``, or ``(False, None)`` at the end (a task cannot raise StopAsyncIteration)."""
+async def _drain(rest: AsyncIterator[str]) -> None:
+    """Read the rest of a body whose terminal event was seen (normally just the chunked-encoding
+    end, perhaps ``data: [DONE]``), at most :data:`DRAIN_CHARS` / :data:`DRAIN_SECONDS`. A body
+    read to its end lets httpx put the connection back into the pool; closing it unread
+    would close the connection and cost the next request a new TCP + TLS handshake."""
+    budget = DRAIN_CHARS
     try:
-        return True, await anext(iterator)
-    except StopAsyncIteration:
-        return False, None
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for text in rest:
+                budget -= len(text)
+                if budget < 0:
+                    return
+    except (TimeoutError, httpx.HTTPError, UpstreamError):
+        return
 
 
 async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) -> UpstreamStream:
@@ -346,7 +379,8 @@ class Transport:
             return await self._client.send(request, stream=True)
         except httpx.ProxyError as exc:
             raise UpstreamError(
-                f"The proxy refused or failed the connection ({type(exc).__name__}: {clip(str(exc), 200)}). "
+                "The proxy refused or failed the connection "
+                f"({type(exc).__name__}: {clip(str(exc), 200)}). "
                 "Check the `proxy` setting.",
                 retryable=True,
             ) from None
@@ -358,7 +392,8 @@ class Transport:
             ) from None
         except httpx.TransportError as exc:
             raise UpstreamError(
-                f"Could not reach {self._host()} ({type(exc).__name__}: {clip(str(exc), 200) or 'no details'}). "
+                f"Could not reach {self._host()} "
+                f"({type(exc).__name__}: {clip(str(exc), 200) or 'no details'}). "
                 "Check `api_base`, `proxy` and that the server is running.",
                 retryable=True,
             ) from None
@@ -367,7 +402,9 @@ class Transport:
         parts = urlsplit(self.cfg.api_base)
         return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
 
-    async def _attempt(self, payload: bytes, stream: bool, cursor: dict[str, int]) -> UpstreamStream:
+    async def _attempt(
+        self, payload: bytes, stream: bool, cursor: dict[str, int]
+    ) -> UpstreamStream:
         request = self._build("POST", self.url, cursor["start"] + cursor["rotations"], payload)
         response = await self._send(request)
         try:
@@ -417,10 +454,14 @@ class Transport:
             )
         if start.startswith(("{", "[")) and not looks_like_sse(start):
             try:
-                text = head + "".join([c async for c in _capped(chunks, self.max_body_bytes)])
-            except httpx.TimeoutException:
+                # once the JSON has started, all of it must arrive within `timeout` (a body
+                # trickling in slower than the read timeout would otherwise never end)
+                async with asyncio.timeout(self.cfg.timeout):
+                    rest = [c async for c in _capped(chunks, self.max_body_bytes)]
+                text = head + "".join(rest)
+            except (httpx.TimeoutException, TimeoutError):
                 raise UpstreamError(
-                    f"The upstream stopped sending its answer for {self.cfg.timeout:g} s "
+                    f"The upstream did not finish sending its answer within {self.cfg.timeout:g} s "
                     "(`timeout` setting).",
                     retryable=True,
                 ) from None
@@ -450,7 +491,8 @@ class Transport:
                 break
         except httpx.TimeoutException:
             raise UpstreamError(
-                f"The stream produced no content within {self.cfg.timeout:g} s (`timeout` setting).",
+                f"The stream produced no content within {self.cfg.timeout:g} s "
+                "(`timeout` setting).",
                 retryable=True,
             ) from None
         except httpx.TransportError as exc:

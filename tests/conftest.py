@@ -32,9 +32,6 @@ if str(_root) not in sys.path:
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # tools/ and benchmarks/ helpers
 
-import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not the repo)
-
-
 # --- leak guard ---------------------------------------------------------------------------
 # Every secret configured in a test contains SECRET_MARK and every chat message whose text
 # must stay private contains USER_MARK. The autouse fixture below captures ALL logging
@@ -42,6 +39,7 @@ import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not
 # fails the test if either mark shows up there.
 import logging  # noqa: E402
 
+import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not the repo)
 import pytest  # noqa: E402
 
 SECRET_MARK = "SECRET"

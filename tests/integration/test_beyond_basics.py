@@ -6,9 +6,12 @@ import base64
 import json
 
 import astrbot.core.message.components as Comp
-from astrbot.core.agent.message import AssistantMessageSegment, TextPart, ThinkPart, ToolCall
+from astrbot.core.agent.message import (
+    AssistantMessageSegment,
+    ThinkPart,
+    ToolCallMessageSegment,
+)
 from astrbot.core.provider.entities import ToolCallsResult
-from astrbot.core.agent.message import ToolCallMessageSegment
 
 from data.plugins.astrbot_plugin_openai_responses.provider.profiles import (
     PROFILES,

@@ -59,7 +59,9 @@ async def test_non_streamed_answer(make_provider: MakeProvider, upstream: FakeUp
     assert body["instructions"] == "Be brief."
 
 
-async def test_tool_round_trip_streamed(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
+async def test_tool_round_trip_streamed(
+    make_provider: MakeProvider, upstream: FakeUpstream
+) -> None:
     provider = await make_provider()
     tools = magic_tools()
     contexts = [{"role": "user", "content": "MAGIC please"}]
@@ -77,7 +79,7 @@ async def test_tool_round_trip_streamed(make_provider: MakeProvider, upstream: F
              "function": {"name": "get_magic_number", "arguments": '{"seed": 7}'}}]},
         {"role": "tool", "tool_call_id": call_id, "content": '{"magic": 42}'},
     ]
-    chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
+    _chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
     assert "TOOL RESULT WAS" in finals[0].completion_text and "42" in finals[0].completion_text
     items = upstream.requests[-1].body["input"]
     kinds = [i.get("type") for i in items]

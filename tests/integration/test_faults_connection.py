@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
     AbortedError,
     UpstreamError,
 )
-
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import (
     ANSWER,
@@ -171,6 +171,18 @@ async def test_json_body_that_stalls_times_out_with_a_clear_error(kit: Kit, stre
 
 
 @MODES
+async def test_json_body_trickling_slower_than_the_timeout_ends_within_timeout(
+    kit: Kit, stream: bool
+) -> None:
+    trickle = [step for _ in range(20) for step in (Send(" "), Sleep(QUICK / 2))]
+    kit.upstream.enqueue([StartStream(content_type="application/json"), Send("{"), *trickle])
+    provider = await kit.provider(timeout=QUICK)
+    out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=1)
+    message = out.raised(UpstreamError)
+    assert f"within {QUICK:g} s" in message and "`timeout`" in message
+
+
+@MODES
 async def test_stalled_stream_mid_answer_keeps_text_and_tells_user_cut(
     kit: Kit, stream: bool
 ) -> None:
@@ -272,3 +284,18 @@ async def test_abort_signal_set_mid_stream_stops_reading_and_keeps_the_text(
     out = await chat_and_abort(kit, stream, delay=0.3, timeout=30)
     assert out.text == text  # what was shown, nothing more: the user stopped it
     await kit.connections_closed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="exchange._one_response returns an empty Turn when abort_signal ends the response "
+    "before any text, so results.final_response raises EmptyModelOutputError (and AstrBot "
+    "retries the call) instead of AbortedError",
+)
+@MODES
+async def test_abort_signal_set_after_the_response_started_but_before_text_ends_with_aborted_error(
+    kit: Kit, stream: bool
+) -> None:
+    kit.upstream.enqueue([Events(ev.text_stream(ANSWER)[:3]), Hang()])  # up to output_item.added
+    out = await chat_and_abort(kit, stream, delay=0.2, timeout=30)
+    assert "stopped by the user" in out.raised(AbortedError)

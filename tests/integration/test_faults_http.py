@@ -11,9 +11,9 @@ import itertools
 from collections.abc import AsyncIterator
 
 import pytest
+
 from data.plugins.astrbot_plugin_openai_responses.provider import transport as transport_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import ANSWER, BRAIN_ANSWER, FAST_BACKOFF, MODES, Kit
 from tools.upstream import Events, FakeUpstream, StartStream, Status, error_body

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 
+from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 from tests.conftest import REPO, SECRET_MARK, USER_MARK
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import ANSWER, BRAIN_ANSWER, MODES, Kit, closed_port, cut

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from astrbot.core.agent.tool import FunctionTool, ToolSet
+
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
 from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CAP_NOTICE
-
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import ANSWER, BRAIN_ANSWER, MODES, Kit, cut
 from tools.upstream import Close, Done, Events, FakeUpstream, Send, StartStream, Status

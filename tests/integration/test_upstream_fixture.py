@@ -242,6 +242,17 @@ BRAIN_CASES: dict[str, tuple[dict[str, Any], list[tuple[Any, ...]]]] = {
             ("message", "CANNED REPLY: you said 'THINK first'"),
         ],
     ),
+    "thinktool": (
+        body_for("THINKTOOL then the MAGIC number", include=["reasoning.encrypted_content"]),
+        [
+            (
+                "reasoning",
+                "**Planning a tool call**\n\nThe user wants the magic number; I ask the tool.",
+                True,
+            ),
+            ("function_call", "get_magic_number", {"seed": 7}),
+        ],
+    ),
     "leak": (body_for("please LEAK"), [("message", LEAK_TEXT)]),
     "leak_required": (
         body_for("please LEAK", tool_choice="required"),
@@ -303,7 +314,8 @@ async def test_brain_stream_and_json_agree(client: httpx.AsyncClient, case: str)
     usage = data["usage"]
     assert usage["input_tokens"] >= usage["input_tokens_details"]["cached_tokens"] > 0
     assert usage["output_tokens"] >= usage["output_tokens_details"]["reasoning_tokens"]
-    assert (usage["output_tokens_details"]["reasoning_tokens"] > 0) == (case == "think")
+    thinks = case in ("think", "thinktool")
+    assert (usage["output_tokens_details"]["reasoning_tokens"] > 0) == thinks
 
 
 async def test_brain_ids_and_encrypted_reasoning(client: httpx.AsyncClient) -> None:
@@ -323,6 +335,18 @@ async def test_brain_ids_and_encrypted_reasoning(client: httpx.AsyncClient) -> N
 
     plain = await stream_events(client, body_for("THINK"))
     assert "encrypted_content" not in json.dumps(plain)
+
+
+async def test_brain_thinktool_needs_the_tool(client: httpx.AsyncClient) -> None:
+    """THINKTOOL: reasoning + call only when the magic tool may be called; blob only if asked."""
+    events = await stream_events(client, body_for("THINKTOOL"))
+    output = events[-1]["response"]["output"]
+    assert [i["type"] for i in output] == ["reasoning", "function_call"]
+    assert "encrypted_content" not in output[0]
+    for body in (body_for("THINKTOOL", tools=[]), body_for("THINKTOOL", tool_choice="none")):
+        events = await stream_events(client, body)
+        kinds = [i["type"] for i in events[-1]["response"]["output"]]
+        assert kinds == ["reasoning", "message"]  # rule 4 (THINK) instead
 
 
 async def test_models_404_bad_json(client: httpx.AsyncClient) -> None:

@@ -45,10 +45,25 @@ def completed(output: list[dict], **extra: object) -> dict:
     }
 
 
-def run(events: list[dict], cap: int = 100_000) -> tuple[list[tuple[str, str]], ResponseAccumulator]:
+def run(
+    events: list[dict], cap: int = 100_000
+) -> tuple[list[tuple[str, str]], ResponseAccumulator]:
     acc = ResponseAccumulator(max_output_chars=cap)
     deltas = [d for e in events if (d := acc.feed(e)) is not None]
     return deltas, acc
+
+
+def added(index: int, item: dict) -> dict:
+    return {"type": "response.output_item.added", "output_index": index, "item": item}
+
+
+def args_delta(item_id: str, index: int, delta: str) -> dict:
+    return {
+        "type": "response.function_call_arguments.delta",
+        "item_id": item_id,
+        "output_index": index,
+        "delta": delta,
+    }
 
 
 def text_delta(d: str, item: str = "msg_1") -> dict:
@@ -86,27 +101,26 @@ def test_text_only_in_completed_is_emitted() -> None:
 def test_completed_with_empty_output_keeps_streamed_items() -> None:
     events = [
         text_delta("partial answer"),
-        {"type": "response.output_item.added", "output_index": 1, "item": fc("f", "", "call_9", "fc_9")},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_9", "output_index": 1,
-         "delta": '{"a":'},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_9", "output_index": 1,
-         "delta": " 1}"},
+        added(1, fc("f", "", "call_9", "fc_9")),
+        args_delta("fc_9", 1, '{"a":'),
+        args_delta("fc_9", 1, " 1}"),
         completed([]),
     ]
     _, acc = run(events)
     turn = acc.result()
     assert turn.text == "partial answer"
-    assert [(c.call_id, c.name, c.arguments) for c in turn.tool_calls] == [("call_9", "f", {"a": 1})]
+    calls = [(c.call_id, c.name, c.arguments) for c in turn.tool_calls]
+    assert calls == [("call_9", "f", {"a": 1})]
 
 
 def test_parallel_calls_with_interleaved_argument_deltas() -> None:
     events = [
-        {"type": "response.output_item.added", "output_index": 0, "item": fc("a", "", "call_a", "fc_a")},
-        {"type": "response.output_item.added", "output_index": 1, "item": fc("b", "", "call_b", "fc_b")},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_a", "output_index": 0, "delta": '{"x"'},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_b", "output_index": 1, "delta": '{"y"'},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_a", "output_index": 0, "delta": ": 1}"},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_b", "output_index": 1, "delta": ": 2}"},
+        added(0, fc("a", "", "call_a", "fc_a")),
+        added(1, fc("b", "", "call_b", "fc_b")),
+        args_delta("fc_a", 0, '{"x"'),
+        args_delta("fc_b", 1, '{"y"'),
+        args_delta("fc_a", 0, ": 1}"),
+        args_delta("fc_b", 1, ": 2}"),
         {"type": "response.completed", "response": {"status": "completed", "output": []}},
     ]
     _, acc = run(events)
@@ -119,7 +133,7 @@ def test_parallel_calls_with_interleaved_argument_deltas() -> None:
 
 def test_arguments_only_in_done_event_and_terminal_calls_are_authoritative() -> None:
     events = [
-        {"type": "response.output_item.added", "output_index": 0, "item": fc("f", "", "call_1")},
+        added(0, fc("f", "", "call_1")),
         {"type": "response.function_call_arguments.done", "item_id": "fc_1", "output_index": 0,
          "arguments": '{"k": "v"}'},
         completed([fc("f", '{"k": "v"}', "call_1")]),

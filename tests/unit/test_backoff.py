@@ -12,12 +12,13 @@ import time
 
 import httpx
 import pytest
+from tenacity import Future, RetryCallState
+
 from data.plugins.astrbot_plugin_openai_responses.provider import transport
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
     AbortedError,
     UpstreamError,
 )
-from tenacity import Future, RetryCallState
 
 
 def failed_attempt(number: int, error: BaseException) -> RetryCallState:

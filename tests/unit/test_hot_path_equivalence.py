@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from astrbot.core.provider.entities import LLMResponse
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from data.plugins.astrbot_plugin_openai_responses.provider import results
 from data.plugins.astrbot_plugin_openai_responses.provider.sse import EventStream
@@ -88,7 +89,7 @@ async def test_event_stream_matches_the_reference_decoder(
 ) -> None:
     text = "".join(line + end for line, end in zip(picks, ends, strict=False))
     bounds = sorted({0, len(text), *(c for c in cuts if c < len(text))})
-    chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b]]
+    chunks = [text[a:b] for a, b in itertools.pairwise(bounds) if text[a:b]]
     assert await _ours(chunks) == _reference(text)
 
 

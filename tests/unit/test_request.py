@@ -30,6 +30,7 @@ from astrbot.core.agent.message import (
 )
 from astrbot.core.agent.tool import FunctionTool, ToolSet
 from astrbot.core.provider.entities import ToolCallsResult
+
 from data.plugins.astrbot_plugin_openai_responses.provider import media
 from data.plugins.astrbot_plugin_openai_responses.provider.config import parse_config
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import ConfigError
@@ -51,7 +52,6 @@ from data.plugins.astrbot_plugin_openai_responses.provider.request import (
     decode_reasoning_signature,
     encode_reasoning_signature,
 )
-
 from tools.upstream.oracle import check_request
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

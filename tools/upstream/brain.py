@@ -3,18 +3,21 @@
 Rules, first match wins (stream and non-stream give the same items and usage):
 
 1. the last input item is a ``function_call_output`` → text ``TOOL RESULT WAS: <output>``;
-2. the last user text contains ``MAGIC``, a function tool ``get_magic_number`` is offered and
+2. the last user text contains ``THINKTOOL``, ``get_magic_number`` is offered and
+   ``tool_choice`` is not ``"none"`` → a reasoning item (as in rule 4) followed by the
+   ``function_call`` of rule 3 (the reasoning a call was made from, for round-trip tests);
+3. the last user text contains ``MAGIC``, a function tool ``get_magic_number`` is offered and
    ``tool_choice`` is not ``"none"`` → one ``function_call`` ``get_magic_number {"seed": 7}``;
-3. it contains ``THINK`` → a reasoning item (summary; ``encrypted_content`` ``enc-…`` only when
+4. it contains ``THINK`` → a reasoning item (summary; ``encrypted_content`` ``enc-…`` only when
    ``include`` has ``reasoning.encrypted_content``) followed by the canned text;
-4. it contains ``LEAK`` and function tools are offered → the pseudo tool call
+5. it contains ``LEAK`` and function tools are offered → the pseudo tool call
    ``assistant to=functions.get_magic_number {"seed": 7}`` as plain text, or a real
    ``function_call`` when ``tool_choice`` is ``"required"`` or an object (the named function
    for ``{"type": "function", "name": …}``);
-5. otherwise ``CANNED REPLY: you said '<last user text, first 200 chars>'``.
+6. otherwise ``CANNED REPLY: you said '<last user text, first 200 chars>'``.
 
 Usage: ``input_tokens`` ≈ request size / 4 (at least 8), ``cached_tokens`` = half of it,
-``output_tokens`` ≈ output size / 4 plus ``reasoning_tokens`` (24 with THINK, else 0).
+``output_tokens`` ≈ output size / 4 plus ``reasoning_tokens`` (24 with a reasoning item, else 0).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ MAGIC_TOOL = "get_magic_number"
 MAGIC_ARGS: dict[str, Any] = {"seed": 7}
 LEAK_TEXT = 'assistant to=functions.get_magic_number {"seed": 7}'
 THINK_SUMMARY = "**Thinking it over**\n\nThe user asked me to think; a short answer will do."
+THINKTOOL_SUMMARY = "**Planning a tool call**\n\nThe user wants the magic number; I ask the tool."
 THINK_REASONING_TOKENS = 24
 ENCRYPTED_INCLUDE = "reasoning.encrypted_content"
 
@@ -117,7 +121,13 @@ def brain_output(body: dict[str, Any]) -> list[dict[str, Any]]:
     text = last_user_text(body)
     tools = function_tools(body)
     canned = f"CANNED REPLY: you said '{text[:200]}'"
-    if "MAGIC" in text and MAGIC_TOOL in tools and body.get("tool_choice") != "none":
+    may_call = MAGIC_TOOL in tools and body.get("tool_choice") != "none"
+    if "THINKTOOL" in text and may_call:
+        return [
+            reasoning_item(THINKTOOL_SUMMARY, encrypted=_encrypted(body)),
+            function_call_item(MAGIC_TOOL, MAGIC_ARGS),
+        ]
+    if "MAGIC" in text and may_call:
         return [function_call_item(MAGIC_TOOL, MAGIC_ARGS)]
     if "THINK" in text:
         return [reasoning_item(THINK_SUMMARY, encrypted=_encrypted(body)), message_item(canned)]

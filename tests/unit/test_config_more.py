@@ -1,0 +1,125 @@
+"""Config validation, continued (issue 4): every wrong value type gets a clear error.
+
+``test_config.py`` covers one wrong value per field; this adds the remaining types and
+ranges, and checks that a wrong config fails the provider's construction with a
+:class:`ConfigError` (an ``Exception``: AstrBot's provider manager logs it and keeps running)
+without registering or showing the rejected secret.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import pytest
+
+from data.plugins.astrbot_plugin_openai_responses.provider import redaction
+from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
+from data.plugins.astrbot_plugin_openai_responses.provider.config import parse_config
+from data.plugins.astrbot_plugin_openai_responses.provider.errors import ConfigError
+
+SECRET = "sk-test-CONFIGSECRET-more-0123456789"
+#: A key of no known shape: masked only if it had been registered (it must not be).
+ODD_SECRET = "odd~CONFIGSECRET~key"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("timeout", 99999, "number of seconds"),
+        ("timeout", 0, "number of seconds"),
+        ("timeout", None, "number of seconds"),
+        ("timeout", "", "number of seconds"),
+        ("timeout", [30], "number of seconds"),
+        ("key", [1, 2], "list of API keys"),
+        ("key", [None], "list of API keys"),
+        ("key", {"a": SECRET}, "list of API keys"),
+        ("api_base", 5, "http(s) URL"),
+        ("api_base", "http://", "http(s) URL"),
+        ("api_base", "api.openai.com/v1", "http(s) URL"),
+        ("proxy", 5, "socks5"),
+        ("proxy", "http://", "socks5"),
+        ("proxy", f"ftp://u:{SECRET}@h", "socks5"),
+        ("custom_headers", {"X-Team": 1}, "object of header names"),
+        ("custom_headers", {"X-Team": None}, "object of header names"),
+        ("custom_headers", "X-Team: bots", "object of header names"),
+        ("custom_extra_body", [1], "object merged"),
+        ("reasoning_effort", 3, "minimal"),
+        ("tool_fallback_enabled", 2, "true or false"),
+        ("tool_fallback_enabled", [True], "true or false"),
+        ("tool_fallback_mode", 1, "parse_then_retry"),
+        ("tool_fallback_retry_attempts", "two", "0 to 3"),
+        ("tool_fallback_retry_attempts", -1, "0 to 3"),
+        ("tool_fallback_retry_attempts", 1.5, "0 to 3"),
+        ("tool_fallback_force_tool_choice", 0, "required or auto"),
+        ("tool_fallback_stream_buffer", "x", "true or false"),
+        ("log_usage", "maybe", "true or false"),
+        ("log_usage", [1], "true or false"),
+        ("max_output_chars", 10, "at least 1000"),
+        ("max_output_chars", 1.5, "whole number"),
+        ("stream_buffer_max_chars", "lots", "at least 100"),
+        ("stream_buffer_max_chars", 50, "at least 100"),
+        ("stream_buffer_max_responses", "many", "at least 1"),
+        ("model", ["gpt-4.1"], "model name"),
+        ("model", 5, "model name"),
+        ("compat_profile", "nope", "openrouter"),
+        ("citations", "maybe", "footnotes or off"),
+        ("builtin_tools", 42, "web_search"),
+        ("builtin_tools", ["bogus"], "web_search"),
+        ("builtin_tools", [{"x": 1}], "web_search"),
+    ],
+)
+def test_wrong_value_names_field_and_accepted_values(field: str, value: Any, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"id": "src", field: value})
+    message = str(err.value)
+    assert f"`{field}`" in message and words in message
+    assert SECRET not in message and "CONFIGSECRET" not in message
+    assert "Fix it in the provider source settings" in message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="config.SourceConfig: pydantic's lax mode turns true into 1 for number fields, so "
+    "timeout=true is accepted as 1 s (and retry attempts / buffer sizes as 1)",
+)
+@pytest.mark.parametrize(
+    "field", ["timeout", "tool_fallback_retry_attempts", "stream_buffer_max_responses"]
+)
+def test_a_boolean_is_not_a_number(field: str) -> None:
+    with pytest.raises(ConfigError, match=f"`{field}`"):
+        parse_config({field: True})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="config.SourceConfig._proxy_is_url: null is rejected although null `key` / "
+    "`custom_headers` mean 'none'; null `proxy` should mean no proxy",
+)
+def test_null_proxy_means_no_proxy() -> None:
+    assert parse_config({"proxy": None}).proxy_url == ""
+
+
+def test_null_key_and_headers_mean_none() -> None:
+    cfg = parse_config({"key": None, "custom_headers": None, "custom_extra_body": ""})
+    assert (cfg.keys, cfg.custom_headers, cfg.custom_extra_body) == ([], {}, {})
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"key": ODD_SECRET},  # one string, not a list: the classic mistake
+        {"key": [ODD_SECRET], "timeout": "soon"},
+        {"key": [ODD_SECRET], "proxy": f"gopher://user:{SECRET}@h:1"},
+    ],
+)
+def test_provider_with_a_wrong_config_raises_config_error_without_the_secret(
+    bad: dict[str, Any],
+) -> None:
+    config = {"id": "src/m", "type": "openai_responses_plugin", "model": "m", **bad}
+    with pytest.raises(ConfigError) as err:
+        ResponsesProvider(config, {})
+    assert isinstance(err.value, Exception)  # AstrBot's manager catches Exception
+    rendered = "".join(traceback.format_exception(err.value))
+    assert "CONFIGSECRET" not in rendered and "src/m" in str(err.value)
+    assert redaction.redact(ODD_SECRET) == ODD_SECRET  # nothing registered for a dead instance
