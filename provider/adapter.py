@@ -22,7 +22,7 @@ from astrbot.core.provider.provider import Provider
 
 from .accumulator import TEXT
 from .config import SourceConfig, parse_config
-from .errors import AbortedError
+from .errors import AbortedError, ConfigError, ModelListError, UpstreamError
 from .exchange import exchange
 from .redaction import LOG, register_secrets, unregister_secrets
 from .request import ChatCall, encode_reasoning_signature
@@ -59,12 +59,22 @@ class ResponsesProvider(Provider):
 
     ``provider_config`` is AstrBot's merged source + model dict (may lack ``model`` when the
     WebUI lists models of a source); ``provider_settings`` the global provider settings.
-    Raises :class:`~.errors.ConfigError` (naming the field) for a wrong configuration.
+
+    A wrong configuration does not stop the provider from loading: it loads "misconfigured"
+    (``config_error`` holds the message, which names the field) and every chat, ``test()``
+    and ``get_models`` raises :class:`~.errors.ConfigError` with that message, so the admin
+    reads it in the WebUI and the chat instead of only in the log.
     """
 
     def __init__(self, provider_config: dict[str, Any], provider_settings: dict[str, Any]) -> None:
-        cfg = parse_config(provider_config)
         super().__init__(provider_config, provider_settings)
+        self.config_error = ""
+        try:
+            cfg = parse_config(provider_config)
+        except ConfigError as exc:
+            self.config_error = exc.message
+            LOG.error("%s", self.config_error)
+            cfg = parse_config({"id": provider_config.get("id", "")})
         self.cfg: SourceConfig = cfg
         self._secrets = register_secrets(cfg.secrets())
         self.set_model(cfg.model)
@@ -88,8 +98,21 @@ class ResponsesProvider(Provider):
         self._current_key = key
 
     async def get_models(self) -> list[str]:
-        """Model ids from ``GET {api_base}/models`` (used by the WebUI "fetch models")."""
-        return await self.transport.get_models()
+        """Model ids from ``GET {api_base}/models`` (used by the WebUI "fetch models").
+
+        Raises :class:`~.errors.ModelListError` / :class:`~.errors.ConfigError` (both
+        ``ValueError``: the dashboard shows their text).
+        """
+        self._check_config()
+        try:
+            return await self.transport.get_models()
+        except UpstreamError as exc:
+            raise ModelListError(f"Fetching the model list failed: {exc.message}") from None
+
+    def _check_config(self) -> None:
+        """Raise the configuration error this provider loaded with, if any."""
+        if self.config_error:
+            raise ConfigError(self.config_error)
 
     def reasoning_source(self, model: str) -> str:
         """Who issued a reasoning item: endpoint + model, hashed (reasoning is sealed to it)."""
@@ -134,6 +157,7 @@ class ResponsesProvider(Provider):
     ) -> AsyncGenerator[LLMResponse, None]:
         # Frames on AstrBot's traceback path hold only objects whose repr shows no message
         # text and no secret (ChatCall, CallOptions, SourceConfig).
+        self._check_config()
         abort = options.abort
         attempts = options.attempts
         model = call.model or self.cfg.model

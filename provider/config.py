@@ -174,6 +174,26 @@ class SourceConfig(BaseModel):
         base = base.removesuffix("/responses")
         return base + (f"?{query}" if sep and query else "")
 
+    @field_validator(
+        "timeout",
+        "tool_fallback_retry_attempts",
+        "max_output_chars",
+        "stream_buffer_max_chars",
+        "stream_buffer_max_responses",
+        mode="before",
+    )
+    @classmethod
+    def _number_not_bool(cls, value: Any) -> Any:
+        # pydantic's lax mode reads true as 1: a switch saved into a number field is a mistake
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true/false")
+        return value
+
+    @field_validator("proxy", mode="before")
+    @classmethod
+    def _null_proxy(cls, value: Any) -> Any:
+        return "" if value is None else value
+
     @field_validator("proxy")
     @classmethod
     def _proxy_is_url(cls, value: SecretStr) -> SecretStr:
@@ -206,11 +226,15 @@ class SourceConfig(BaseModel):
         return self.proxy.get_secret_value()
 
     def secrets(self) -> list[str]:
-        """Every configured value that must never appear in a log line or message."""
+        """Every configured value that must never appear in a log line or message.
+
+        Keys, the proxy password (not its user name: a short common word such as "user"
+        would mask that word everywhere) and values of secret-looking custom headers.
+        """
         out = [k for k in self.keys if k]
-        parts = urlsplit(self.proxy_url) if self.proxy_url else None
-        if parts is not None:
-            out += [p for p in (parts.password, parts.username) if p and len(p) >= 4]
+        password = urlsplit(self.proxy_url).password if self.proxy_url else None
+        if password:
+            out.append(password)
         out += [v for n, v in self.custom_headers.items() if _is_secret_header(n) and v]
         return out
 
@@ -293,13 +317,25 @@ def parse_config(raw: dict[str, Any]) -> SourceConfig:
     )
 
 
+#: Chat Completions body keys admins carry over from other providers → Responses keys
+CHAT_COMPLETIONS_BODY_KEYS: dict[str, str] = {
+    "max_tokens": "max_output_tokens",
+    "max_completion_tokens": "max_output_tokens",
+}
+
+
 def merge_extra_body(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
     """Merge ``custom_extra_body`` into ``body`` in place; return the dropped protected keys.
 
     ``reasoning`` and ``text`` objects are merged key by key; ``include`` lists are united.
+    Chat Completions spellings are translated: ``max_tokens`` / ``max_completion_tokens``
+    → ``max_output_tokens``, ``reasoning_effort`` → ``reasoning.effort``.
     """
     dropped: list[str] = []
     for name, value in extra.items():
+        name = CHAT_COMPLETIONS_BODY_KEYS.get(name, name)
+        if name == "reasoning_effort":
+            name, value = "reasoning", {"effort": value}
         if name in PROTECTED_BODY_KEYS:
             dropped.append(name)
         elif name in ("reasoning", "text") and isinstance(value, dict):

@@ -32,8 +32,13 @@ class ResponsesPluginError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-class ConfigError(ResponsesPluginError):
-    """The provider source has a wrong value; the message names the field."""
+class ConfigError(ResponsesPluginError, ValueError):
+    """The provider source has a wrong value; the message names the field.
+
+    A ``ValueError`` so that AstrBot's dashboard shows its text to the admin
+    (astrbot/dashboard/api/app.py ``value_error_handler``; other errors read
+    "Internal server error").
+    """
 
 
 class UpstreamError(ResponsesPluginError):
@@ -41,7 +46,8 @@ class UpstreamError(ResponsesPluginError):
 
     ``status`` is the HTTP status (0 for transport or in-stream errors), ``code`` the
     upstream error code (e.g. ``insufficient_quota``), ``retryable`` whether the single
-    retry layer may try again, ``retry_after`` the upstream's requested delay in seconds.
+    retry layer may try again, ``retry_after`` the upstream's requested delay in seconds,
+    ``attempts`` the HTTP attempts that were made before the error was raised.
     """
 
     def __init__(
@@ -58,10 +64,12 @@ class UpstreamError(ResponsesPluginError):
         self.code = code
         self.retryable = retryable
         self.retry_after = retry_after
+        #: HTTP attempts made before giving up (set by ``Transport.open``; for usage logs)
+        self.attempts = 1
 
 
-class StreamCutError(ResponsesPluginError):
-    """The stream broke after text reached the user; not retried (it would duplicate text)."""
+class ModelListError(ResponsesPluginError, ValueError):
+    """``GET {api_base}/models`` failed; a ``ValueError`` for the same dashboard reason."""
 
 
 class AbortedError(ResponsesPluginError):

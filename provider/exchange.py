@@ -26,7 +26,7 @@ import httpx
 
 from .accumulator import TEXT, Delta, ResponseAccumulator
 from .config import SourceConfig
-from .errors import UpstreamError
+from .errors import AbortedError, UpstreamError
 from .redaction import LOG
 from .request import ChatCall, RequestPlan, build_request
 from .stream_guard import StreamGuard
@@ -194,7 +194,11 @@ async def _one_response(
     abort: asyncio.Event | None,
 ) -> AsyncIterator[Delta | _Outcome]:
     """One upstream response: open (with retries), read, yield deltas, then an _Outcome."""
-    opened = await transport.open(plan.body, attempts=attempts, abort=abort)
+    try:
+        opened = await transport.open(plan.body, attempts=attempts, abort=abort)
+    except UpstreamError as exc:
+        stats.http_attempts += exc.attempts
+        raise
     stats.http_attempts += opened.attempts
     acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
     shown = False
@@ -221,10 +225,12 @@ async def _one_response(
         if not (shown or acc.saw_output):
             raise _as_upstream_error(exc) from None
         LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
-        notice = CUT_NOTICE
+        notice = CUT_NOTICE if isinstance(exc, httpx.TransportError) else _cut_by(exc)
     finally:
         await opened.aclose()
     turn = acc.result()
+    if abort is not None and abort.is_set() and not (shown or turn.text or turn.tool_calls):
+        raise AbortedError("The request was stopped by the user before the answer started.")
     held = guard.finish() if guard is not None else ""
     aborted = notice == GUARD_OVERFLOW_NOTICE
     if acc.capped:
@@ -239,6 +245,11 @@ async def _one_response(
     if notice:
         turn.notice = turn.notice_plus(notice)
     yield _Outcome(turn, held, aborted)
+
+
+def _cut_by(exc: UpstreamError) -> str:
+    """The notice under an answer that an upstream error ended after text was shown."""
+    return f"The answer above is incomplete. {exc.message}"
 
 
 def _as_upstream_error(exc: BaseException) -> UpstreamError:

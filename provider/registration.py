@@ -12,7 +12,8 @@ AstrBot facts this relies on (astrbot_host.md §4 and §6; ``astrbot/core/provid
 * Field widgets come from ``…["provider"]["items"][field]``; we add ``type``/``options``
   entries only for our own fields (no ``description``: the host would show it as a raw
   i18n key). Core fields (``key``, ``api_base``, ``timeout``, ``proxy``, ``custom_headers``,
-  ``custom_extra_body``, ``reasoning_effort``) keep the host's translated labels.
+  ``custom_extra_body``) keep the host's translated labels; ``reasoning_effort`` has no
+  host item in 4.29, so it gets ours (a drop-down, labelled with its key).
 
 Lifecycle decision: the type is never unregistered (not even when the plugin is disabled),
 because live provider instances call ``meta()``, which fails for an unregistered type.

@@ -127,8 +127,12 @@ def footer(turn: Turn, *, citations: bool) -> str:
 
 
 def visible_text(turn: Turn, *, citations: bool = True) -> str:
-    """The answer as the user sees it: text, then :func:`footer`."""
-    parts = [turn.text.rstrip()] if turn.text.strip() else []
+    """The answer as the user sees it: text, then :func:`footer`.
+
+    The text is kept verbatim (trailing whitespace included) so that it equals the streamed
+    chunks, which already showed that whitespace, followed by the footer chunk.
+    """
+    parts = [turn.text] if turn.text.strip() else []
     tail = footer(turn, citations=citations)
     if tail:
         parts.append(tail)

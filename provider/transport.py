@@ -348,7 +348,11 @@ class Transport:
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
         work = retrying(self._attempt, payload, stream, cursor)
-        opened = await (work if abort is None else _until_aborted(work, abort))
+        try:
+            opened = await (work if abort is None else _until_aborted(work, abort))
+        except UpstreamError as exc:
+            exc.attempts = int(retrying.statistics.get("attempt_number", 1))
+            raise
         opened.attempts = int(retrying.statistics.get("attempt_number", 1))
         opened.abort = abort
         return opened
@@ -359,7 +363,7 @@ class Transport:
         response = await self._send(request)
         try:
             if response.status_code >= 400:
-                raise await self._http_error(response)
+                raise await self._http_error(response, self.models_url)
             raw = await self._read_capped(response, self.max_body_bytes)
         finally:
             await response.aclose()
@@ -377,30 +381,40 @@ class Transport:
     async def _send(self, request: httpx.Request) -> httpx.Response:
         try:
             return await self._client.send(request, stream=True)
-        except httpx.ProxyError as exc:
-            raise UpstreamError(
-                "The proxy refused or failed the connection "
-                f"({type(exc).__name__}: {clip(str(exc), 200)}). "
-                "Check the `proxy` setting.",
-                retryable=True,
-            ) from None
-        except httpx.TimeoutException:
-            raise UpstreamError(
-                f"The upstream {self._host()} did not answer within {self.cfg.timeout:g} s "
-                "(`timeout` setting).",
-                retryable=True,
-            ) from None
         except httpx.TransportError as exc:
-            raise UpstreamError(
-                f"Could not reach {self._host()} "
-                f"({type(exc).__name__}: {clip(str(exc), 200) or 'no details'}). "
-                "Check `api_base`, `proxy` and that the server is running.",
-                retryable=True,
-            ) from None
+            raise self._connection_error(exc) from None
+
+    def _connection_error(self, exc: httpx.TransportError) -> UpstreamError:
+        """A failed connection → a retryable :class:`UpstreamError` naming the setting."""
+        detail = f"{type(exc).__name__}: {clip(str(exc), 200) or 'no details'}"
+        if isinstance(exc, httpx.ProxyError):
+            message = (
+                f"The proxy refused or failed the connection ({detail}). "
+                "Check the `proxy` setting."
+            )
+        elif self.cfg.proxy_url and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            # with a proxy, the connection that failed is the one to the proxy
+            message = (
+                f"Could not connect to the proxy {self._proxy_host()} (`proxy` setting): "
+                f"{detail}. Check that the proxy runs, or clear `proxy`."
+            )
+        elif isinstance(exc, httpx.TimeoutException):
+            message = (
+                f"The upstream {self._host()} did not answer within {self.cfg.timeout:g} s "
+                "(`timeout` setting)."
+            )
+        else:
+            message = (
+                f"Could not reach {self._host()} ({detail}). "
+                "Check `api_base`, `proxy` and that the server is running."
+            )
+        return UpstreamError(message, retryable=True)
 
     def _host(self) -> str:
-        parts = urlsplit(self.cfg.api_base)
-        return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
+        return _origin(self.cfg.api_base)
+
+    def _proxy_host(self) -> str:
+        return _origin(self.cfg.proxy_url)
 
     async def _attempt(
         self, payload: bytes, stream: bool, cursor: dict[str, int]
@@ -409,7 +423,7 @@ class Transport:
         response = await self._send(request)
         try:
             if response.status_code >= 400:
-                error = await self._http_error(response)
+                error = await self._http_error(response, self.url)
                 if (
                     error.status in _ROTATE_ON
                     and error.code not in _QUOTA_CODES
@@ -518,8 +532,11 @@ class Transport:
                 break
         return bytes(data[:limit])
 
-    async def _http_error(self, response: httpx.Response) -> UpstreamError:
-        """Turn a non-2xx response into an :class:`UpstreamError` (reads ≤ 64 KiB of body)."""
+    async def _http_error(self, response: httpx.Response, url: str) -> UpstreamError:
+        """Turn a non-2xx response to ``url`` into an :class:`UpstreamError`.
+
+        Reads at most ``MAX_ERROR_BODY`` bytes of the body.
+        """
         try:
             raw = await self._read_capped(response, MAX_ERROR_BODY)
         except httpx.HTTPError:
@@ -534,7 +551,7 @@ class Transport:
             retryable = should == "true"
         if code in _QUOTA_CODES:
             retryable = False
-        hint = _status_hint(status, code, self.url)
+        hint = _status_hint(status, code, url)
         request_id = response.headers.get("x-request-id")
         if request_id and PLUGIN_SETTINGS.log_request_ids:
             hint += f" (upstream request id {clip(request_id, 80)})"
@@ -542,7 +559,7 @@ class Transport:
             retryable = False
             hint += f" The upstream asked to wait {retry_after:.0f} s; not retried."
         return UpstreamError(
-            f"HTTP {status} from {self.url}: {message.rstrip('.')}.{hint}",
+            f"HTTP {status} from {url}: {message.rstrip('.')}.{hint}",
             status=status,
             code=code,
             retryable=retryable,
@@ -600,6 +617,12 @@ def _error_message(text: str) -> tuple[str, str | None]:
         if isinstance(err, str):
             return clip(err), None
     return clip(stripped), None
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
 
 
 def _status_hint(status: int, code: str | None, url: str) -> str:

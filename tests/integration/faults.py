@@ -47,6 +47,14 @@ def cut(text: str, notice: str = CUT_NOTICE) -> str:
     return f"{text}\n\n({notice})" if text else f"({notice})"
 
 
+def assert_cut_by_upstream(text: str, shown: str, *reason: str) -> None:
+    """``text`` is ``shown`` plus the notice that names why the upstream ended it."""
+    head = f"{shown}\n\n(The answer above is incomplete. "
+    assert text.startswith(head) and text.endswith(")"), text
+    for fragment in reason:
+        assert fragment in text[len(head):], (fragment, text)
+
+
 def closed_port() -> int:
     """A loopback port nobody listens on (bound, then closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

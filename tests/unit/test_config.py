@@ -145,3 +145,17 @@ def test_extra_body_cannot_override_protected_keys() -> None:
     assert body["reasoning"] == {"effort": "low", "summary": "auto"}
     assert body["include"] == ["reasoning.encrypted_content"]
     assert {"input", "tools", "tool_choice", "store"} <= PROTECTED_BODY_KEYS
+
+
+def test_chat_completions_names_in_extra_body_are_translated() -> None:
+    body: dict = {"model": "m", "reasoning": {"summary": "auto"}}
+    dropped = merge_extra_body(body, {"max_tokens": 500, "reasoning_effort": "high"})
+    assert dropped == []
+    assert body["max_output_tokens"] == 500 and "max_tokens" not in body
+    assert body["reasoning"] == {"summary": "auto", "effort": "high"}
+    assert "reasoning_effort" not in body
+
+
+def test_proxy_user_name_is_not_a_secret_but_the_password_is() -> None:
+    cfg = parse_config({"proxy": "http://user:hunter2-pass@127.0.0.1:8080"})
+    assert cfg.secrets() == ["hunter2-pass"]
