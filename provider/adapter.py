@@ -140,17 +140,17 @@ class ResponsesProvider(Provider):
         assert final is not None
         return final
 
-    async def text_chat_stream(  # type: ignore[override]
+    def text_chat_stream(  # type: ignore[override]
         self, prompt: str | None = None, **kwargs: Any
     ) -> AsyncGenerator[LLMResponse, None]:
         """Chunks (``is_chunk=True``), then exactly one final ``LLMResponse``.
 
-        Arguments as :meth:`text_chat` (``Provider.text_chat_stream``).
+        Arguments as :meth:`text_chat` (``Provider.text_chat_stream``). A plain method that
+        returns the async generator (callers ``async for`` over the result, as AstrBot's
+        runner does): one generator layer less for every streamed delta.
         """
         call = ChatCall.from_kwargs(prompt=prompt, **kwargs)
-        options = CallOptions.from_kwargs(kwargs)
-        async for response in self._chat(call, options, stream=True):
-            yield response
+        return self._chat(call, CallOptions.from_kwargs(kwargs), stream=True)
 
     async def _chat(
         self, call: ChatCall, options: CallOptions, *, stream: bool

@@ -93,15 +93,10 @@ async def exchange(
                 "custom_extra_body keys %s are managed by the plugin and were ignored",
                 ", ".join(plan.dropped_extra_keys),
             )
-        guard = _guard_for(plan, cfg, stream=stream)
-        outcome: _Outcome | None = None
         try:
-            async for item in _one_response(transport, cfg, plan, guard, stats, attempts, abort):
-                if isinstance(item, _Outcome):
-                    outcome = item
-                else:
-                    yield item
+            opened = await transport.open(plan.body, attempts=attempts, abort=abort)
         except UpstreamError as exc:
+            stats.http_attempts += exc.attempts
             feature = _rejected_feature(exc, plan.body, disabled)
             if feature is None:
                 raise
@@ -110,7 +105,22 @@ async def exchange(
                 "the upstream rejected `%s`; it is not sent again by this provider", feature
             )
             continue
-        assert outcome is not None
+        stats.http_attempts += opened.attempts
+        # One upstream response. The event loop lives here, not in a nested generator: each
+        # generator layer costs every streamed delta a resume (benchmarks/README.md).
+        reader = _ResponseReader(cfg, _guard_for(plan, cfg, stream=stream), abort)
+        try:
+            async for event in opened:
+                delta = reader.feed(event)
+                if delta is not None:
+                    yield delta
+                if reader.stop:
+                    break
+        except (httpx.TransportError, UpstreamError) as exc:
+            reader.broken(exc)
+        finally:
+            await opened.aclose()
+        outcome = reader.outcome()
         turn = outcome.turn
         stats.add_usage(turn.usage)
         if outcome.guard_aborted:
@@ -184,67 +194,78 @@ def _guard_for(plan: RequestPlan, cfg: SourceConfig, *, stream: bool) -> StreamG
     )
 
 
-async def _one_response(
-    transport: Transport,
-    cfg: SourceConfig,
-    plan: RequestPlan,
-    guard: StreamGuard | None,
-    stats: RequestStats,
-    attempts: int | None,
-    abort: asyncio.Event | None,
-) -> AsyncIterator[Delta | _Outcome]:
-    """One upstream response: open (with retries), read, yield deltas, then an _Outcome."""
-    try:
-        opened = await transport.open(plan.body, attempts=attempts, abort=abort)
-    except UpstreamError as exc:
-        stats.http_attempts += exc.attempts
-        raise
-    stats.http_attempts += opened.attempts
-    acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
-    shown = False
-    notice = ""
-    try:
-        async for event in opened:
-            delta = acc.feed(event)
-            if delta is not None:
-                kind, text = delta
-                if kind == TEXT and guard is not None:
-                    step = guard.feed(text)
-                    if step.release:
-                        shown = True
-                        yield (TEXT, step.release)
-                    if step.abort:
-                        notice = GUARD_OVERFLOW_NOTICE
-                        break
-                else:
-                    shown = shown or kind == TEXT
-                    yield delta
-            if acc.terminal or acc.capped or (abort is not None and abort.is_set()):
-                break
-    except (httpx.TransportError, UpstreamError) as exc:
-        if not (shown or acc.saw_output):
+class _ResponseReader:
+    """The events of ONE upstream response → deltas for the user, then an :class:`_Outcome`.
+
+    States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
+    true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
+    closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
+    then :meth:`outcome` builds the result once.
+    """
+
+    __slots__ = ("abort", "acc", "guard", "notice", "shown", "stop")
+
+    def __init__(
+        self, cfg: SourceConfig, guard: StreamGuard | None, abort: asyncio.Event | None
+    ) -> None:
+        self.acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
+        self.guard = guard
+        self.abort = abort
+        self.shown = False  # text reached the user
+        self.notice = ""
+        self.stop = False
+
+    def feed(self, event: dict[str, Any]) -> Delta | None:
+        """Apply one event; return what to yield (None: nothing to show)."""
+        acc = self.acc
+        delta = acc.feed(event)
+        if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
+            self.stop = True
+        if delta is None:
+            return None
+        guard = self.guard
+        if guard is None or delta[0] != TEXT:
+            self.shown = self.shown or delta[0] == TEXT
+            return delta
+        step = guard.feed(delta[1])
+        if step.abort:
+            self.notice = GUARD_OVERFLOW_NOTICE
+            self.stop = True
+        if not step.release:
+            return None
+        self.shown = True
+        return (TEXT, step.release)
+
+    def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
+        """The response failed mid-way: raise when nothing was produced, else note the cut."""
+        if not (self.shown or self.acc.saw_output):
             raise _as_upstream_error(exc) from None
         LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
-        notice = CUT_NOTICE if isinstance(exc, httpx.TransportError) else _cut_by(exc)
-    finally:
-        await opened.aclose()
-    turn = acc.result()
-    if abort is not None and abort.is_set() and not (shown or turn.text or turn.tool_calls):
-        raise AbortedError("The request was stopped by the user before the answer started.")
-    held = guard.finish() if guard is not None else ""
-    aborted = notice == GUARD_OVERFLOW_NOTICE
-    if acc.capped:
-        notice = CAP_NOTICE
-    elif not acc.terminal and not notice and not (abort is not None and abort.is_set()):
-        notice = CUT_NOTICE
-    if aborted:
-        # only what the guard already released may ever be shown
-        turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
-        held = ""
-        notice = ""
-    if notice:
-        turn.notice = turn.notice_plus(notice)
-    yield _Outcome(turn, held, aborted)
+        self.notice = CUT_NOTICE if isinstance(exc, httpx.TransportError) else _cut_by(exc)
+
+    def outcome(self) -> _Outcome:
+        """The response's Turn with its notice; raises ``AbortedError`` for an abort that
+        came before anything was produced."""
+        acc, abort = self.acc, self.abort
+        aborted_by_user = abort is not None and abort.is_set()
+        turn = acc.result()
+        if aborted_by_user and not (self.shown or turn.text or turn.tool_calls):
+            raise AbortedError("The request was stopped by the user before the answer started.")
+        held = self.guard.finish() if self.guard is not None else ""
+        notice = self.notice
+        overflow = notice == GUARD_OVERFLOW_NOTICE
+        if acc.capped:
+            notice = CAP_NOTICE
+        elif not acc.terminal and not notice and not aborted_by_user:
+            notice = CUT_NOTICE
+        if overflow:
+            # only what the guard already released may ever be shown
+            turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
+            held = ""
+            notice = ""
+        if notice:
+            turn.notice = turn.notice_plus(notice)
+        return _Outcome(turn, held, overflow)
 
 
 def _cut_by(exc: UpstreamError) -> str:
