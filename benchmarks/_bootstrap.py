@@ -13,24 +13,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGIN_DIR = "astrbot_plugin_openai_responses"
-#: Import prefix of the plugin's modules (``PKG + ".provider.adapter"``).
-PKG = f"data.plugins.{PLUGIN_DIR}"
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # for tools/
+from tools.plugin_root import PKG, PLUGIN_DIR, REPO, enter_plugin_root
 
-ROOT = Path(os.environ.get("BENCH_ROOT") or tempfile.mkdtemp(prefix="astrbot-bench-root-"))
-(ROOT / "data" / "plugins").mkdir(parents=True, exist_ok=True)
-_link = ROOT / "data" / "plugins" / PLUGIN_DIR
-if not _link.exists():
-    _link.symlink_to(REPO, target_is_directory=True)
-os.environ["ASTRBOT_ROOT"] = str(ROOT)
-os.chdir(ROOT)
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-if str(REPO) not in sys.path:
-    sys.path.append(str(REPO))
+__all__ = ["PKG", "PLUGIN_DIR", "REPO", "ROOT"]
 
-import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not the repo)
+ROOT = enter_plugin_root(os.environ.get("BENCH_ROOT"), "astrbot-bench-root-")

@@ -78,7 +78,29 @@ async def _drive(stream: Any, on_first: Callable[[], None] | None) -> Outcome:
     return out
 
 
-class Ours:
+class _AstrBotProvider:
+    """A contender that is an AstrBot ``Provider``, driven through ``text_chat_stream``."""
+
+    name = ""
+    provider: Any
+    tools: Any
+
+    async def consume(
+        self, prompt: str, *, tools: bool = False, on_first: Callable[[], None] | None = None
+    ) -> Outcome:
+        """One streamed chat through ``text_chat_stream`` (with an ``abort_signal``, as
+        AstrBot's runner passes one)."""
+        stream = self.provider.text_chat_stream(
+            prompt=prompt, func_tool=self.tools if tools else None, abort_signal=asyncio.Event()
+        )
+        return await _drive(stream, on_first)
+
+    async def aclose(self) -> None:
+        """Release the provider's HTTP client."""
+        await self.provider.terminate()
+
+
+class Ours(_AstrBotProvider):
     """This plugin's provider (``openai_responses_plugin``)."""
 
     name = "ours"
@@ -101,21 +123,8 @@ class Ours:
         self.tools = tool_set()
         self.max_output_chars: int = self.provider.cfg.max_output_chars
 
-    async def consume(
-        self, prompt: str, *, tools: bool = False, on_first: Callable[[], None] | None = None
-    ) -> Outcome:
-        """One streamed chat through ``text_chat_stream``."""
-        stream = self.provider.text_chat_stream(
-            prompt=prompt, func_tool=self.tools if tools else None, abort_signal=asyncio.Event()
-        )
-        return await _drive(stream, on_first)
 
-    async def aclose(self) -> None:
-        """Release the pooled client."""
-        await self.provider.terminate()
-
-
-class Builtin:
+class Builtin(_AstrBotProvider):
     """AstrBot 4.29.1's built-in ``openai_responses`` provider."""
 
     name = "builtin"
@@ -135,19 +144,6 @@ class Builtin:
         }
         self.provider = ProviderOpenAIResponses(config, {})
         self.tools = tool_set()
-
-    async def consume(
-        self, prompt: str, *, tools: bool = False, on_first: Callable[[], None] | None = None
-    ) -> Outcome:
-        """One streamed chat through ``text_chat_stream``."""
-        stream = self.provider.text_chat_stream(
-            prompt=prompt, func_tool=self.tools if tools else None, abort_signal=asyncio.Event()
-        )
-        return await _drive(stream, on_first)
-
-    async def aclose(self) -> None:
-        """Release the SDK's client."""
-        await self.provider.terminate()
 
 
 class RawLoop:

@@ -447,16 +447,10 @@ class Transport:
                 if piece is None:
                     break
                 head += piece
-        except httpx.TimeoutException:
-            raise UpstreamError(
-                f"The upstream sent headers but no body within {self.cfg.timeout:g} s "
-                "(`timeout` setting).",
-                retryable=True,
-            ) from None
         except httpx.TransportError as exc:
-            raise UpstreamError(
-                f"The connection broke before the answer started ({type(exc).__name__}).",
-                retryable=True,
+            raise _read_error(
+                exc, "The upstream sent headers but no body", "before the answer started",
+                self.cfg.timeout,
             ) from None
         start = head.lstrip()[:16]
         if not start:
@@ -473,16 +467,10 @@ class Transport:
                 async with asyncio.timeout(self.cfg.timeout):
                     rest = [c async for c in _capped(chunks, self.max_body_bytes)]
                 text = head + "".join(rest)
-            except (httpx.TimeoutException, TimeoutError):
-                raise UpstreamError(
-                    f"The upstream did not finish sending its answer within {self.cfg.timeout:g} s "
-                    "(`timeout` setting).",
-                    retryable=True,
-                ) from None
-            except httpx.TransportError as exc:
-                raise UpstreamError(
-                    f"The connection broke while the answer was read ({type(exc).__name__}).",
-                    retryable=True,
+            except (httpx.TransportError, TimeoutError) as exc:
+                raise _read_error(
+                    exc, "The upstream did not finish sending its answer",
+                    "while the answer was read", self.cfg.timeout,
                 ) from None
             return UpstreamStream(response, [_json_body_event(text)], None, None)
         sse = EventStream(
@@ -503,16 +491,10 @@ class Transport:
                     payload = event if kind == "error" else (event.get("response") or {})
                     raise error_from_payload(payload, what=str(kind))
                 break
-        except httpx.TimeoutException:
-            raise UpstreamError(
-                f"The stream produced no content within {self.cfg.timeout:g} s "
-                "(`timeout` setting).",
-                retryable=True,
-            ) from None
         except httpx.TransportError as exc:
-            raise UpstreamError(
-                f"The connection broke before the answer started ({type(exc).__name__}).",
-                retryable=True,
+            raise _read_error(
+                exc, "The stream produced no content", "before the answer started",
+                self.cfg.timeout,
             ) from None
         if not prefetched or prefetched[-1].get("type") in _PRE_CONTENT:
             # the body ended before any content: nothing usable arrived
@@ -565,6 +547,20 @@ class Transport:
             retryable=retryable,
             retry_after=retry_after if retryable else None,
         )
+
+
+def _read_error(
+    exc: httpx.TransportError | TimeoutError, timed_out: str, broke: str, timeout: float
+) -> UpstreamError:
+    """Reading a body failed: a timeout → "``timed_out`` within N s", else "the connection
+    broke ``broke``". Both are retryable (nothing reached the user yet)."""
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return UpstreamError(
+            f"{timed_out} within {timeout:g} s (`timeout` setting).", retryable=True
+        )
+    return UpstreamError(
+        f"The connection broke {broke} ({type(exc).__name__}).", retryable=True
+    )
 
 
 async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:

@@ -6,31 +6,21 @@ root (``ASTRBOT_ROOT``) outside the repo, link the repository into
 Importing ``astrbot.core`` writes into the root, never into the repository.
 
 Tests import plugin modules as ``data.plugins.astrbot_plugin_openai_responses.provider.…``;
-the short alias :data:`PKG` holds that prefix.
+the short alias :data:`PKG` holds that prefix (both from :mod:`tools.plugin_root`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGIN_DIR = "astrbot_plugin_openai_responses"
-PKG = f"data.plugins.{PLUGIN_DIR}"
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tools/ and benchmarks/ helpers
+from tools.plugin_root import PKG, REPO, enter_plugin_root
 
-_root = Path(os.environ.get("PLUGIN_TEST_ROOT") or tempfile.mkdtemp(prefix="astrbot-test-root-"))
-(_root / "data" / "plugins").mkdir(parents=True, exist_ok=True)
-_link = _root / "data" / "plugins" / PLUGIN_DIR
-if not _link.exists():
-    _link.symlink_to(REPO, target_is_directory=True)
-os.environ["ASTRBOT_ROOT"] = str(_root)
-os.chdir(_root)
-if str(_root) not in sys.path:
-    sys.path.insert(0, str(_root))
-if str(REPO) not in sys.path:
-    sys.path.append(str(REPO))  # tools/ and benchmarks/ helpers
+__all__ = ["PKG", "REPO", "SECRET_MARK", "USER_MARK"]
+
+_root = enter_plugin_root(os.environ.get("PLUGIN_TEST_ROOT"), "astrbot-test-root-")
 
 # --- leak guard ---------------------------------------------------------------------------
 # Every secret configured in a test contains SECRET_MARK and every chat message whose text
@@ -39,7 +29,6 @@ if str(REPO) not in sys.path:
 # fails the test if either mark shows up there.
 import logging  # noqa: E402
 
-import astrbot.core  # noqa: E402,F401  (writes <root>/data/cmd_config.json, not the repo)
 import pytest  # noqa: E402
 
 SECRET_MARK = "SECRET"

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -37,9 +36,21 @@ from typing import Any
 
 import httpx
 
+from tools.processes import stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_DIR_NAME = "astrbot_plugin_openai_responses"
 PLUGIN_TYPE = "openai_responses_plugin"
+#: the demo plugin that offers the ``get_magic_number`` tool (installed next to ours)
+MAGIC_PLUGIN = REPO / "tools" / "demo_plugin" / "astrbot_plugin_magic_tool"
+#: texts in an AstrBot reply or log that mean the chat failed (provider missing or raising)
+CHAT_ERROR_MARKERS = (
+    "LLM 响应错误",
+    "Error occurred while processing agent request",
+    "not registered",
+    "All chat models failed",
+    "未找到任何可用的对话模型",
+)
 BUILTIN_RESPONSES_TYPE = "openai_responses"
 DEFAULT_PASSWORD = "E2e-Passw0rd"
 PYPI_SIMPLE = "https://pypi.org/simple/"
@@ -450,20 +461,9 @@ class AstrBotInstance:
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM the AstrBot PID, wait ``timeout`` seconds, then SIGKILL. Idempotent."""
-        proc = self.proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        code = stop_process(self.proc, timeout)
         self.token = None
-        return proc.returncode
+        return code
 
     def close(self) -> None:
         """Stop the process and close the HTTP client."""
@@ -716,19 +716,7 @@ class UpstreamProcess:
 
     def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM the PID, then SIGKILL after ``timeout`` seconds. Idempotent."""
-        proc = self.proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        return proc.returncode
+        return stop_process(self.proc, timeout)
 
     def __enter__(self) -> UpstreamProcess:
         return self

@@ -30,8 +30,9 @@ if __package__ in (None, ""):  # allow ``python tools/demo.py``
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.astrbot_harness import (
+    CHAT_ERROR_MARKERS,
+    MAGIC_PLUGIN,
     PLUGIN_TYPE,
-    REPO,
     AstrBotInstance,
     ChatResult,
     HarnessError,
@@ -39,17 +40,9 @@ from tools.astrbot_harness import (
     UpstreamProcess,
 )
 
-MAGIC_PLUGIN = REPO / "tools" / "demo_plugin" / "astrbot_plugin_magic_tool"
 DEFAULT_MODEL = "gpt-4.1-mini"
 FAKE_MODEL = "fake-responses-model"
 FAKE_KEY = "sk-demo-local-0000"
-ERROR_MARKERS = (
-    "LLM 响应错误",
-    "Error occurred while processing agent request",
-    "not registered",
-    "All chat models failed",
-    "未找到任何可用的对话模型",
-)
 
 HELLO = "Hello! Who are you?"
 MAGIC = "MAGIC please: call get_magic_number with seed 7"
@@ -93,7 +86,7 @@ class Demo:
 
 def _has_error(result: ChatResult) -> str | None:
     blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    return next((m for m in ERROR_MARKERS if m in blob), None)
+    return next((m for m in CHAT_ERROR_MARKERS if m in blob), None)
 
 
 def _live_printer(demo: Demo) -> Callable[[dict[str, Any]], None]:

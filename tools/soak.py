@@ -30,7 +30,6 @@ import re
 import socket
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,10 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
-PLUGIN_DIR = "astrbot_plugin_openai_responses"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tools.plugin_root import enter_plugin_root  # noqa: E402
 from tools.upstream import (  # noqa: E402  (after the sys.path fix for ``python tools/soak.py``)
     Close,
     Done,
@@ -319,20 +318,6 @@ async def run_chat(
 # -- the run ---------------------------------------------------------------------------------
 
 
-def _bootstrap() -> None:
-    """Import the plugin the way AstrBot does (same as tests/conftest.py), outside the repo."""
-    root = Path(os.environ.get("SOAK_ROOT") or tempfile.mkdtemp(prefix="astrbot-soak-root-"))
-    (root / "data" / "plugins").mkdir(parents=True, exist_ok=True)
-    link = root / "data" / "plugins" / PLUGIN_DIR
-    if not link.exists():
-        link.symlink_to(REPO, target_is_directory=True)
-    os.environ["ASTRBOT_ROOT"] = str(root)
-    os.chdir(root)
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    import astrbot.core  # noqa: F401  (writes <root>/data/cmd_config.json, not the repo)
-
-
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -469,7 +454,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
-    _bootstrap()
+    enter_plugin_root(os.environ.get("SOAK_ROOT"), "astrbot-soak-root-")
     from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 
     LOG.setLevel(logging.DEBUG if args.verbose else logging.ERROR)

@@ -35,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tools.processes import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 LLMOCK_SPEC = "llmock==0.2.2"
@@ -274,19 +275,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM the PID, SIGKILL after ``timeout`` s. Idempotent; returns the exit code."""
-        proc = self.proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        return proc.returncode
+        return stop_process(self.proc, timeout)
 
     def __enter__(self) -> ServerProcess:
         return self

@@ -51,25 +51,6 @@ FAMILIES: tuple[tuple[str, Finder], ...] = (
 _MARKUP = re.compile(
     r"<arg_key>|<arg_value>|</arg_|<[|｜]|to=functions\.|</?tool_call>|\[TOOL_CALLS\]|\[ARGS\]"
 )
-_RESULT_KEYS = frozenset(
-    {
-        "stdout",
-        "stderr",
-        "exit_code",
-        "exitCode",
-        "returncode",
-        "return_code",
-        "output",
-        "result",
-        "results",
-        "error",
-        "duration",
-        "duration_seconds",
-        "wall_time",
-        "metadata",
-        "status",
-    }
-)
 _RESULT_CORE = frozenset(
     {
         "stdout",
@@ -83,6 +64,14 @@ _RESULT_CORE = frozenset(
         "results",
     }
 )
+_RESULT_KEYS = _RESULT_CORE | {
+    "error",
+    "duration",
+    "duration_seconds",
+    "wall_time",
+    "metadata",
+    "status",
+}
 #: end-of-turn / next-turn tokens: text after them (following a leak) is a fabricated turn
 _NEXT_TURN = re.compile(
     r"<\|im_end\|>|<\|im_start\|>|<\|eot_id\|>|<\|start_header_id\|>|<tool_response>"

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from tools.astrbot_harness import (
+    CHAT_ERROR_MARKERS,
+    MAGIC_PLUGIN,
     PLUGIN_DIR_NAME,
     PLUGIN_TYPE,
     REPO,
@@ -37,18 +39,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 SECRET = "sk-e2e-SECRET-0123456789abcdef"
 MODEL = "fake-model"
-MAGIC_PLUGIN = REPO / "tools" / "demo_plugin" / "astrbot_plugin_magic_tool"
 DISPLAY_NAME = "OpenAI (Responses, Plugin)"
 PROVIDER_TYPE = os.environ.get("E2E_PROVIDER_TYPE") or PLUGIN_TYPE
 plugin_only = pytest.mark.skipif(
     PROVIDER_TYPE != PLUGIN_TYPE, reason=f"E2E_PROVIDER_TYPE={PROVIDER_TYPE}"
-)
-ERROR_MARKERS = (
-    "not registered",
-    "Error occurred while processing agent request",
-    "LLM 响应错误",
-    "All chat models failed",
-    "未找到任何可用的对话模型",
 )
 
 
@@ -91,7 +85,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
 def assert_clean(result: ChatResult) -> None:
     """No host/provider error text in any event of the turn, and no leaked key."""
     blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    for marker in ERROR_MARKERS:
+    for marker in CHAT_ERROR_MARKERS:
         assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
     assert SECRET not in json.dumps(result.events, ensure_ascii=False)
     assert result.text.strip(), f"empty answer; events: {result.events}"

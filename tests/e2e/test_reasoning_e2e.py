@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 from tools.astrbot_harness import (
+    CHAT_ERROR_MARKERS,
+    MAGIC_PLUGIN,
     PLUGIN_TYPE,
-    REPO,
     AstrBotInstance,
     BackgroundUpstream,
     ChatResult,
@@ -40,15 +41,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 SECRET = "sk-e2e-reasoning-SECRET-0123456789abcdef"
 MODEL = "fake-reasoner"
-MAGIC_PLUGIN = REPO / "tools" / "demo_plugin" / "astrbot_plugin_magic_tool"
 PROVIDER_TYPE = os.environ.get("E2E_PROVIDER_TYPE") or PLUGIN_TYPE
 INCLUDE = ["reasoning.encrypted_content"]
-ERROR_MARKERS = (
-    "Error occurred while processing agent request",
-    "LLM 响应错误",
-    "All chat models failed",
-    "not registered",
-)
 
 
 @dataclass
@@ -91,7 +85,7 @@ def item_kinds(body: dict[str, Any]) -> list[str]:
 def assert_clean(result: ChatResult) -> None:
     """No provider/host error in the turn's events, no key, and some answer text."""
     blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    for marker in ERROR_MARKERS:
+    for marker in CHAT_ERROR_MARKERS:
         assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
     assert SECRET not in json.dumps(result.events, ensure_ascii=False)
     assert result.text.strip(), f"empty answer; events: {result.events}"
