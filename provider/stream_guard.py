@@ -32,16 +32,19 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Streaming guard".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, NamedTuple
 
 from .pseudo_calls.markers import (
+    DECLARATION,
     TRIGGER,
     CodeState,
     CodeTracker,
     Verdict,
     classify,
+    declaration_suffix,
     held_suffix_len,
     inline_resolution,
     may_contain_head,
@@ -79,6 +82,18 @@ _SUFFIX_ENDS = frozenset({"t", "o"})  # last chars of a held ``t`` / ``to``
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-")
 
 
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_SPACE = frozenset(" \t\r\n")
+#: a head that may directly follow a tool name (GLM: ``get_weather<arg_key>city…``)
+_AFTER_NAME_HEADS = ("<arg_key>",)
+
+
+@functools.lru_cache(maxsize=64)
+def _name_prefixes(names: tuple[str, ...]) -> frozenset[str]:
+    """Every non-empty prefix of the offered tool names (cached per set of names)."""
+    return frozenset(name[:i] for name in names for i in range(1, len(name) + 1))
+
+
 def _word_suffix(text: str, before: str) -> int:
     """Held suffix of a window with no other head: a word-initial ``t`` or ``to``.
 
@@ -111,6 +126,7 @@ class StreamGuard:
         "_last_char",
         "_max_chars",
         "_max_deltas",
+        "_name_prefixes",
         "_offered",
         "_pending_head",
         "_pending_para",
@@ -130,6 +146,7 @@ class StreamGuard:
         max_held_responses: int,
     ) -> None:
         self._offered = offered
+        self._name_prefixes: frozenset[str] | None = None  # built on first use
         self._max_chars = max(1, max_held_chars)
         self._max_deltas = max(1, max_held_responses)
         self._state = GuardState.START
@@ -175,8 +192,14 @@ class StreamGuard:
                 or "`" in win
                 or "to=" in win
                 or "assistant" in win
+                or "declaration:" in win
             ):
                 k = _word_suffix(win, self._last_char) if win[-1:] in _SUFFIX_ENDS else 0
+                if "d" in win[-len(DECLARATION) :]:
+                    k = max(k, declaration_suffix(win, self._last_char))
+                last = win[-1:]
+                if last and (last in _NAME_CHARS or last in _SPACE):
+                    k = self._name_hold(win, k)
                 if k:
                     self._held = win[-k:]
                     win = win[:-k]
@@ -280,12 +303,16 @@ class StreamGuard:
                 ctx = self._last_char + held
                 m = TRIGGER.search(ctx, len(self._last_char))
             if m is None:
-                k = held_suffix_len(held, self._last_char)
+                k = self._name_hold(held, held_suffix_len(held, self._last_char))
                 self._release(out, len(held) - k)
                 return GuardStep("".join(out), False)
             start = m.start() - len(self._last_char)
+            head = m.end() - m.start()
+            if held.startswith(_AFTER_NAME_HEADS, start):
+                name = self._name_hold(held[:start], 0, complete=True)
+                start, head = start - name, head + name
             self._release(out, start)
-            self._pending_head = m.end() - m.start()
+            self._pending_head = head
             self._track()
             code = self._tracker.state()
             if code is CodeState.CODE:
@@ -305,6 +332,32 @@ class StreamGuard:
                 return Verdict.WAIT
             self._pending_para = None
         return classify(self._held, self._offered, final=final)
+
+    def _name_hold(self, text: str, k: int, *, complete: bool = False) -> int:
+        """Extend the held suffix ``k`` of ``text`` over a tool name right before it.
+
+        A GLM-style leak writes the name first (``get_weather<arg_key>city…``), so a word at
+        the end that may still become an offered name is held, and so is a complete
+        offered name followed only by whitespace or a held marker fragment. ``complete``:
+        accept only a complete name. Returns the new suffix length.
+        """
+        end = i = len(text) - k
+        while i > 0 and text[i - 1] in _SPACE:
+            i -= 1
+        j = i
+        while j > 0 and text[j - 1] in _NAME_CHARS:
+            j -= 1
+        if j == i or not ("A" <= text[j] <= "z"):
+            return k
+        before = text[j - 1] if j else self._last_char
+        if before and (before.isalnum() or before in "_.-"):
+            return k  # inside a longer word
+        word = text[j:i]
+        if complete or i < end or k:
+            return len(text) - j if word in self._offered else k
+        if self._name_prefixes is None:
+            self._name_prefixes = _name_prefixes(tuple(self._offered))
+        return len(text) - j if word in self._name_prefixes else k
 
     def _track(self) -> None:
         if self._untracked:

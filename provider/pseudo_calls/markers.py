@@ -26,8 +26,12 @@ from .masking import MASK, masked_view
 from .model import Offered
 from .names import could_be_name_prefix, resolve_name
 
+#: Gemini's ``declaration:default_api:NAME{…}`` (a word marker: held by its prefixes too)
+DECLARATION = "declaration:default_api:"
+
 #: Literal marker heads: each one alone (outside code) confirms a leak. All start with
-#: ``<``, ``[``, ``{``, a backtick or ``assistant`` (see :func:`may_contain_head`).
+#: ``<``, ``[``, ``{``, a backtick, ``assistant`` or ``declaration:`` (see
+#: :func:`may_contain_head`).
 MARKERS: tuple[str, ...] = (
     "<|channel|>",
     "<|start|>",
@@ -73,6 +77,7 @@ MARKERS: tuple[str, ...] = (
     "assistantanalysis",
     "assistantfinal",
     "```tool_code",
+    DECLARATION,
 )
 
 _TO_HEAD = r"(?<![A-Za-z0-9_?&/=#%@+.\-])to=(?=[A-Za-z_])"
@@ -93,7 +98,21 @@ def may_contain_head(text: str) -> bool:
         or "`" in text
         or "to=" in text
         or "assistant" in text
+        or "declaration:" in text
     )
+
+
+def declaration_suffix(text: str, before: str = "") -> int:
+    """Length of a suffix of ``text`` that is a prefix of :data:`DECLARATION` starting at
+    a word boundary (``before`` = the character preceding ``text``), else 0."""
+    i = text.find("d", max(0, len(text) - len(DECLARATION) + 1))
+    while i >= 0:  # leftmost first: the longest suffix wins
+        if DECLARATION.startswith(text[i:]):
+            prev = text[i - 1] if i else before
+            if not (prev and prev in _BOUNDARY_BAD):
+                return len(text) - i
+        i = text.find("d", i + 1)
+    return 0
 
 
 _PREFIXES = frozenset(m[:i] for m in MARKERS for i in range(1, len(m)))
@@ -128,6 +147,7 @@ def held_suffix_len(text: str, before: str = "") -> int:
                 if prev not in _BOUNDARY_BAD:
                     k = max(k, n)
                 break
+    k = max(k, declaration_suffix(text, before))
     a = text.rfind("assistant", max(0, len(text) - 19))
     if a >= 0 and text[a:] in _PREFIXES:
         k = max(k, len(text) - a)

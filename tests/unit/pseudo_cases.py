@@ -494,6 +494,18 @@ POSITIVES: list[tuple[str, str, Calls, str | None]] = [
         "",
     ),
     (
+        "gemini_declaration_after_prose",
+        'Sure.\ndeclaration:default_api:get_weather{"city": "Paris"}',
+        [("get_weather", W)],
+        "Sure.",
+    ),
+    (
+        "glm_after_prose",
+        "Let me check.\nget_weather<arg_key>city</arg_key><arg_value>Paris</arg_value>",
+        [("get_weather", W)],
+        "Let me check.",
+    ),
+    (
         "name_body_closing_tag",
         "terminal\nls -alh /home\n[/terminal]",
         [("terminal", {"cmd": "ls -alh /home"})],
@@ -615,6 +627,8 @@ NEGATIVES: list[tuple[str, str]] = [
         "GLM writes:\n```\nget_weather<arg_key>city</arg_key><arg_value>Paris</arg_value>\n```",
     ),
     ("args_docs", "Use [ARGS] after the tool name to start the arguments."),
+    ("declaration_prose", "The declaration: default rules apply to get_weather calls."),
+    ("tool_name_prose", "I can run get_weather for you.\nget_weather is fast."),
     ("schema_answer", '{"type": "object", "properties": {"city": {"type": "string"}}}'),
     (
         "curl_inline",

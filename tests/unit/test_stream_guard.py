@@ -113,7 +113,7 @@ def test_cases_stream(text: str, positive: bool) -> None:
     "first",
     [
         "Hello! How can I help you today?",
-        "Sure, here is the plan:\n\n1. Read",
+        "Sure, here is the plan:\n\n1. Read the file",
         "Paris is nice",
         "The weather in Paris",
         "Here's a table | a | b |",
@@ -126,6 +126,27 @@ def test_first_chunk_of_a_normal_answer_is_released_at_once(first: str) -> None:
     step = guard.feed(first)
     assert step == GuardStep(first, False)
     assert guard.state is GuardState.PASSTHROUGH
+
+
+def test_a_trailing_tool_name_is_held_until_the_next_delta_only() -> None:
+    """GLM writes the name before ``<arg_key>``: a last word that may become an offered
+    tool name waits for the next delta, nothing else does."""
+    guard = StreamGuard(ALL_OFFERED, max_held_chars=BIG, max_held_responses=BIG)
+    assert guard.feed("Sure, here is the plan:\n\n1. Read").release == (
+        "Sure, here is the plan:\n\n1. "
+    )
+    assert guard.feed(" the file.").release == "Read the file."
+    assert guard.feed(" Then get_wea").release == " Then "
+    assert guard.feed("ther reports").release == "get_weather reports"
+    assert guard.feed(" widget_get").release == " widget_get"  # inside a longer word
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_glm_call_after_prose_never_shows_the_tool_name(size: int) -> None:
+    text = "Let me check.\nget_weather<arg_key>city</arg_key><arg_value>Paris</arg_value>"
+    released, held, guard = run(split(text, size))
+    assert "".join(released) == "Let me check.\n"
+    assert guard.marker_confirmed and held.startswith("get_weather<arg_key>")
 
 
 def test_only_a_possible_marker_prefix_is_held() -> None:
