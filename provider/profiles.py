@@ -5,8 +5,9 @@ the transport read its flags instead of branching on host names. :func:`detect_p
 picks one from ``api_base``; the ``compat_profile`` field overrides it.
 
 Sources for each row: responses_api.md §8 (deviation table), third_party_servers.md, and
-our own loopback tests (tests/integration/test_profiles.py). Spec:
-specs/003-beyond-basics/spec.md §"Profiles".
+our own loopback tests (tests/integration/test_beyond_basics.py,
+tests/integration/test_thirdparty_server.py). Spec: specs/003-beyond-basics/spec.md
+§"Profiles".
 """
 
 from __future__ import annotations
