@@ -86,6 +86,8 @@ _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _SPACE = frozenset(" \t\r\n")
 #: a head that may directly follow a tool name (GLM: ``get_weather<arg_key>city…``)
 _AFTER_NAME_HEADS = ("<arg_key>",)
+#: words that lead into a ``to=`` recipient besides a tool name (``assistant to=functions.x``)
+_LEAD_WORDS = ("assistant", "Assistant")
 
 
 @functools.lru_cache(maxsize=64)
@@ -130,6 +132,7 @@ class StreamGuard:
         "_offered",
         "_pending_head",
         "_pending_para",
+        "_pending_pre",
         "_released",
         "_state",
         "_tail",
@@ -157,6 +160,7 @@ class StreamGuard:
         self._untracked: list[str] = []
         self._tracker = CodeTracker()
         self._pending_head = 0  # length of the head under examination (SUSPECT)
+        self._pending_pre = 0  # of which: the lead-in word held before the head itself
         self._pending_para: str | None = None  # paragraph before a head that may be code
         self._confirmed = False
         self._tail: list[str] = []  # text after confirmation (joined by finish())
@@ -307,12 +311,13 @@ class StreamGuard:
                 self._release(out, len(held) - k)
                 return GuardStep("".join(out), False)
             start = m.start() - len(self._last_char)
-            head = m.end() - m.start()
-            if held.startswith(_AFTER_NAME_HEADS, start):
-                name = self._name_hold(held[:start], 0, complete=True)
-                start, head = start - name, head + name
-            self._release(out, start)
-            self._pending_head = head
+            pre = 0
+            if m.group("to") or held.startswith(_AFTER_NAME_HEADS, start):
+                # the tool name or "assistant" before the head belongs to the leak
+                pre = self._name_hold(held[:start], 0, complete=True)
+            self._release(out, start - pre)
+            self._pending_pre = pre
+            self._pending_head = pre + m.end() - m.start()
             self._track()
             code = self._tracker.state()
             if code is CodeState.CODE:
@@ -324,22 +329,24 @@ class StreamGuard:
 
     def _resolve(self, *, final: bool) -> Verdict:
         """Decide the head at the start of ``_held`` (SUSPECT state)."""
+        held = self._held[self._pending_pre :] if self._pending_pre else self._held
         if self._pending_para is not None:
-            res = inline_resolution(self._pending_para, self._held, final=final)
+            res = inline_resolution(self._pending_para, held, final=final)
             if res is CodeState.CODE:
                 return Verdict.REJECT
             if res is None:
                 return Verdict.WAIT
             self._pending_para = None
-        return classify(self._held, self._offered, final=final)
+        return classify(held, self._offered, final=final)
 
     def _name_hold(self, text: str, k: int, *, complete: bool = False) -> int:
         """Extend the held suffix ``k`` of ``text`` over a tool name right before it.
 
-        A GLM-style leak writes the name first (``get_weather<arg_key>city…``), so a word at
-        the end that may still become an offered name is held, and so is a complete
-        offered name followed only by whitespace or a held marker fragment. ``complete``:
-        accept only a complete name. Returns the new suffix length.
+        A GLM-style leak writes the name first (``get_weather<arg_key>city…``) and a
+        recipient leak may start with the name or "assistant" (``assistant to=functions.x``),
+        so a word at the end that may still become an offered name or such a lead word is
+        held, and so is a complete one followed only by whitespace or a held marker
+        fragment. ``complete``: accept only a complete word. Returns the new suffix length.
         """
         end = i = len(text) - k
         while i > 0 and text[i - 1] in _SPACE:
@@ -354,9 +361,9 @@ class StreamGuard:
             return k  # inside a longer word
         word = text[j:i]
         if complete or i < end or k:
-            return len(text) - j if word in self._offered else k
+            return len(text) - j if word in self._offered or word in _LEAD_WORDS else k
         if self._name_prefixes is None:
-            self._name_prefixes = _name_prefixes(tuple(self._offered))
+            self._name_prefixes = _name_prefixes((*self._offered, *_LEAD_WORDS))
         return len(text) - j if word in self._name_prefixes else k
 
     def _track(self) -> None:

@@ -81,7 +81,10 @@ MARKERS: tuple[str, ...] = (
 )
 
 _TO_HEAD = r"(?<![A-Za-z0-9_?&/=#%@+.\-])to=(?=[A-Za-z_])"
-_JSON_HEAD = r"\{\s*[\"'](?:name|type|function|tool|tool_name|recipient_name|tool_uses)[\"']"
+_JSON_HEAD = (
+    r"\{\s*[\"'](?:name|type|function|tool|tool_name|recipient_name|tool_uses"
+    r"|arguments|parameters)[\"']"
+)
 #: Every marker head; group ``to`` / ``json`` tell which kind matched.
 TRIGGER = re.compile(
     "|".join(re.escape(m) for m in sorted(MARKERS, key=len, reverse=True))
