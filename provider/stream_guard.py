@@ -44,7 +44,6 @@ from .pseudo_calls.markers import (
     CodeTracker,
     Verdict,
     classify,
-    declaration_suffix,
     held_suffix_len,
     inline_resolution,
     may_contain_head,
@@ -82,7 +81,6 @@ _SUFFIX_ENDS = frozenset({"t", "o"})  # last chars of a held ``t`` / ``to``
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-")
 
 
-_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _SPACE = frozenset(" \t\r\n")
 #: a head that may directly follow a tool name (GLM: ``get_weather<arg_key>city…``)
 _AFTER_NAME_HEADS = ("<arg_key>",)
@@ -149,7 +147,8 @@ class StreamGuard:
         max_held_responses: int,
     ) -> None:
         self._offered = offered
-        self._name_prefixes: frozenset[str] | None = None  # built on first use
+        #: every prefix of the offered names, the lead words and DECLARATION (cached)
+        self._name_prefixes = _name_prefixes((*offered, *_LEAD_WORDS, DECLARATION))
         self._max_chars = max(1, max_held_chars)
         self._max_deltas = max(1, max_held_responses)
         self._state = GuardState.START
@@ -199,11 +198,14 @@ class StreamGuard:
                 or "declaration:" in win
             ):
                 k = _word_suffix(win, self._last_char) if win[-1:] in _SUFFIX_ENDS else 0
-                if "d" in win[-len(DECLARATION) :]:
-                    k = max(k, declaration_suffix(win, self._last_char))
-                last = win[-1:]
-                if last and (last in _NAME_CHARS or last in _SPACE):
-                    k = self._name_hold(win, k)
+                # a line that so far is one word that may become a tool name (or "assistant")
+                nl = win.rfind("\n")
+                if nl >= 0 or self._last_char == "\n":
+                    line = win[nl + 1 :]
+                    if line in self._name_prefixes:
+                        k = max(k, len(line))
+                    elif line and (k or line[-1] in _SPACE):
+                        k = self._name_hold(win, k)  # "name " / "assistant t" …
                 if k:
                     self._held = win[-k:]
                     win = win[:-k]
@@ -340,31 +342,33 @@ class StreamGuard:
         return classify(held, self._offered, final=final)
 
     def _name_hold(self, text: str, k: int, *, complete: bool = False) -> int:
-        """Extend the held suffix ``k`` of ``text`` over a tool name right before it.
+        """Extend the held suffix ``k`` of ``text`` over a word at the start of a line.
 
-        A GLM-style leak writes the name first (``get_weather<arg_key>city…``) and a
-        recipient leak may start with the name or "assistant" (``assistant to=functions.x``),
-        so a word at the end that may still become an offered name or such a lead word is
-        held, and so is a complete one followed only by whitespace or a held marker
-        fragment. ``complete``: accept only a complete word. Returns the new suffix length.
+        A GLM-style leak writes the tool name first (``get_weather<arg_key>city…``), a
+        recipient leak may start with the name or "assistant" (``assistant to=functions.x``)
+        and Gemini writes ``declaration:default_api:x{…}``. So a line that so far is one word
+        that may still become one of those is held, and so is a complete name or lead word
+        followed only by whitespace or a held marker fragment. Only at a line start: in the
+        middle of a line the same words are ordinary prose. ``complete``: accept only a
+        complete name or lead word. Returns the new suffix length.
         """
-        end = i = len(text) - k
-        while i > 0 and text[i - 1] in _SPACE:
-            i -= 1
-        j = i
-        while j > 0 and text[j - 1] in _NAME_CHARS:
-            j -= 1
-        if j == i or not ("A" <= text[j] <= "z"):
+        end = stop = len(text) - k
+        while stop > 0 and text[stop - 1] in _SPACE:
+            stop -= 1
+        start = max(text.rfind(" ", 0, stop), text.rfind("\n", 0, stop)) + 1
+        prefixes = self._name_prefixes
+        # a word that starts a line and whose first letter starts a name: else done
+        if start == stop or text[start] not in prefixes:
             return k
-        before = text[j - 1] if j else self._last_char
-        if before and (before.isalnum() or before in "_.-"):
-            return k  # inside a longer word
-        word = text[j:i]
-        if complete or i < end or k:
-            return len(text) - j if word in self._offered or word in _LEAD_WORDS else k
-        if self._name_prefixes is None:
-            self._name_prefixes = _name_prefixes((*self._offered, *_LEAD_WORDS))
-        return len(text) - j if word in self._name_prefixes else k
+        before = text[start - 1] if start else self._last_char
+        if before not in ("\n", ""):
+            return k
+        word = text[start:stop]
+        if complete or stop < end or k:
+            ok = word in self._offered or word in _LEAD_WORDS
+        else:
+            ok = word in prefixes
+        return len(text) - start if ok else k
 
     def _track(self) -> None:
         if self._untracked:

@@ -129,16 +129,15 @@ def test_first_chunk_of_a_normal_answer_is_released_at_once(first: str) -> None:
 
 
 def test_a_trailing_tool_name_is_held_until_the_next_delta_only() -> None:
-    """GLM writes the name before ``<arg_key>``: a last word that may become an offered
-    tool name waits for the next delta, nothing else does."""
+    """GLM writes the name before ``<arg_key>``: a line that so far is one word that may
+    become an offered tool name waits for the next delta, nothing else does."""
     guard = StreamGuard(ALL_OFFERED, max_held_chars=BIG, max_held_responses=BIG)
-    assert guard.feed("Sure, here is the plan:\n\n1. Read").release == (
-        "Sure, here is the plan:\n\n1. "
-    )
+    assert guard.feed("Sure, here is the plan:\n\nRead").release == "Sure, here is the plan:\n\n"
     assert guard.feed(" the file.").release == "Read the file."
-    assert guard.feed(" Then get_wea").release == " Then "
-    assert guard.feed("ther reports").release == "get_weather reports"
-    assert guard.feed(" widget_get").release == " widget_get"  # inside a longer word
+    assert guard.feed(" Then get_wea").release == " Then get_wea"  # mid-line: prose
+    assert guard.feed("ther reports.\nget_wea").release == "ther reports.\n"
+    assert guard.feed("ther is fast").release == "get_weather is fast"
+    assert guard.feed("\nwidget_get").release == "\nwidget_get"  # no name starts so
 
 
 @pytest.mark.parametrize("size", SIZES)
