@@ -146,6 +146,23 @@ class Builtin(_AstrBotProvider):
         self.tools = tool_set()
 
 
+class WithTools:
+    """``inner`` called with one function tool offered (``ours``: the stream guard runs)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = f"{inner.name}+tools"
+
+    async def consume(
+        self, prompt: str, *, tools: bool = False, on_first: Callable[[], None] | None = None
+    ) -> Outcome:
+        """One streamed chat with tools offered."""
+        return await self.inner.consume(prompt, tools=True, on_first=on_first)
+
+    async def aclose(self) -> None:
+        """Nothing: ``inner`` is closed by its owner."""
+
+
 class RawLoop:
     """The practical floor: httpx + ``aiter_lines`` + ``json.loads`` + join."""
 

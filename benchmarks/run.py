@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _bootstrap
-from benchmarks.contenders import Builtin, Ours, Outcome, RawLoop
+from benchmarks.contenders import Builtin, Ours, Outcome, RawLoop, WithTools
 from benchmarks.measure import (
     ConcurrencyResult,
     CpuResult,
@@ -189,8 +189,11 @@ async def _timed(api_base: str, sizes: Sizes, names: list[str]) -> Results:
         from benchmarks.bench_upstream import delta_events_count
 
         events = delta_events_count(sizes.cpu_deltas)
+        measured = list(contenders.values())
+        if "ours" in contenders:
+            measured.append(WithTools(contenders["ours"]))
         cpu = await cpu_runs(
-            list(contenders.values()), deltas=sizes.cpu_deltas, events=events,
+            measured, deltas=sizes.cpu_deltas, events=events,
             reps=sizes.cpu_reps, slow_reps={"builtin": sizes.cpu_reps_builtin},
         )
         mark = _progress("CPU per event", mark)
@@ -304,6 +307,10 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
         _ratio(cpu("ours"), cpu("builtin")),
     ])
     rows.append([
+        "  ours with a tool offered (stream guard on) (µs)", _f(cpu("ours+tools")), "", "",
+        _ratio(cpu("ours+tools"), cpu("raw")), _ratio(cpu("ours+tools"), cpu("builtin")),
+    ])
+    rows.append([
         f"  wall per {sizes.cpu_deltas}-delta stream (ms)", *(_f(wall(n), "{:.1f}") for n in NAMES),
         _ratio(wall("ours"), wall("raw")), _ratio(wall("ours"), wall("builtin")),
     ])
@@ -360,6 +367,9 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
     c_o, c_r, c_b = cpu("ours"), cpu("raw"), cpu("builtin")
     targets.append(("CPU/event ≤ 1.5× raw",
                     None if c_o is None or c_r is None else c_o <= 1.5 * c_r, _ratio(c_o, c_r)))
+    c_t = cpu("ours+tools")
+    targets.append(("CPU/event with a tool offered ≤ 1.5× raw",
+                    None if c_t is None or c_r is None else c_t <= 1.5 * c_r, _ratio(c_t, c_r)))
     targets.append(("CPU/event ≤ 0.5× built-in",
                     None if c_o is None or c_b is None else c_o <= 0.5 * c_b, _ratio(c_o, c_b)))
     m = get(r.mem50, "ours")

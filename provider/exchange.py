@@ -110,12 +110,15 @@ async def exchange(
         # generator layer costs every streamed delta a resume (benchmarks/README.md).
         reader = _ResponseReader(cfg, _guard_for(plan, cfg, stream=stream), abort)
         try:
-            async for event in opened:
-                delta = reader.feed(event)
-                if delta is not None:
-                    yield delta
-                if reader.stop:
-                    break
+            for delta in reader.feed_all(opened.prefetched):
+                yield delta
+            if not reader.stop and opened.rest is not None:
+                async for event in opened.rest:
+                    delta = reader.feed(event)
+                    if delta is not None:
+                        yield delta
+                    if reader.stop:
+                        break
         except (httpx.TransportError, UpstreamError) as exc:
             reader.broken(exc)
         finally:
@@ -235,6 +238,17 @@ class _ResponseReader:
             return None
         self.shown = True
         return (TEXT, step.release)
+
+    def feed_all(self, events: list[dict[str, Any]]) -> list[Delta]:
+        """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
+        deltas = []
+        for event in events:
+            delta = self.feed(event)
+            if delta is not None:
+                deltas.append(delta)
+            if self.stop:
+                break
+        return deltas
 
     def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
         """The response failed mid-way: raise when nothing was produced, else note the cut."""

@@ -109,11 +109,17 @@ class RequestBody(bytes):
 
 
 class UpstreamStream:
-    """The events of one opened upstream response; close it with :meth:`aclose`.
+    """One opened upstream response; close it with :meth:`aclose`.
 
-    Iterating yields the already-read (prefetched) events first, then the rest of the body.
-    ``sse`` is the :class:`EventStream` (None for a JSON body), ``attempts`` how many HTTP
-    attempts :meth:`Transport.open` needed.
+    ``prefetched``: the events :meth:`Transport.open` read before returning (up to and
+    including the first content event); ``rest``: an async iterator over the events after
+    them (None for a JSON body). Read ``prefetched`` first, then ``rest``: two plain loops,
+    no wrapper generator per event. ``sse`` is the :class:`EventStream` (None for a JSON
+    body), ``attempts`` how many HTTP attempts :meth:`Transport.open` needed.
+
+    ``abort`` (set by :meth:`Transport.open`) ends ``rest`` quietly once it is set, even
+    while it waits for the upstream: the body's text chunks pass through :meth:`chunks`,
+    which ONE watcher per stream interrupts (per network read, not per event).
     """
 
     __slots__ = (
@@ -123,60 +129,49 @@ class UpstreamStream:
         "_waiter",
         "abort",
         "attempts",
-        "iterator",
         "prefetched",
+        "rest",
         "sse",
     )
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        prefetched: list[dict[str, Any]],
-        iterator: AsyncIterator[dict[str, Any]] | None,
-        sse: EventStream | None,
-    ) -> None:
+    def __init__(self, response: httpx.Response) -> None:
         self._response = response
-        self.prefetched = prefetched
-        self.iterator = iterator
-        self.sse = sse
+        self.prefetched: list[dict[str, Any]] = []
+        self.rest: AsyncIterator[dict[str, Any]] | None = None
+        self.sse: EventStream | None = None
         self.attempts = 1
         self.abort: asyncio.Event | None = None  # set by Transport.open
         self._waiter: asyncio.Future[Any] | None = None
-        self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next event
+        self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next chunk
         self._stopped = False  # _on_abort cancelled that task
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
-        """The events; ends early (quietly) once ``abort`` is set, even between events."""
-        for event in self.prefetched:
-            yield event
-        self.prefetched = []
-        iterator = self.iterator
-        if iterator is None:
-            return
-        abort = self.abort
-        if abort is None:
-            async for event in iterator:
-                yield event
-            return
-        # Hot path: no task per event. ONE watcher per stream cancels the task that is waiting
-        # for the upstream when ``abort`` is set; that wait then ends the iteration quietly.
-        if self._waiter is None:
-            self._waiter = asyncio.ensure_future(abort.wait())
-            self._waiter.add_done_callback(self._on_abort)
+    async def chunks(self, source: AsyncIterator[str], first: str = "") -> AsyncIterator[str]:
+        """``first`` (already read), then ``source``'s text chunks; ends (quietly) once
+        ``abort`` is set, even while waiting for the upstream."""
+        if first:
+            yield first
         current = asyncio.current_task
-        while not abort.is_set():
-            reader = self._reader = current()
+        while True:
+            abort = self.abort
+            if abort is not None:
+                if abort.is_set():
+                    return
+                if self._waiter is None:
+                    self._waiter = asyncio.ensure_future(abort.wait())
+                    self._waiter.add_done_callback(self._on_abort)
+                reader = self._reader = current()
             try:
-                event = await anext(iterator)
+                chunk = await anext(source)
             except StopAsyncIteration:
                 return
             except asyncio.CancelledError:
+                reader = self._reader
                 if not self._stopped or reader is None or reader.uncancel() > 0:
                     raise  # (also) cancelled by someone else
                 return
             finally:
                 self._reader = None
-            yield event
+            yield chunk
 
     def _on_abort(self, waiter: asyncio.Future[Any]) -> None:
         """``abort`` was set: stop a pending read (the reading task gets a cancellation)."""
@@ -190,7 +185,8 @@ class UpstreamStream:
         waiter, self._waiter = self._waiter, None
         if waiter is not None:
             waiter.cancel()
-        iterator, self.iterator = self.iterator, None
+        self.abort = None  # draining below must not stop at a user's abort
+        iterator, self.rest = self.rest, None
         if iterator is not None and hasattr(iterator, "aclose"):
             # The body may already be broken; we are closing anyway.
             with contextlib.suppress(Exception):
@@ -234,12 +230,6 @@ async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) 
     if task.cancelled():
         raise AbortedError("The request was stopped by the user before the answer started.")
     return task.result()
-
-
-async def _prepend(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
-    yield first
-    async for chunk in rest:
-        yield chunk
 
 
 class _Wait:
@@ -472,15 +462,18 @@ class Transport:
                     exc, "The upstream did not finish sending its answer",
                     "while the answer was read", self.cfg.timeout,
                 ) from None
-            return UpstreamStream(response, [_json_body_event(text)], None, None)
-        sse = EventStream(
-            _prepend(head, chunks),
+            opened = UpstreamStream(response)
+            opened.prefetched.append(_json_body_event(text))
+            return opened
+        opened = UpstreamStream(response)
+        sse = opened.sse = EventStream(
+            opened.chunks(chunks, head),
             max_line_chars=self.max_line_chars,
             max_event_chars=self.max_event_chars,
             idle_timeout=self.cfg.timeout,
         )
-        iterator = aiter(sse)
-        prefetched: list[dict[str, Any]] = []
+        iterator = opened.rest = aiter(sse)
+        prefetched = opened.prefetched
         try:
             async for event in iterator:
                 prefetched.append(event)
@@ -504,7 +497,7 @@ class Transport:
                 + ".",
                 retryable=True,
             )
-        return UpstreamStream(response, prefetched, iterator, sse)
+        return opened
 
     async def _read_capped(self, response: httpx.Response, limit: int) -> bytes:
         data = bytearray()
