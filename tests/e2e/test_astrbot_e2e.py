@@ -156,6 +156,28 @@ def test_tool_round_trip(e2e: E2E, stream: bool) -> None:
     assert calls and outputs and calls[-1]["call_id"] == outputs[-1]["call_id"]
 
 
+@plugin_only
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(
+    e2e: E2E, stream: bool
+) -> None:
+    """The model writes ``assistant to=functions.get_magic_number {"seed": 7}`` as text: the
+    tool runs, and no event the chat user receives carries the leak."""
+    before = len(responses_requests(e2e.upstream))
+    result = e2e.bot.chat("LEAK please: what is the magic number?", stream=stream)
+    assert_clean(result)
+    assert "get_magic_number" in [c.get("name") for c in result.tool_calls], result.events
+    assert "TOOL RESULT WAS" in result.text and "42" in result.text, result.text
+    blob = json.dumps(result.events, ensure_ascii=False)
+    assert "to=functions" not in blob and "assistant to=" not in blob
+    sent = responses_requests(e2e.upstream)[before:]
+    assert not [r for r in sent if r.body.get("tool_choice") == "required"]  # parsed locally
+    assert any(
+        i.get("type") == "function_call_output" for r in sent for i in r.body.get("input") or ()
+        if isinstance(i, dict)
+    )
+
+
 def test_requests_pass_oracle(e2e: E2E) -> None:
     from tools.upstream.oracle import check_request
 
