@@ -25,10 +25,11 @@ from typing import Any
 import httpx
 
 from .accumulator import TEXT, Delta, ResponseAccumulator
+from .call import ChatCall
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError
 from .redaction import LOG
-from .request import ChatCall, RequestPlan, build_request
+from .request import RequestPlan, build_request
 from .stream_guard import StreamGuard
 from .tool_fallback import (
     Decision,

@@ -32,8 +32,13 @@ from astrbot.core.agent.tool import FunctionTool, ToolSet
 from astrbot.core.provider.entities import ToolCallsResult
 
 from data.plugins.astrbot_plugin_openai_responses.provider import media
+from data.plugins.astrbot_plugin_openai_responses.provider.call import ChatCall
 from data.plugins.astrbot_plugin_openai_responses.provider.config import parse_config
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import ConfigError
+from data.plugins.astrbot_plugin_openai_responses.provider.input_items import (
+    MAX_CALL_ID_CHARS,
+    clamp_call_id,
+)
 from data.plugins.astrbot_plugin_openai_responses.provider.media import (
     AUDIO_PLACEHOLDER,
     ImageUnavailableError,
@@ -42,15 +47,14 @@ from data.plugins.astrbot_plugin_openai_responses.provider.media import (
     image_input_part,
     sniff_image_mime,
 )
-from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
-from data.plugins.astrbot_plugin_openai_responses.provider.request import (
-    MAX_CALL_ID_CHARS,
-    ChatCall,
-    RequestPlan,
-    build_request,
-    clamp_call_id,
+from data.plugins.astrbot_plugin_openai_responses.provider.reasoning_replay import (
     decode_reasoning_signature,
     encode_reasoning_signature,
+)
+from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
+from data.plugins.astrbot_plugin_openai_responses.provider.request import (
+    RequestPlan,
+    build_request,
 )
 from tools.upstream.oracle import check_request
 
