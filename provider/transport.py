@@ -1,4 +1,4 @@
-"""HTTP transport: one pooled httpx client per provider instance and the ONE retry layer.
+"""HTTP transport: one pooled httpx client per provider instance; runs the ONE retry layer.
 
 :meth:`Transport.open` sends ``POST {api_base}/responses`` and returns an
 :class:`UpstreamStream` of JSON events once the first content event has arrived (or the
@@ -13,6 +13,7 @@ Secrets: the key is put into the request headers inside :meth:`_build` and never
 frame that can raise; errors are converted into redacted :class:`UpstreamError` with the
 chain suppressed (``from None``) because AstrBot logs tracebacks with variable values.
 
+The retry policy lives in :mod:`.retry`, the HTTP error messages in :mod:`.http_errors`.
 Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries".
 """
 
@@ -24,32 +25,19 @@ import itertools
 import json
 import random
 import ssl
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from email.utils import parsedate_to_datetime
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from .accumulator import TERMINAL_EVENTS, error_from_payload
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError, clip
-from .plugin_settings import PLUGIN_SETTINGS
+from .http_errors import MAX_ERROR_BODY, QUOTA_CODES, http_error, origin, read_error
 from .profiles import Profile, detect_profile
-from .redaction import LOG
+from .retry import retrying
 from .sse import EventStream, looks_like_sse
 
-#: Longest Retry-After we wait for (seconds); a longer one fails the call at once.
-MAX_RETRY_AFTER = 60.0
-#: Backoff without Retry-After: ``min(BACKOFF_BASE · 2ⁿ, BACKOFF_MAX) × (1 − 0.25·rand)`` s.
-BACKOFF_BASE = 0.5
-BACKOFF_MAX = 8.0
-#: Error bodies are read up to this many bytes.
-MAX_ERROR_BODY = 64 * 1024
-#: Default number of attempts (first request included) when AstrBot passes none.
-DEFAULT_ATTEMPTS = 3
 #: After the terminal event, at most this much of the body (characters / seconds) is read so
 #: that the connection can be reused (see :func:`_drain`).
 DRAIN_CHARS = 64 * 1024
@@ -57,35 +45,12 @@ DRAIN_SECONDS = 0.1
 _TERMINAL = TERMINAL_EVENTS | {"error"}
 _PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.queued"})
 _ROTATE_ON = frozenset({401, 403, 429})
-_RETRY_STATUS = frozenset({408, 409, 429})
-_QUOTA_CODES = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
 
 
 def endpoint_url(api_base: str, path: str) -> str:
     """``{api_base}/{path}``, keeping a query string of ``api_base`` (Azure ``api-version``)."""
     base, sep, query = api_base.partition("?")
     return f"{base.rstrip('/')}/{path}" + (f"?{query}" if sep else "")
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds the upstream asked us to wait (``retry-after-ms`` or ``retry-after``), or None."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(float(raw_ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(raw).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
@@ -232,31 +197,6 @@ async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) 
     return task.result()
 
 
-class _Wait:
-    """tenacity wait strategy: the upstream's Retry-After, else jittered exponential backoff."""
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, UpstreamError) and exc.retry_after is not None:
-            return exc.retry_after
-        backoff = min(BACKOFF_BASE * 2 ** (state.attempt_number - 1), BACKOFF_MAX)
-        return backoff * (1 - 0.25 * random.random())
-
-
-def _abortable_sleep(abort: asyncio.Event | None) -> Callable[[float], Any]:
-    async def sleep(seconds: float) -> None:
-        if abort is None:
-            await asyncio.sleep(seconds)
-            return
-        try:
-            await asyncio.wait_for(abort.wait(), timeout=seconds)
-        except TimeoutError:
-            return
-        raise AbortedError("The request was stopped by the user while waiting to retry.")
-
-    return sleep
-
-
 class Transport:
     """Pooled HTTP client for one provider instance. Close it with :meth:`aclose`.
 
@@ -327,23 +267,16 @@ class Transport:
         payload = RequestBody(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         stream = bool(body.get("stream"))
         cursor = {"start": next(self._counter), "rotations": 0}
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(1, min(attempts or DEFAULT_ATTEMPTS, 10))),
-            wait=_Wait(),
-            retry=retry_if_exception(lambda e: isinstance(e, UpstreamError) and e.retryable),
-            sleep=_abortable_sleep(abort),
-            reraise=True,
-            before_sleep=_log_retry,
-        )
+        controller = retrying(attempts, abort)
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        work = retrying(self._attempt, payload, stream, cursor)
+        work = controller(self._attempt, payload, stream, cursor)
         try:
             opened = await (work if abort is None else _until_aborted(work, abort))
         except UpstreamError as exc:
-            exc.attempts = int(retrying.statistics.get("attempt_number", 1))
+            exc.attempts = int(controller.statistics.get("attempt_number", 1))
             raise
-        opened.attempts = int(retrying.statistics.get("attempt_number", 1))
+        opened.attempts = int(controller.statistics.get("attempt_number", 1))
         opened.abort = abort
         return opened
 
@@ -401,10 +334,10 @@ class Transport:
         return UpstreamError(message, retryable=True)
 
     def _host(self) -> str:
-        return _origin(self.cfg.api_base)
+        return origin(self.cfg.api_base)
 
     def _proxy_host(self) -> str:
-        return _origin(self.cfg.proxy_url)
+        return origin(self.cfg.proxy_url)
 
     async def _attempt(
         self, payload: bytes, stream: bool, cursor: dict[str, int]
@@ -416,7 +349,7 @@ class Transport:
                 error = await self._http_error(response, self.url)
                 if (
                     error.status in _ROTATE_ON
-                    and error.code not in _QUOTA_CODES
+                    and error.code not in QUOTA_CODES
                     and cursor["rotations"] < len(self.cfg.keys) - 1
                 ):
                     cursor["rotations"] += 1
@@ -438,7 +371,7 @@ class Transport:
                     break
                 head += piece
         except httpx.TransportError as exc:
-            raise _read_error(
+            raise read_error(
                 exc, "The upstream sent headers but no body", "before the answer started",
                 self.cfg.timeout,
             ) from None
@@ -458,7 +391,7 @@ class Transport:
                     rest = [c async for c in _capped(chunks, self.max_body_bytes)]
                 text = head + "".join(rest)
             except (httpx.TransportError, TimeoutError) as exc:
-                raise _read_error(
+                raise read_error(
                     exc, "The upstream did not finish sending its answer",
                     "while the answer was read", self.cfg.timeout,
                 ) from None
@@ -485,7 +418,7 @@ class Transport:
                     raise error_from_payload(payload, what=str(kind))
                 break
         except httpx.TransportError as exc:
-            raise _read_error(
+            raise read_error(
                 exc, "The stream produced no content", "before the answer started",
                 self.cfg.timeout,
             ) from None
@@ -508,52 +441,12 @@ class Transport:
         return bytes(data[:limit])
 
     async def _http_error(self, response: httpx.Response, url: str) -> UpstreamError:
-        """Turn a non-2xx response to ``url`` into an :class:`UpstreamError`.
-
-        Reads at most ``MAX_ERROR_BODY`` bytes of the body.
-        """
+        """A non-2xx response to ``url`` → :class:`UpstreamError` (reads ≤ MAX_ERROR_BODY)."""
         try:
             raw = await self._read_capped(response, MAX_ERROR_BODY)
         except httpx.HTTPError:
             raw = b""
-        status = response.status_code
-        text = raw.decode("utf-8", "replace")
-        message, code = _error_message(text)
-        retry_after = retry_after_seconds(response.headers)
-        should = response.headers.get("x-should-retry")
-        retryable = status in _RETRY_STATUS or status >= 500
-        if should in ("true", "false"):
-            retryable = should == "true"
-        if code in _QUOTA_CODES:
-            retryable = False
-        hint = _status_hint(status, code, url)
-        request_id = response.headers.get("x-request-id")
-        if request_id and PLUGIN_SETTINGS.log_request_ids:
-            hint += f" (upstream request id {clip(request_id, 80)})"
-        if retry_after is not None and retry_after > MAX_RETRY_AFTER:
-            retryable = False
-            hint += f" The upstream asked to wait {retry_after:.0f} s; not retried."
-        return UpstreamError(
-            f"HTTP {status} from {url}: {message.rstrip('.')}.{hint}",
-            status=status,
-            code=code,
-            retryable=retryable,
-            retry_after=retry_after if retryable else None,
-        )
-
-
-def _read_error(
-    exc: httpx.TransportError | TimeoutError, timed_out: str, broke: str, timeout: float
-) -> UpstreamError:
-    """Reading a body failed: a timeout → "``timed_out`` within N s", else "the connection
-    broke ``broke``". Both are retryable (nothing reached the user yet)."""
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return UpstreamError(
-            f"{timed_out} within {timeout:g} s (`timeout` setting).", retryable=True
-        )
-    return UpstreamError(
-        f"The connection broke {broke} ({type(exc).__name__}).", retryable=True
-    )
+        return http_error(response.status_code, response.headers, raw, url)
 
 
 async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
@@ -586,55 +479,3 @@ def _json_body_event(text: str) -> dict[str, Any]:
     return {"type": "response.completed", "response": obj}
 
 
-def _error_message(text: str) -> tuple[str, str | None]:
-    """Extract (message, code) from an error body (OpenAI JSON, other JSON, HTML or text)."""
-    stripped = text.strip()
-    if not stripped:
-        return "no error body", None
-    if stripped.startswith("<"):
-        return "the server answered with an HTML page", None
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return clip(stripped), None
-    if isinstance(data, dict):
-        err = data.get("error", data)
-        if isinstance(err, dict):
-            message = err.get("message") or data.get("message") or data.get("detail") or stripped
-            code = err.get("code") or err.get("type")
-            return clip(str(message)), str(code) if code else None
-        if isinstance(err, str):
-            return clip(err), None
-    return clip(stripped), None
-
-
-def _origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
-
-
-def _status_hint(status: int, code: str | None, url: str) -> str:
-    if status in (401, 403):
-        return " Check the API key (`key`) and that it may use this model."
-    if status == 404:
-        if code == "model_not_found" or (code or "").startswith("model"):
-            return " Check the model name."
-        return f" Check `api_base`: {url} must serve the Responses API (e.g. https://api.openai.com/v1)."
-    if status == 429 and code in _QUOTA_CODES:
-        return " The account is out of quota or credit; check billing. Not retried."
-    if status == 429:
-        return " Rate limited by the upstream."
-    if status >= 500:
-        return " The upstream had a server error."
-    return ""
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    LOG.warning(
-        "attempt %d failed, retrying in %.1f s: %s",
-        state.attempt_number,
-        state.upcoming_sleep,
-        exc,
-    )

@@ -19,7 +19,7 @@ from typing import Any, Self
 import pytest
 from astrbot.core.provider.entities import LLMResponse
 
-from data.plugins.astrbot_plugin_openai_responses.provider import transport as transport_mod
+from data.plugins.astrbot_plugin_openai_responses.provider import retry as retry_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
 from tests.conftest import USER_MARK
@@ -105,14 +105,14 @@ class Kit:
         self.upstream = upstream
         self._make = make_provider
         self._monkeypatch = monkeypatch
-        self._real_backoff = transport_mod.BACKOFF_BASE
-        monkeypatch.setattr(transport_mod, "BACKOFF_BASE", FAST_BACKOFF)
+        self._real_backoff = retry_mod.BACKOFF_BASE
+        monkeypatch.setattr(retry_mod, "BACKOFF_BASE", FAST_BACKOFF)
         self.providers: list[ResponsesProvider] = []
         self._tasks_before: set[asyncio.Task[Any]] = set()
 
     def real_backoff(self) -> float:
         """Use the production backoff in this test; return its base (seconds)."""
-        self._monkeypatch.setattr(transport_mod, "BACKOFF_BASE", self._real_backoff)
+        self._monkeypatch.setattr(retry_mod, "BACKOFF_BASE", self._real_backoff)
         return self._real_backoff
 
     async def __aenter__(self) -> Self:

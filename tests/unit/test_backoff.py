@@ -1,4 +1,4 @@
-"""The retry schedule of the one retry layer (provider/transport.py): backoff and Retry-After.
+"""The retry schedule of the one retry layer (provider/retry.py): backoff and Retry-After.
 
 The fault-matrix tests shorten the backoff to stay fast; its real schedule is pinned here
 without waiting.
@@ -14,7 +14,7 @@ import httpx
 import pytest
 from tenacity import Future, RetryCallState
 
-from data.plugins.astrbot_plugin_openai_responses.provider import transport
+from data.plugins.astrbot_plugin_openai_responses.provider import retry
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
     AbortedError,
     UpstreamError,
@@ -35,7 +35,7 @@ def failed_attempt(number: int, error: BaseException) -> RetryCallState:
 def test_backoff_is_exponential_capped_and_jittered_down(attempt: int) -> None:
     nominal = min(0.5 * 2 ** (attempt - 1), 8.0)
     waits = [
-        transport._Wait()(failed_attempt(attempt, UpstreamError("x", retryable=True)))
+        retry.BackoffWait()(failed_attempt(attempt, UpstreamError("x", retryable=True)))
         for _ in range(200)
     ]
     assert all(0.75 * nominal <= w <= nominal for w in waits)
@@ -44,7 +44,7 @@ def test_backoff_is_exponential_capped_and_jittered_down(attempt: int) -> None:
 
 def test_retry_after_replaces_the_backoff() -> None:
     error = UpstreamError("x", retryable=True, retry_after=3.5)
-    assert transport._Wait()(failed_attempt(1, error)) == 3.5
+    assert retry.BackoffWait()(failed_attempt(1, error)) == 3.5
 
 
 @pytest.mark.parametrize(
@@ -61,21 +61,21 @@ def test_retry_after_replaces_the_backoff() -> None:
     ],
 )
 def test_retry_after_headers(headers: dict[str, str], seconds: float | None) -> None:
-    assert transport.retry_after_seconds(httpx.Headers(headers)) == seconds
+    assert retry.retry_after_seconds(httpx.Headers(headers)) == seconds
 
 
 def test_retry_after_http_date() -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
-    seconds = transport.retry_after_seconds(httpx.Headers({"retry-after": when}))
+    seconds = retry.retry_after_seconds(httpx.Headers({"retry-after": when}))
     assert seconds is not None and 25 <= seconds <= 31
 
 
 async def test_backoff_sleep_is_interrupted_by_the_abort_signal() -> None:
     abort = asyncio.Event()
-    sleep = transport._abortable_sleep(abort)
+    sleep = retry.abortable_sleep(abort)
     asyncio.get_running_loop().call_later(0.05, abort.set)
     start = time.monotonic()
     with pytest.raises(AbortedError, match="stopped by the user"):
         await sleep(5)
     assert time.monotonic() - start < 0.5
-    await transport._abortable_sleep(None)(0.01)  # no signal: a plain sleep
+    await retry.abortable_sleep(None)(0.01)  # no signal: a plain sleep

@@ -1,0 +1,130 @@
+"""Failed HTTP exchanges → :class:`~.errors.UpstreamError` with a message an admin can act on.
+
+Each message keeps the upstream's own error text (clipped, redacted by the error class),
+names what to change (``key``, ``api_base``, ``proxy``, ``timeout``, the model, billing) and
+says whether the retry layer (:mod:`.retry`) may try again.
+Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries"; the README's
+troubleshooting table lists the messages.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import httpx
+
+from .errors import UpstreamError, clip
+from .plugin_settings import PLUGIN_SETTINGS
+from .retry import MAX_RETRY_AFTER, retry_after_seconds
+
+#: Error bodies are read up to this many bytes.
+MAX_ERROR_BODY = 64 * 1024
+#: Statuses retried besides 5xx (unless ``x-should-retry: false``).
+RETRY_STATUS = frozenset({408, 409, 429})
+#: Error codes that mean "out of money": never retried.
+QUOTA_CODES = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+
+
+def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> UpstreamError:
+    """A non-2xx answer (``status``, ``headers``, the first bytes of ``body``) from ``url``.
+
+    Retryable: 408/409/429 and 5xx, overridden by ``x-should-retry``; never a quota error or
+    a ``Retry-After`` longer than :data:`~.retry.MAX_RETRY_AFTER` (the message says so).
+    """
+    message, code = error_message(body.decode("utf-8", "replace"))
+    retry_after = retry_after_seconds(headers)
+    should = headers.get("x-should-retry")
+    retryable = status in RETRY_STATUS or status >= 500
+    if should in ("true", "false"):
+        retryable = should == "true"
+    if code in QUOTA_CODES:
+        retryable = False
+    hint = status_hint(status, code, url)
+    request_id = headers.get("x-request-id")
+    if request_id and PLUGIN_SETTINGS.log_request_ids:
+        hint += f" (upstream request id {clip(request_id, 80)})"
+    if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+        retryable = False
+        hint += f" The upstream asked to wait {retry_after:.0f} s; not retried."
+    return UpstreamError(
+        f"HTTP {status} from {url}: {message.rstrip('.')}.{hint}",
+        status=status,
+        code=code,
+        retryable=retryable,
+        retry_after=retry_after if retryable else None,
+    )
+
+
+def error_message(text: str) -> tuple[str, str | None]:
+    """Extract (message, code) from an error body (OpenAI JSON, other JSON, HTML or text)."""
+    stripped = text.strip()
+    if not stripped:
+        return "no error body", None
+    if stripped.startswith("<"):
+        return "the server answered with an HTML page", None
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return clip(stripped), None
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            message = err.get("message") or data.get("message") or data.get("detail") or stripped
+            code = err.get("code") or err.get("type")
+            return clip(str(message)), str(code) if code else None
+        if isinstance(err, str):
+            return clip(err), None
+    return clip(stripped), None
+
+
+def status_hint(status: int, code: str | None, url: str) -> str:
+    """What to change for an HTTP ``status`` (with the upstream's error ``code``) at ``url``."""
+    if status in (401, 403):
+        return " Check the API key (`key`) and that it may use this model."
+    if status == 404:
+        if code == "model_not_found" or (code or "").startswith("model"):
+            return " Check the model name."
+        return (
+            f" Check `api_base`: {url} must serve the Responses API"
+            " (e.g. https://api.openai.com/v1)."
+        )
+    if status == 429 and code in QUOTA_CODES:
+        return " The account is out of quota or credit; check billing. Not retried."
+    if status == 429:
+        return " Rate limited by the upstream."
+    if status >= 500:
+        return " The upstream had a server error."
+    return ""
+
+
+def read_error(
+    exc: httpx.TransportError | TimeoutError, timed_out: str, broke: str, timeout: float
+) -> UpstreamError:
+    """Reading a body failed: a timeout → "``timed_out`` within N s", else "the connection
+    broke ``broke``". Both are retryable (nothing reached the user yet)."""
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return UpstreamError(
+            f"{timed_out} within {timeout:g} s (`timeout` setting).", retryable=True
+        )
+    return UpstreamError(
+        f"The connection broke {broke} ({type(exc).__name__}).", retryable=True
+    )
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
+
+
+__all__ = [
+    "MAX_ERROR_BODY",
+    "QUOTA_CODES",
+    "RETRY_STATUS",
+    "error_message",
+    "http_error",
+    "origin",
+    "read_error",
+    "status_hint",
+]
