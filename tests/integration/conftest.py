@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -29,30 +30,38 @@ async def upstream() -> AsyncIterator[FakeUpstream]:
             check_request(request.body)  # every body we sent is a valid Responses request
 
 
-@pytest.fixture
-async def make_provider(upstream: FakeUpstream) -> AsyncIterator[MakeProvider]:
-    """Build providers pointed at the loopback upstream; all are terminated afterwards."""
+@contextlib.asynccontextmanager
+async def provider_factory(**base: Any) -> AsyncIterator[Callable[..., ResponsesProvider]]:
+    """``build(**overrides)`` → a provider of our type from ``base`` + ``overrides`` (AstrBot's
+    merged source + model dict); every provider built is terminated on exit."""
     made: list[ResponsesProvider] = []
-    base = upstream.api_base
 
-    async def make(**overrides: Any) -> ResponsesProvider:
+    def build(**overrides: Any) -> ResponsesProvider:
         config: dict[str, Any] = {
-            "id": "it/fake-model",
             "type": "openai_responses_plugin",
             "provider_type": "chat_completion",
             "enable": True,
-            "key": [KEY],
-            "api_base": base,
-            "model": "fake-model",
-            "timeout": 5,
+            **base,
+            **overrides,
         }
-        config.update(overrides)
-        provider = ResponsesProvider(config, {})
-        made.append(provider)
-        return provider
+        made.append(ResponsesProvider(config, {}))
+        return made[-1]
 
     try:
-        yield make
+        yield build
     finally:
         for provider in made:
             await provider.terminate()
+
+
+@pytest.fixture
+async def make_provider(upstream: FakeUpstream) -> AsyncIterator[MakeProvider]:
+    """Build providers pointed at the loopback upstream; all are terminated afterwards."""
+    async with provider_factory(
+        id="it/fake-model", key=[KEY], api_base=upstream.api_base, model="fake-model", timeout=5
+    ) as build:
+
+        async def make(**overrides: Any) -> ResponsesProvider:
+            return build(**overrides)
+
+        yield make

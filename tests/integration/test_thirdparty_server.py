@@ -62,6 +62,7 @@ from astrbot.core.provider.entities import LLMResponse, ToolCallsResult
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
 from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+from tests.integration.conftest import provider_factory
 from tests.integration.test_chat import collect, magic_tools
 from tools.thirdparty import (
     RegistryUnreachable,
@@ -138,29 +139,12 @@ def aimock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 @pytest.fixture
 async def make() -> AsyncIterator[Make]:
     """Build providers of our type (``make(server, **overrides)``); terminated afterwards."""
-    made: list[ResponsesProvider] = []
+    async with provider_factory(key=[KEY], model=MODEL, timeout=10) as build:
 
-    async def build(server: ServerProcess, **overrides: Any) -> ResponsesProvider:
-        config: dict[str, Any] = {
-            "id": f"thirdparty/{server.name}",
-            "type": "openai_responses_plugin",
-            "provider_type": "chat_completion",
-            "enable": True,
-            "key": [KEY],
-            "api_base": server.api_base,
-            "model": MODEL,
-            "timeout": 10,
-        }
-        config.update(overrides)
-        provider = ResponsesProvider(config, {})
-        made.append(provider)
-        return provider
+        async def make_for(server: ServerProcess, **overrides: Any) -> ResponsesProvider:
+            return build(id=f"thirdparty/{server.name}", api_base=server.api_base, **overrides)
 
-    try:
-        yield build
-    finally:
-        for provider in made:
-            await provider.terminate()
+        yield make_for
 
 
 def control(server: ServerProcess, method: str, path: str, payload: Any = None) -> Any:
