@@ -112,6 +112,37 @@ def read_error(
     )
 
 
+def connection_error(
+    exc: httpx.TransportError, *, api_base: str, proxy_url: str, timeout: float
+) -> UpstreamError:
+    """A request that got no answer → a retryable :class:`UpstreamError` naming the setting:
+    the proxy (refused, or with a proxy set: unreachable), the ``timeout``, or ``api_base``.
+    Only ``scheme://host:port`` of either URL is shown (no credentials)."""
+    detail = f"{type(exc).__name__}: {clip(str(exc), 200) or 'no details'}"
+    if isinstance(exc, httpx.ProxyError):
+        message = (
+            f"The proxy refused or failed the connection ({detail}). "
+            "Check the `proxy` setting."
+        )
+    elif proxy_url and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        # with a proxy, the connection that failed is the one to the proxy
+        message = (
+            f"Could not connect to the proxy {origin(proxy_url)} (`proxy` setting): "
+            f"{detail}. Check that the proxy runs, or clear `proxy`."
+        )
+    elif isinstance(exc, httpx.TimeoutException):
+        message = (
+            f"The upstream {origin(api_base)} did not answer within {timeout:g} s "
+            "(`timeout` setting)."
+        )
+    else:
+        message = (
+            f"Could not reach {origin(api_base)} ({detail}). "
+            "Check `api_base`, `proxy` and that the server is running."
+        )
+    return UpstreamError(message, retryable=True)
+
+
 def origin(url: str) -> str:
     """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
     parts = urlsplit(url)
@@ -122,6 +153,7 @@ __all__ = [
     "MAX_ERROR_BODY",
     "QUOTA_CODES",
     "RETRY_STATUS",
+    "connection_error",
     "error_message",
     "http_error",
     "origin",

@@ -33,7 +33,7 @@ import httpx
 from .accumulator import TERMINAL_EVENTS, error_from_payload
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError, clip
-from .http_errors import MAX_ERROR_BODY, QUOTA_CODES, http_error, origin, read_error
+from .http_errors import MAX_ERROR_BODY, QUOTA_CODES, connection_error, http_error, read_error
 from .profiles import Profile, detect_profile
 from .retry import retrying
 from .sse import EventStream, looks_like_sse
@@ -305,39 +305,10 @@ class Transport:
         try:
             return await self._client.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise self._connection_error(exc) from None
-
-    def _connection_error(self, exc: httpx.TransportError) -> UpstreamError:
-        """A failed connection → a retryable :class:`UpstreamError` naming the setting."""
-        detail = f"{type(exc).__name__}: {clip(str(exc), 200) or 'no details'}"
-        if isinstance(exc, httpx.ProxyError):
-            message = (
-                f"The proxy refused or failed the connection ({detail}). "
-                "Check the `proxy` setting."
-            )
-        elif self.cfg.proxy_url and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            # with a proxy, the connection that failed is the one to the proxy
-            message = (
-                f"Could not connect to the proxy {self._proxy_host()} (`proxy` setting): "
-                f"{detail}. Check that the proxy runs, or clear `proxy`."
-            )
-        elif isinstance(exc, httpx.TimeoutException):
-            message = (
-                f"The upstream {self._host()} did not answer within {self.cfg.timeout:g} s "
-                "(`timeout` setting)."
-            )
-        else:
-            message = (
-                f"Could not reach {self._host()} ({detail}). "
-                "Check `api_base`, `proxy` and that the server is running."
-            )
-        return UpstreamError(message, retryable=True)
-
-    def _host(self) -> str:
-        return origin(self.cfg.api_base)
-
-    def _proxy_host(self) -> str:
-        return origin(self.cfg.proxy_url)
+            raise connection_error(
+                exc, api_base=self.cfg.api_base, proxy_url=self.cfg.proxy_url,
+                timeout=self.cfg.timeout,
+            ) from None
 
     async def _attempt(
         self, payload: bytes, stream: bool, cursor: dict[str, int]
