@@ -70,8 +70,10 @@ def main() -> None:
     root = session.root_frame()
     _self_times(root, acc)
     total = sum(acc.values())
-    print(f"{args.contender}: {total / events * 1e6:.2f} µs sampled per event "
-          f"({events} events, {session.sample_count} samples)")
+    print(
+        f"{args.contender}: {total / events * 1e6:.2f} µs sampled per event "
+        f"({events} events, {session.sample_count} samples)"
+    )
     for where, seconds in sorted(acc.items(), key=lambda kv: -kv[1])[: args.top]:
         print(f"{seconds / events * 1e6:7.2f} µs/event {seconds / total:6.1%}  {where}")
     if args.tree:

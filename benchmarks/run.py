@@ -66,15 +66,40 @@ class Sizes:
 
 
 FULL = Sizes(
-    ttft_reps=15, ttft_warmup=2, pause_ms=100, cpu_deltas=20_000, cpu_reps=5,
-    cpu_reps_builtin=2, mem_mb=50, line_mb=20, streams=200, paced_deltas=40,
-    paced_gap_ms=50, stagger_s=1.0, burst_deltas=50, concurrency_reps=3,
-    concurrency_limit_s=20.0, memory_in_children=True,
+    ttft_reps=15,
+    ttft_warmup=2,
+    pause_ms=100,
+    cpu_deltas=20_000,
+    cpu_reps=5,
+    cpu_reps_builtin=2,
+    mem_mb=50,
+    line_mb=20,
+    streams=200,
+    paced_deltas=40,
+    paced_gap_ms=50,
+    stagger_s=1.0,
+    burst_deltas=50,
+    concurrency_reps=3,
+    concurrency_limit_s=20.0,
+    memory_in_children=True,
 )
 SMOKE = Sizes(
-    ttft_reps=2, ttft_warmup=1, pause_ms=20, cpu_deltas=200, cpu_reps=1, cpu_reps_builtin=1,
-    mem_mb=0.5, line_mb=3, streams=10, paced_deltas=5, paced_gap_ms=5, stagger_s=0.05,
-    burst_deltas=10, concurrency_reps=1, concurrency_limit_s=20.0, memory_in_children=False,
+    ttft_reps=2,
+    ttft_warmup=1,
+    pause_ms=20,
+    cpu_deltas=200,
+    cpu_reps=1,
+    cpu_reps_builtin=1,
+    mem_mb=0.5,
+    line_mb=3,
+    streams=10,
+    paced_deltas=5,
+    paced_gap_ms=5,
+    stagger_s=0.05,
+    burst_deltas=10,
+    concurrency_reps=1,
+    concurrency_limit_s=20.0,
+    memory_in_children=False,
 )
 NAMES = ("ours", "raw", "builtin")
 
@@ -83,8 +108,12 @@ NAMES = ("ours", "raw", "builtin")
 def start_upstream(sizes: Sizes) -> tuple[subprocess.Popen[str], str]:
     """Start :mod:`benchmarks.bench_upstream`; return (process, api_base)."""
     warm = [
-        f"deltas:{sizes.cpu_deltas}", f"bytes:{sizes.mem_mb:g}", f"line:{sizes.line_mb:g}",
-        "pause:0:x", f"deltas:{sizes.burst_deltas}", f"paced:{sizes.paced_deltas}:0",
+        f"deltas:{sizes.cpu_deltas}",
+        f"bytes:{sizes.mem_mb:g}",
+        f"line:{sizes.line_mb:g}",
+        "pause:0:x",
+        f"deltas:{sizes.burst_deltas}",
+        f"paced:{sizes.paced_deltas}:0",
     ]
     cmd = [sys.executable, "-m", "benchmarks.bench_upstream", "--port", "0"]
     for scenario in warm:
@@ -129,7 +158,12 @@ def memory_case(name: str, api_base: str, scenario: str, *, child: bool) -> Memo
     if logging.getLogger("astrbot").level != logging.ERROR:
         cmd.append("--verbose")
     done = subprocess.run(
-        cmd, cwd=_bootstrap.REPO, capture_output=True, text=True, timeout=300, check=False,
+        cmd,
+        cwd=_bootstrap.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env=_child_env(),
     )
     lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
@@ -163,7 +197,10 @@ async def _concurrency(
     for name, contender in contenders.items():
         tries = [
             await concurrency_run(
-                contender, streams=sizes.streams, scenario=scenario, stagger=stagger,
+                contender,
+                streams=sizes.streams,
+                scenario=scenario,
+                stagger=stagger,
                 limit_s=sizes.concurrency_limit_s,
             )
             for _ in range(1 if name == "builtin" else reps)
@@ -182,8 +219,11 @@ async def _timed(api_base: str, sizes: Sizes, names: list[str]) -> Results:
                 runs += [(f"{name}+tools", contenders[name], True), (name, contenders[name], False)]
         mark = time.perf_counter()
         ttft = await ttft_runs(
-            runs, api_base.removesuffix("/v1"), reps=sizes.ttft_reps,
-            warmup=sizes.ttft_warmup, pause_ms=sizes.pause_ms,
+            runs,
+            api_base.removesuffix("/v1"),
+            reps=sizes.ttft_reps,
+            warmup=sizes.ttft_warmup,
+            pause_ms=sizes.pause_ms,
         )
         mark = _progress("time to first chunk", mark)
         from benchmarks.bench_upstream import delta_events_count
@@ -193,13 +233,19 @@ async def _timed(api_base: str, sizes: Sizes, names: list[str]) -> Results:
         if "ours" in contenders:
             measured.append(WithTools(contenders["ours"]))
         cpu = await cpu_runs(
-            measured, deltas=sizes.cpu_deltas, events=events,
-            reps=sizes.cpu_reps, slow_reps={"builtin": sizes.cpu_reps_builtin},
+            measured,
+            deltas=sizes.cpu_deltas,
+            events=events,
+            reps=sizes.cpu_reps,
+            slow_reps={"builtin": sizes.cpu_reps_builtin},
         )
         mark = _progress("CPU per event", mark)
         paced = await _concurrency(
-            contenders, sizes, f"paced:{sizes.paced_deltas}:{sizes.paced_gap_ms}",
-            sizes.stagger_s, sizes.concurrency_reps,
+            contenders,
+            sizes,
+            f"paced:{sizes.paced_deltas}:{sizes.paced_gap_ms}",
+            sizes.stagger_s,
+            sizes.concurrency_reps,
         )
         mark = _progress("concurrency, paced", mark)
         burst = await _concurrency(contenders, sizes, f"deltas:{sizes.burst_deltas}", 0.0, 1)
@@ -276,6 +322,7 @@ def _outcome(m: MemoryResult | None) -> str:
 
 def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | None, str]]]:
     """(the table text, [(target, holds or None when not measured, evidence)])."""
+
     def get(d: dict[str, Any], name: str) -> Any:
         return d.get(name)
 
@@ -295,63 +342,123 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
     raw_t = ttft("raw")
     for suffix, what in (("+tools", "tools+buffering"), ("", "no tools")):
         ours_t, built_t = ttft("ours" + suffix), ttft("builtin" + suffix)
-        rows.append([
-            f"TTFT median, {what} (ms)", _f(ours_t, "{:.3f}"), _f(raw_t, "{:.3f}"),
-            _f(built_t, "{:.3f}"),
-            "n/a" if ours_t is None or raw_t is None else f"{ours_t - raw_t:+.3f} ms",
-            "n/a" if ours_t is None or built_t is None else f"{ours_t - built_t:+.3f} ms",
-        ])
-    rows.append([
-        f"CPU per SSE event, {sizes.cpu_deltas} deltas (µs)",
-        *(_f(cpu(n)) for n in NAMES), _ratio(cpu("ours"), cpu("raw")),
-        _ratio(cpu("ours"), cpu("builtin")),
-    ])
-    rows.append([
-        "  ours with a tool offered (stream guard on) (µs)", _f(cpu("ours+tools")), "", "",
-        _ratio(cpu("ours+tools"), cpu("raw")), _ratio(cpu("ours+tools"), cpu("builtin")),
-    ])
-    rows.append([
-        f"  wall per {sizes.cpu_deltas}-delta stream (ms)", *(_f(wall(n), "{:.1f}") for n in NAMES),
-        _ratio(wall("ours"), wall("raw")), _ratio(wall("ours"), wall("builtin")),
-    ])
+        rows.append(
+            [
+                f"TTFT median, {what} (ms)",
+                _f(ours_t, "{:.3f}"),
+                _f(raw_t, "{:.3f}"),
+                _f(built_t, "{:.3f}"),
+                "n/a" if ours_t is None or raw_t is None else f"{ours_t - raw_t:+.3f} ms",
+                "n/a" if ours_t is None or built_t is None else f"{ours_t - built_t:+.3f} ms",
+            ]
+        )
+    rows.append(
+        [
+            f"CPU per SSE event, {sizes.cpu_deltas} deltas (µs)",
+            *(_f(cpu(n)) for n in NAMES),
+            _ratio(cpu("ours"), cpu("raw")),
+            _ratio(cpu("ours"), cpu("builtin")),
+        ]
+    )
+    rows.append(
+        [
+            "  ours with a tool offered (stream guard on) (µs)",
+            _f(cpu("ours+tools")),
+            "",
+            "",
+            _ratio(cpu("ours+tools"), cpu("raw")),
+            _ratio(cpu("ours+tools"), cpu("builtin")),
+        ]
+    )
+    rows.append(
+        [
+            f"  wall per {sizes.cpu_deltas}-delta stream (ms)",
+            *(_f(wall(n), "{:.1f}") for n in NAMES),
+            _ratio(wall("ours"), wall("raw")),
+            _ratio(wall("ours"), wall("builtin")),
+        ]
+    )
     memory_cases = (
-        (f"{sizes.mem_mb:g} MB answer", r.mem50), (f"one {sizes.line_mb:g} MB line", r.line)
+        (f"{sizes.mem_mb:g} MB answer", r.mem50),
+        (f"one {sizes.line_mb:g} MB line", r.line),
     )
     for label, data in memory_cases:
         heaps = [get(data, n).heap_peak if get(data, n) else None for n in NAMES]
         rss = [get(data, n).rss_peak if get(data, n) else None for n in NAMES]
-        rows.append([f"Peak heap growth, {label}", *(_mb(h) for h in heaps),
-                     _ratio(heaps[0], heaps[1]), _ratio(heaps[0], heaps[2])])
-        rows.append([f"Peak RSS growth, {label}", *(_mb(x) for x in rss),
-                     _ratio(rss[0], rss[1]), _ratio(rss[0], rss[2])])
+        rows.append(
+            [
+                f"Peak heap growth, {label}",
+                *(_mb(h) for h in heaps),
+                _ratio(heaps[0], heaps[1]),
+                _ratio(heaps[0], heaps[2]),
+            ]
+        )
+        rows.append(
+            [
+                f"Peak RSS growth, {label}",
+                *(_mb(x) for x in rss),
+                _ratio(rss[0], rss[1]),
+                _ratio(rss[0], rss[2]),
+            ]
+        )
         rows.append([f"  outcome, {label}", *(_outcome(get(data, n)) for n in NAMES), "", ""])
     for label, data in (
-        (f"paced ({sizes.paced_deltas} deltas, one per {sizes.paced_gap_ms} ms; arrivals over "
-         f"{sizes.stagger_s:g} s)", r.paced),
+        (
+            f"paced ({sizes.paced_deltas} deltas, one per {sizes.paced_gap_ms} ms; arrivals over "
+            f"{sizes.stagger_s:g} s)",
+            r.paced,
+        ),
         (f"burst (all start at once; {sizes.burst_deltas} deltas sent at once)", r.burst),
     ):
         conc = [get(data, n) for n in NAMES]
         walls = [None if c is None or c.timed_out else c.wall_s for c in conc]
         lags = [c.max_lag_ms if c else None for c in conc]
-        rows.append([
-            f"{sizes.streams} streams, {label}: wall (s)",
-            *("n/a" if c is None else (f"≥ {c.wall_s:.0f} (limit)" if c.timed_out
-                                       else f"{c.wall_s:.2f}") for c in conc),
-            _ratio(walls[0], walls[1]), _ratio(walls[0], walls[2]),
-        ])
-        rows.append(["  max event-loop lag (ms)", *(_f(x, "{:.1f}") for x in lags),
-                     _ratio(lags[0], lags[1]), _ratio(lags[0], lags[2])])
-        rows.append(["  longest GC pause meanwhile (ms)",
-                     *(_f(c.max_gc_ms if c else None, "{:.1f}") for c in conc), "", ""])
-        rows.append(["  failed / unfinished streams",
-                     *(str(c.failed) if c else "n/a" for c in conc), "", ""])
+        rows.append(
+            [
+                f"{sizes.streams} streams, {label}: wall (s)",
+                *(
+                    "n/a"
+                    if c is None
+                    else (f"≥ {c.wall_s:.0f} (limit)" if c.timed_out else f"{c.wall_s:.2f}")
+                    for c in conc
+                ),
+                _ratio(walls[0], walls[1]),
+                _ratio(walls[0], walls[2]),
+            ]
+        )
+        rows.append(
+            [
+                "  max event-loop lag (ms)",
+                *(_f(x, "{:.1f}") for x in lags),
+                _ratio(lags[0], lags[1]),
+                _ratio(lags[0], lags[2]),
+            ]
+        )
+        rows.append(
+            [
+                "  longest GC pause meanwhile (ms)",
+                *(_f(c.max_gc_ms if c else None, "{:.1f}") for c in conc),
+                "",
+                "",
+            ]
+        )
+        rows.append(
+            [
+                "  failed / unfinished streams",
+                *(str(c.failed) if c else "n/a" for c in conc),
+                "",
+                "",
+            ]
+        )
 
     header = ["figure", "ours", "raw loop", "built-in", "ours vs raw", "ours vs built-in"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
     def line(cells: list[str]) -> str:
         first = cells[0].ljust(widths[0])
         rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
         return " | ".join([first, *rest])
+
     sep = "-+-".join("-" * w for w in widths)
     text = "\n".join([line(header), sep, *(line(row) for row in rows)])
 
@@ -359,30 +466,53 @@ def build_table(r: Results, sizes: Sizes) -> tuple[str, list[tuple[str, bool | N
     budget = 2 * r.max_output_chars + 10 * MIB
     targets: list[tuple[str, bool | None, str]] = []
     ours_t = ttft("ours+tools")
-    targets.append((
-        "TTFT (tools+buffering) ≤ raw + 1 ms",
-        None if ours_t is None or raw_t is None else ours_t - raw_t <= 1.0,
-        "n/a" if ours_t is None or raw_t is None else f"{ours_t - raw_t:+.3f} ms",
-    ))
+    targets.append(
+        (
+            "TTFT (tools+buffering) ≤ raw + 1 ms",
+            None if ours_t is None or raw_t is None else ours_t - raw_t <= 1.0,
+            "n/a" if ours_t is None or raw_t is None else f"{ours_t - raw_t:+.3f} ms",
+        )
+    )
     c_o, c_r, c_b = cpu("ours"), cpu("raw"), cpu("builtin")
-    targets.append(("CPU/event ≤ 1.5× raw",
-                    None if c_o is None or c_r is None else c_o <= 1.5 * c_r, _ratio(c_o, c_r)))
+    targets.append(
+        (
+            "CPU/event ≤ 1.5× raw",
+            None if c_o is None or c_r is None else c_o <= 1.5 * c_r,
+            _ratio(c_o, c_r),
+        )
+    )
     c_t = cpu("ours+tools")
-    targets.append(("CPU/event with a tool offered ≤ 1.5× raw",
-                    None if c_t is None or c_r is None else c_t <= 1.5 * c_r, _ratio(c_t, c_r)))
-    targets.append(("CPU/event ≤ 0.5× built-in",
-                    None if c_o is None or c_b is None else c_o <= 0.5 * c_b, _ratio(c_o, c_b)))
+    targets.append(
+        (
+            "CPU/event with a tool offered ≤ 1.5× raw",
+            None if c_t is None or c_r is None else c_t <= 1.5 * c_r,
+            _ratio(c_t, c_r),
+        )
+    )
+    targets.append(
+        (
+            "CPU/event ≤ 0.5× built-in",
+            None if c_o is None or c_b is None else c_o <= 0.5 * c_b,
+            _ratio(c_o, c_b),
+        )
+    )
     m = get(r.mem50, "ours")
-    targets.append((
-        f"peak memory, {sizes.mem_mb:g} MB answer ≤ 2×max_output_chars + 10 MiB"
-        f" ({budget / 1e6:.2f} MB)",
-        None if m is None else m.heap_peak <= budget and (m.rss_peak or 0) <= budget,
-        "n/a" if m is None else f"heap {_mb(m.heap_peak)}, RSS {_mb(m.rss_peak)}",
-    ))
+    targets.append(
+        (
+            f"peak memory, {sizes.mem_mb:g} MB answer ≤ 2×max_output_chars + 10 MiB"
+            f" ({budget / 1e6:.2f} MB)",
+            None if m is None else m.heap_peak <= budget and (m.rss_peak or 0) <= budget,
+            "n/a" if m is None else f"heap {_mb(m.heap_peak)}, RSS {_mb(m.rss_peak)}",
+        )
+    )
     c = get(r.paced, "ours")
-    targets.append((f"{sizes.streams} streams (paced): loop lag ≤ 50 ms",
-                    None if c is None else c.max_lag_ms <= 50, "n/a" if c is None
-                    else f"{c.max_lag_ms:.1f} ms"))
+    targets.append(
+        (
+            f"{sizes.streams} streams (paced): loop lag ≤ 50 ms",
+            None if c is None else c.max_lag_ms <= 50,
+            "n/a" if c is None else f"{c.max_lag_ms:.1f} ms",
+        )
+    )
     return text, targets
 
 
@@ -420,8 +550,12 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
-    parser.add_argument("--memory-child", nargs=3, metavar=("CONTENDER", "SCENARIO", "API_BASE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-child",
+        nargs=3,
+        metavar=("CONTENDER", "SCENARIO", "API_BASE"),
+        help=argparse.SUPPRESS,
+    )
     parser.add_argument("--verbose", action="store_true", help="keep AstrBot's log output")
     args = parser.parse_args(argv)
     if not args.verbose:  # the built-in provider logs every retry; keep the table readable

@@ -290,8 +290,11 @@ class ResponseAccumulator:
                 for index, part in enumerate(item.get("content") or ()):
                     if isinstance(part, dict) and part.get("type") == "output_text":
                         shown = self._done_text(
-                            {"item_id": item.get("id"), "output_index": event.get("output_index"),
-                             "content_index": index},
+                            {
+                                "item_id": item.get("id"),
+                                "output_index": event.get("output_index"),
+                                "content_index": index,
+                            },
                             part.get("text"),
                         )
                         if shown:
@@ -335,8 +338,9 @@ class ResponseAccumulator:
             response = {}
         if event.get("type") == "response.failed" or response.get("status") == "failed":
             error = response.get("error") if isinstance(response.get("error"), dict) else {}
-            raise error_from_payload({"error": error or {"message": "response.failed"}},
-                                     what="response.failed")
+            raise error_from_payload(
+                {"error": error or {"message": "response.failed"}}, what="response.failed"
+            )
         status = response.get("status") or (
             "incomplete" if event.get("type") == "response.incomplete" else "completed"
         )
@@ -374,8 +378,9 @@ class ResponseAccumulator:
                     if part.get("type") == "output_text" and isinstance(part.get("text"), str):
                         texts.append(part["text"])
                         self._annotations.extend(
-                            a for a in part.get("annotations") or () if isinstance(a, dict)
-                            and a not in self._annotations
+                            a
+                            for a in part.get("annotations") or ()
+                            if isinstance(a, dict) and a not in self._annotations
                         )
                     elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
                         refusals.append(part["refusal"])
@@ -403,7 +408,7 @@ class ResponseAccumulator:
         shown: Delta | None = None
         if final_text and final_text != seen and not self.capped:
             if final_text.startswith(seen):
-                missing = self._take(final_text[len(seen):])
+                missing = self._take(final_text[len(seen) :])
                 self._text.append(missing)
                 shown = (TEXT, missing) if missing else None
             elif not seen:

@@ -190,9 +190,7 @@ class ResponsesProvider(Provider):
                     elif stream and tail:
                         yield text_chunk(tail)
                     outcome = "ok" if not item.notice else "partial"
-                    yield final_response(
-                        item, reasoning_signature=signature, citations=citations
-                    )
+                    yield final_response(item, reasoning_signature=signature, citations=citations)
                     return
                 stats.mark_first_chunk()
                 kind, delta = item

@@ -276,8 +276,10 @@ def _migrate_aliases(raw: dict[str, Any], source_id: str) -> dict[str, Any]:
         if old not in data:
             continue
         value = data.pop(old)
-        if new not in data or data[new] in (None, "", {}, []) or (
-            new == "api_base" and data[new] == DEFAULT_API_BASE
+        if (
+            new not in data
+            or data[new] in (None, "", {}, [])
+            or (new == "api_base" and data[new] == DEFAULT_API_BASE)
         ):
             data[new] = value
         migrated.append(f"{old} -> {new}")

@@ -85,9 +85,13 @@ async def exchange(
     while True:
         replay = profile.encrypted_reasoning and "include" not in disabled
         plan = await build_request(
-            call, cfg, stream=stream, tool_choice_override=tool_choice,
+            call,
+            cfg,
+            stream=stream,
+            tool_choice_override=tool_choice,
             reasoning_source=reasoning_source if replay else "",
-            profile=profile, disabled=frozenset(disabled),
+            profile=profile,
+            disabled=frozenset(disabled),
         )
         if plan.dropped_extra_keys:
             LOG.warning(
@@ -173,9 +177,7 @@ _OPTIONAL_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _rejected_feature(
-    exc: UpstreamError, body: dict[str, Any], disabled: set[str]
-) -> str | None:
+def _rejected_feature(exc: UpstreamError, body: dict[str, Any], disabled: set[str]) -> str | None:
     """The optional field a 400 complains about (sent and not yet disabled), else None."""
     if exc.status not in (400, 422):
         return None
@@ -294,4 +296,3 @@ def _as_upstream_error(exc: BaseException) -> UpstreamError:
     if isinstance(exc, httpx.TimeoutException):
         return UpstreamError("The stream stalled: no data within the `timeout` setting.")
     return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")
-

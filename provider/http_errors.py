@@ -107,9 +107,7 @@ def read_error(
         return UpstreamError(
             f"{timed_out} within {timeout:g} s (`timeout` setting).", retryable=True
         )
-    return UpstreamError(
-        f"The connection broke {broke} ({type(exc).__name__}).", retryable=True
-    )
+    return UpstreamError(f"The connection broke {broke} ({type(exc).__name__}).", retryable=True)
 
 
 def connection_error(
@@ -121,8 +119,7 @@ def connection_error(
     detail = f"{type(exc).__name__}: {clip(str(exc), 200) or 'no details'}"
     if isinstance(exc, httpx.ProxyError):
         message = (
-            f"The proxy refused or failed the connection ({detail}). "
-            "Check the `proxy` setting."
+            f"The proxy refused or failed the connection ({detail}). Check the `proxy` setting."
         )
     elif proxy_url and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         # with a proxy, the connection that failed is the one to the proxy

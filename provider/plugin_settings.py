@@ -26,9 +26,11 @@ PLUGIN_SETTINGS = PluginSettings()
 def apply_plugin_config(config: Mapping[str, Any]) -> None:
     """Install the plugin config (``extra_redact_patterns``, ``log_request_ids``)."""
     patterns = config.get("extra_redact_patterns") or []
-    invalid = set_extra_patterns(p for p in patterns if isinstance(p, str)) if isinstance(
-        patterns, list
-    ) else []
+    invalid = (
+        set_extra_patterns(p for p in patterns if isinstance(p, str))
+        if isinstance(patterns, list)
+        else []
+    )
     if invalid:
         LOG.warning("ignored %d invalid extra_redact_patterns entries", len(invalid))
     PLUGIN_SETTINGS.log_request_ids = bool(config.get("log_request_ids", True))

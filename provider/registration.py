@@ -70,7 +70,14 @@ _FIELD_ITEMS: dict[str, dict[str, Any]] = {
     "compat_profile": {
         "type": "string",
         "options": [
-            "auto", "openai", "azure", "openrouter", "vllm", "ollama", "lmstudio", "litellm",
+            "auto",
+            "openai",
+            "azure",
+            "openrouter",
+            "vllm",
+            "ollama",
+            "lmstudio",
+            "litellm",
             "relay",
         ],
     },

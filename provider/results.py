@@ -38,9 +38,7 @@ _TEXT_KEY = "_completion_text"
 
 def _template(**kwargs: object) -> tuple[dict[str, object], tuple[tuple[str, type], ...]]:
     fields = vars(LLMResponse("assistant", is_chunk=True, **kwargs))  # type: ignore[arg-type]
-    mutable = tuple(
-        (k, type(v)) for k, v in fields.items() if isinstance(v, list | dict | set)
-    )
+    mutable = tuple((k, type(v)) for k, v in fields.items() if isinstance(v, list | dict | set))
     return {k: v for k, v in fields.items() if not isinstance(v, list | dict | set)}, mutable
 
 
@@ -81,7 +79,7 @@ text_chunk = (
 text_chunk.__doc__ = "A streaming text delta (``LLMResponse(is_chunk=True)``)."
 reasoning_chunk = _fast_reasoning_chunk if text_chunk is _fast_text_chunk else _slow_reasoning_chunk
 reasoning_chunk.__doc__ = (
-    "A streaming reasoning delta (shown by AstrBot as \"thinking\", never as the answer)."
+    'A streaming reasoning delta (shown by AstrBot as "thinking", never as the answer).'
 )
 
 
@@ -113,8 +111,10 @@ def sources(turn: Turn) -> str:
             seen.setdefault(url, title if isinstance(title, str) and title else url)
     if not seen:
         return ""
-    lines = [f"[{i}] {title} — {url}" if title != url else f"[{i}] {url}"
-             for i, (url, title) in enumerate(seen.items(), start=1)]
+    lines = [
+        f"[{i}] {title} — {url}" if title != url else f"[{i}] {url}"
+        for i, (url, title) in enumerate(seen.items(), start=1)
+    ]
     return "Sources:\n" + "\n".join(lines)
 
 

@@ -306,7 +306,9 @@ class Transport:
             return await self._client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise connection_error(
-                exc, api_base=self.cfg.api_base, proxy_url=self.cfg.proxy_url,
+                exc,
+                api_base=self.cfg.api_base,
+                proxy_url=self.cfg.proxy_url,
                 timeout=self.cfg.timeout,
             ) from None
 
@@ -343,7 +345,9 @@ class Transport:
                 head += piece
         except httpx.TransportError as exc:
             raise read_error(
-                exc, "The upstream sent headers but no body", "before the answer started",
+                exc,
+                "The upstream sent headers but no body",
+                "before the answer started",
                 self.cfg.timeout,
             ) from None
         start = head.lstrip()[:16]
@@ -363,8 +367,10 @@ class Transport:
                 text = head + "".join(rest)
             except (httpx.TransportError, TimeoutError) as exc:
                 raise read_error(
-                    exc, "The upstream did not finish sending its answer",
-                    "while the answer was read", self.cfg.timeout,
+                    exc,
+                    "The upstream did not finish sending its answer",
+                    "while the answer was read",
+                    self.cfg.timeout,
                 ) from None
             opened = UpstreamStream(response)
             opened.prefetched.append(_json_body_event(text))
@@ -390,7 +396,9 @@ class Transport:
                 break
         except httpx.TransportError as exc:
             raise read_error(
-                exc, "The stream produced no content", "before the answer started",
+                exc,
+                "The stream produced no content",
+                "before the answer started",
                 self.cfg.timeout,
             ) from None
         if not prefetched or prefetched[-1].get("type") in _PRE_CONTENT:
@@ -448,5 +456,3 @@ def _json_body_event(text: str) -> dict[str, Any]:
             "or use AstrBot's OpenAI-compatible (chat completions) provider for it."
         )
     return {"type": "response.completed", "response": obj}
-
-

@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh" || exit 1
 cd "$REPO_ROOT" || exit 1
 
 "$VENV/bin/ruff" check . || { echo "ruff check failed" >&2; exit 1; }
+"$VENV/bin/ruff" format --check . || { echo "ruff format --check failed: run ruff format ." >&2; exit 1; }
 
 "$VENV_PY" -m pytest -q tests "$@"
 rc=$?

@@ -74,8 +74,13 @@ def fixture_rows(path: Path) -> list[Row]:
         if line.strip():
             data = json.loads(line)
             rows.append(
-                Row(path.name, data.get("format", "?"), data["text"],
-                    data["kind"] == "positive", data.get("expected"))
+                Row(
+                    path.name,
+                    data.get("format", "?"),
+                    data["text"],
+                    data["kind"] == "positive",
+                    data.get("expected"),
+                )
             )
     return rows
 
@@ -124,9 +129,11 @@ def evaluate(rows: list[Row], offered_extra: dict[str, Any]) -> dict[str, Tally]
                 tally.recovered += 1
         for size in CHUNK_SIZES:
             guard = StreamGuard(offered, max_held_chars=10**9, max_held_responses=10**9)
-            pieces = [row.text] if size == 0 else [
-                row.text[i : i + size] for i in range(0, len(row.text), size)
-            ]
+            pieces = (
+                [row.text]
+                if size == 0
+                else [row.text[i : i + size] for i in range(0, len(row.text), size)]
+            )
             shown = "".join(guard.feed(piece).release for piece in pieces)
             tally.stream_runs += 1
             tally.leaks += int(any(marker in shown for marker in FORBIDDEN))
@@ -135,8 +142,10 @@ def evaluate(rows: list[Row], offered_extra: dict[str, Any]) -> dict[str, Tally]
 
 def table(tallies: dict[str, Tally]) -> str:
     """A fixed-width table, one row per format and a total row per source."""
-    head = (f"{'source/format':52} {'pos':>4} {'recov':>6} {'ok':>4} {'unrec-ok':>8} "
-            f"{'neg':>4} {'FP':>3} {'streams':>7} {'leaks':>5}")
+    head = (
+        f"{'source/format':52} {'pos':>4} {'recov':>6} {'ok':>4} {'unrec-ok':>8} "
+        f"{'neg':>4} {'FP':>3} {'streams':>7} {'leaks':>5}"
+    )
     lines = [head, "-" * len(head)]
     totals: dict[str, Tally] = defaultdict(Tally)
     for key in sorted(tallies):
@@ -149,15 +158,18 @@ def table(tallies: dict[str, Tally]) -> str:
     for source, t in sorted(totals.items()):
         precision = t.recovered / (t.recovered + t.false_positives) if t.recovered else 1.0
         recall = t.recovered / t.recoverable if t.recoverable else 1.0
-        lines.append(_line(f"{source} total", t)
-                     + f"   recall {recall:.3f}  precision {precision:.3f}")
+        lines.append(
+            _line(f"{source} total", t) + f"   recall {recall:.3f}  precision {precision:.3f}"
+        )
     return "\n".join(lines)
 
 
 def _line(key: str, t: Tally) -> str:
-    return (f"{key[:52]:52} {t.positives:>4} {t.recovered:>6} {t.recoverable:>4} "
-            f"{t.unrecoverable_ok:>8} {t.negatives:>4} {t.false_positives:>3} "
-            f"{t.stream_runs:>7} {t.leaks:>5}")
+    return (
+        f"{key[:52]:52} {t.positives:>4} {t.recovered:>6} {t.recoverable:>4} "
+        f"{t.unrecoverable_ok:>8} {t.negatives:>4} {t.false_positives:>3} "
+        f"{t.stream_runs:>7} {t.leaks:>5}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,57 +129,112 @@ FAULTS: list[Fault] = [
     Fault("connection_refused", expect=("error",), dead=True),
     Fault("reset_before_first_byte", (_fixed([Reset()]),)),
     Fault("reset_after_headers", (_fixed([StartStream(), Reset()]),)),
-    Fault("reset_mid_stream_after_text", (lambda r: [Events(_stream(r)[:7]), Reset()],),
-          expect=("partial",)),
+    Fault(
+        "reset_mid_stream_after_text",
+        (lambda r: [Events(_stream(r)[:7]), Reset()],),
+        expect=("partial",),
+    ),
     Fault("429_retry_after", (_status(429, headers={"retry-after": "1"}),)),
     Fault("429_retry_after_ms", (_status(429, headers={"retry-after-ms": "150"}),)),
-    Fault("429_insufficient_quota",
-          (_status(429, body=error_body(429, "Quota exceeded.", code="insufficient_quota")),),
-          expect=("error",)),
+    Fault(
+        "429_insufficient_quota",
+        (_status(429, body=error_body(429, "Quota exceeded.", code="insufficient_quota")),),
+        expect=("error",),
+    ),
     Fault("500", (_status(500),)),
     Fault("502_html", (_status(502, body="<html><body>502 Bad Gateway</body></html>"),)),
     Fault("503", (_status(503),)),
     Fault("504", (_status(504),)),
-    Fault("503_every_attempt", tuple(_status(503, headers={"retry-after-ms": "20"})
-                                     for _ in range(ATTEMPTS)), expect=("error",)),
+    Fault(
+        "503_every_attempt",
+        tuple(_status(503, headers={"retry-after-ms": "20"}) for _ in range(ATTEMPTS)),
+        expect=("error",),
+    ),
     Fault("401_one_key_then_next_key", (_status(401),)),
     Fault("403_every_key", (_status(403), _status(403)), expect=("error",)),
-    Fault("400_openai_error_body", (_status(400, body=error_body(400, "Bad parameter.")),),
-          expect=("error",)),
+    Fault(
+        "400_openai_error_body",
+        (_status(400, body=error_body(400, "Bad parameter.")),),
+        expect=("error",),
+    ),
     Fault("404", (_status(404),), expect=("error",)),
-    Fault("200_html_page", (_status(200, headers={"Content-Type": "text/html"},
-                                     body="<!DOCTYPE html><p>captive portal</p>"),),
-          expect=("error",)),
+    Fault(
+        "200_html_page",
+        (
+            _status(
+                200,
+                headers={"Content-Type": "text/html"},
+                body="<!DOCTYPE html><p>captive portal</p>",
+            ),
+        ),
+        expect=("error",),
+    ),
     Fault("200_json_body", (lambda r: [Status(200, body=response_object(text=_answer(r)))],)),
-    Fault("content_type_lie", (lambda r: [StartStream(content_type="text/plain"),
-                                          Events(_stream(r))],)),
-    Fault("malformed_json_event", (lambda r: [Events(_stream(r)[:6]), Send("data: {junk\n\n"),
-                                              Events(_stream(r)[6:])],)),
+    Fault(
+        "content_type_lie",
+        (lambda r: [StartStream(content_type="text/plain"), Events(_stream(r))],),
+    ),
+    Fault(
+        "malformed_json_event",
+        (lambda r: [Events(_stream(r)[:6]), Send("data: {junk\n\n"), Events(_stream(r)[6:])],),
+    ),
     Fault("split_tcp_writes", (lambda r: [Events(_stream(r), split=4)],)),
-    Fault("crlf_no_event_lines_done", (lambda r: [Events(_stream(r), crlf=True,
-                                                         event_lines=False), Done()],)),
-    Fault("no_response_completed", (lambda r: [Events(_stream(r)[:-1]), Close()],),
-          expect=("partial",)),
-    Fault("error_event_before_content", (lambda r: [Events(
-        ev.error_event("Overloaded.", "server_is_overloaded", nested=True)), Close()],)),
-    Fault("error_event_after_text", (lambda r: [Events(
-        _stream(r)[:7] + ev.error_event("Overloaded.", "server_error")), Close()],),
-        expect=("partial",)),
+    Fault(
+        "crlf_no_event_lines_done",
+        (lambda r: [Events(_stream(r), crlf=True, event_lines=False), Done()],),
+    ),
+    Fault(
+        "no_response_completed",
+        (lambda r: [Events(_stream(r)[:-1]), Close()],),
+        expect=("partial",),
+    ),
+    Fault(
+        "error_event_before_content",
+        (
+            lambda r: [
+                Events(ev.error_event("Overloaded.", "server_is_overloaded", nested=True)),
+                Close(),
+            ],
+        ),
+    ),
+    Fault(
+        "error_event_after_text",
+        (
+            lambda r: [
+                Events(_stream(r)[:7] + ev.error_event("Overloaded.", "server_error")),
+                Close(),
+            ],
+        ),
+        expect=("partial",),
+    ),
     Fault("response_failed_before_content", (lambda r: [Events(ev.failed_event()), Close()],)),
-    Fault("response_incomplete", (lambda r: [Events(ev.incomplete_stream(
-        _answer(r), "max_output_tokens"))],), expect=("partial",)),
+    Fault(
+        "response_incomplete",
+        (lambda r: [Events(ev.incomplete_stream(_answer(r), "max_output_tokens"))],),
+        expect=("partial",),
+    ),
     # ("ok" too: when a loaded machine delivers the line slowly, the idle timeout fires
     # first, which is retried)
-    Fault("line_over_the_cap", (_fixed([StartStream(), Send("data: " + "x" * 2_100_000),
-                                        Close()]),), expect=("error", "ok")),
+    Fault(
+        "line_over_the_cap",
+        (_fixed([StartStream(), Send("data: " + "x" * 2_100_000), Close()]),),
+        expect=("error", "ok"),
+    ),
     Fault("keep_alive_comments_forever", (_fixed([StartStream(), *_keep_alive(3.0)]),)),
     Fault("never_answers", (_fixed([Hang()]),)),
-    Fault("stalled_mid_answer", (lambda r: [Events(_stream(r)[:7]), Hang()],),
-          expect=("partial",)),
-    Fault("abort_during_backoff", (_status(503, headers={"retry-after": "5"}),),
-          expect=("aborted",), abort_after=0.3),
-    Fault("abort_mid_stream", (lambda r: [Events(_stream(r)[:7]), Hang()],),
-          expect=("stopped", "aborted", "ok"), abort_after=0.3),
+    Fault("stalled_mid_answer", (lambda r: [Events(_stream(r)[:7]), Hang()],), expect=("partial",)),
+    Fault(
+        "abort_during_backoff",
+        (_status(503, headers={"retry-after": "5"}),),
+        expect=("aborted",),
+        abort_after=0.3,
+    ),
+    Fault(
+        "abort_mid_stream",
+        (lambda r: [Events(_stream(r)[:7]), Hang()],),
+        expect=("stopped", "aborted", "ok"),
+        abort_after=0.3,
+    ),
 ]
 NO_FAULT = Fault("none")
 
@@ -260,8 +315,11 @@ async def run_chat(
     timer = None
     if fault.abort_after is not None:
         timer = asyncio.get_running_loop().call_later(fault.abort_after, abort.set)
-    kwargs: dict[str, Any] = {"prompt": prompt, "request_max_retries": ATTEMPTS,
-                              "abort_signal": abort}
+    kwargs: dict[str, Any] = {
+        "prompt": prompt,
+        "request_max_retries": ATTEMPTS,
+        "abort_signal": abort,
+    }
     start = time.monotonic()
     text, error = "", None
     try:
@@ -306,8 +364,10 @@ async def run_chat(
         wanted = " or ".join(fault.expect)
         result.problem = f"expected {wanted}, got {result.outcome} {result.kind}".strip()
     shown = " ".join(body.split())
-    if not result.problem and error is None and not any(
-        " ".join(ans.split()).startswith(shown) for ans in own
+    if (
+        not result.problem
+        and error is None
+        and not any(" ".join(ans.split()).startswith(shown) for ans in own)
     ):
         result.problem = f"the answer is not (a prefix of) this chat's own: {body[:80]!r}"
     if seconds > bound:
@@ -340,10 +400,18 @@ async def soak(args: argparse.Namespace) -> int:
     upstream = FakeUpstream()
     await upstream.start()
     base = {"type": "openai_responses_plugin", "model": "fake-model", "timeout": args.timeout}
-    provider = ResponsesProvider({**base, "id": "soak/main", "key": KEYS,
-                                  "api_base": upstream.api_base}, {})
-    dead = ResponsesProvider({**base, "id": "soak/dead", "key": KEYS[:1],
-                              "api_base": f"http://127.0.0.1:{_closed_port()}/v1"}, {})
+    provider = ResponsesProvider(
+        {**base, "id": "soak/main", "key": KEYS, "api_base": upstream.api_base}, {}
+    )
+    dead = ResponsesProvider(
+        {
+            **base,
+            "id": "soak/dead",
+            "key": KEYS[:1],
+            "api_base": f"http://127.0.0.1:{_closed_port()}/v1",
+        },
+        {},
+    )
     plans: dict[int, collections.deque[ScriptFor]] = {}
     chats: list[tuple[int, Fault, bool]] = []
     for number in range(args.n):
@@ -382,8 +450,17 @@ async def soak(args: argparse.Namespace) -> int:
     current = asyncio.current_task()
     left_tasks = [t for t in asyncio.all_tasks() - tasks_before if t is not current]
 
-    return report(args, results, crashed, len(pending), wall, bound, left_connections,
-                  len(left_tasks), len(upstream.requests))
+    return report(
+        args,
+        results,
+        crashed,
+        len(pending),
+        wall,
+        bound,
+        left_connections,
+        len(left_tasks),
+        len(upstream.requests),
+    )
 
 
 def report(
@@ -405,26 +482,44 @@ def report(
     crosstalk = sum(r.crosstalk for r in results)
     latencies = sorted(r.seconds * 1000 for r in results)
     ok_latencies = sorted(r.seconds * 1000 for r in results if r.outcome == "ok")
-    print(f"soak: {args.n} chats, concurrency {args.concurrency}, fault rate {args.fault_rate}, "
-          f"seed {args.seed}, timeout {args.timeout:g} s, {ATTEMPTS} attempts per call")
-    print(f"finished {len(results)} in {wall:.1f} s ({requests} upstream requests); "
-          f"unfinished {unfinished}; crashed {len(crashed)}")
-    print("successes: " + ", ".join(f"{k} {outcomes[k]}" for k in ("ok", "partial", "stopped")
-                                    if outcomes[k])
-          + f"  (answers delivered: {outcomes['ok'] + outcomes['partial'] + outcomes['stopped']})")
-    print(f"failures: {outcomes['error'] + outcomes['aborted']} "
-          f"(error {outcomes['error']}, aborted {outcomes['aborted']}); by kind:")
+    print(
+        f"soak: {args.n} chats, concurrency {args.concurrency}, fault rate {args.fault_rate}, "
+        f"seed {args.seed}, timeout {args.timeout:g} s, {ATTEMPTS} attempts per call"
+    )
+    print(
+        f"finished {len(results)} in {wall:.1f} s ({requests} upstream requests); "
+        f"unfinished {unfinished}; crashed {len(crashed)}"
+    )
+    print(
+        "successes: "
+        + ", ".join(f"{k} {outcomes[k]}" for k in ("ok", "partial", "stopped") if outcomes[k])
+        + f"  (answers delivered: {outcomes['ok'] + outcomes['partial'] + outcomes['stopped']})"
+    )
+    print(
+        f"failures: {outcomes['error'] + outcomes['aborted']} "
+        f"(error {outcomes['error']}, aborted {outcomes['aborted']}); by kind:"
+    )
     for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {count:5d}  {kind}")
-    print("faults injected: " + ", ".join(f"{name} {count}" for name, count in
-                                          sorted(faults.items(), key=lambda kv: -kv[1])))
-    print(f"latency ms (all): p50 {percentile(latencies, 50):.0f}  "
-          f"p90 {percentile(latencies, 90):.0f}  p99 {percentile(latencies, 99):.0f}  "
-          f"max {max(latencies, default=0):.0f}")
-    print(f"latency ms (clean+recovered answers): p50 {percentile(ok_latencies, 50):.0f}  "
-          f"p99 {percentile(ok_latencies, 99):.0f}")
-    print(f"unexpected outcomes: {len(problems)}; cross-talk: {crosstalk}; bound {bound:.1f} s; "
-          f"left behind: {left_connections} connection(s), {left_tasks} task(s)")
+    print(
+        "faults injected: "
+        + ", ".join(
+            f"{name} {count}" for name, count in sorted(faults.items(), key=lambda kv: -kv[1])
+        )
+    )
+    print(
+        f"latency ms (all): p50 {percentile(latencies, 50):.0f}  "
+        f"p90 {percentile(latencies, 90):.0f}  p99 {percentile(latencies, 99):.0f}  "
+        f"max {max(latencies, default=0):.0f}"
+    )
+    print(
+        f"latency ms (clean+recovered answers): p50 {percentile(ok_latencies, 50):.0f}  "
+        f"p99 {percentile(ok_latencies, 99):.0f}"
+    )
+    print(
+        f"unexpected outcomes: {len(problems)}; cross-talk: {crosstalk}; bound {bound:.1f} s; "
+        f"left behind: {left_connections} connection(s), {left_tasks} task(s)"
+    )
     for r in problems[:20]:
         mode = "stream" if r.stream else "text_chat"
         print(f"  ! chat {r.number} [{r.fault}, {mode}, {r.seconds:.2f} s]: {r.problem}")
@@ -440,13 +535,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--n", type=int, default=300, help="number of chats (default 300)")
     parser.add_argument("--concurrency", type=int, default=20, help="chats at once (default 20)")
-    parser.add_argument("--fault-rate", type=float, default=0.6,
-                        help="share of chats that meet a fault (default 0.6)")
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.6,
+        help="share of chats that meet a fault (default 0.6)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--timeout", type=float, default=1.0,
-                        help="provider timeout in seconds (default 1)")
-    parser.add_argument("--max-seconds", type=float, default=300.0,
-                        help="stop after this long whatever happens (default 300)")
+    parser.add_argument(
+        "--timeout", type=float, default=1.0, help="provider timeout in seconds (default 1)"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=300.0,
+        help="stop after this long whatever happens (default 300)",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the plugin's warnings")
     return parser.parse_args(argv)
 

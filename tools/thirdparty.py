@@ -145,9 +145,19 @@ def install_llmock(home: Path | None = None) -> Path:
         _run_installer([sys.executable, "-m", "venv", "--without-pip", str(venv)], "a venv")
         _run_installer(
             [
-                sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
-                "install", "-q", "--disable-pip-version-check", "--timeout", "30",
-                "--retries", "2", LLMOCK_SPEC,
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(venv / "bin" / "python"),
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--timeout",
+                "30",
+                "--retries",
+                "2",
+                LLMOCK_SPEC,
             ],
             LLMOCK_SPEC,
         )
@@ -172,10 +182,24 @@ def install_aimock(home: Path | None = None) -> Path:
             (directory / "package.json").write_text('{"private": true}\n', encoding="utf-8")
             _run_installer(
                 [
-                    npm, "install", "--prefix", str(directory), "--no-audit", "--no-fund",
-                    "--no-package-lock", "--fetch-retries", "2", "--fetch-timeout", "30000",
-                    "--fetch-retry-mintimeout", "1000", "--fetch-retry-maxtimeout", "4000",
-                    "--loglevel", "error", AIMOCK_SPEC,
+                    npm,
+                    "install",
+                    "--prefix",
+                    str(directory),
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-package-lock",
+                    "--fetch-retries",
+                    "2",
+                    "--fetch-timeout",
+                    "30000",
+                    "--fetch-retry-mintimeout",
+                    "1000",
+                    "--fetch-retry-maxtimeout",
+                    "4000",
+                    "--loglevel",
+                    "error",
+                    AIMOCK_SPEC,
                 ],
                 AIMOCK_SPEC,
             )
@@ -290,8 +314,16 @@ def llmock_server(log_path: Path, *, home: Path | None = None) -> ServerProcess:
     env = dict(os.environ, NO_COLOR="1", TERM="dumb", PYTHONUNBUFFERED="1")
 
     def command(port: int) -> list[str]:
-        return [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),
-                "--log-level", "warning"]
+        return [
+            str(exe),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
 
     return ServerProcess("llmock", command, log_path, env=env)
 
@@ -304,8 +336,19 @@ def aimock_server(fixtures: Path, log_path: Path, *, home: Path | None = None) -
     env.pop("AIMOCK_API_KEYS", None)
 
     def command(port: int) -> list[str]:
-        return [node, str(cli), "--port", str(port), "--host", "127.0.0.1",
-                "--fixtures", str(fixtures), "--log-level", "warn", "--validate-on-load"]
+        return [
+            node,
+            str(cli),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--fixtures",
+            str(fixtures),
+            "--log-level",
+            "warn",
+            "--validate-on-load",
+        ]
 
     return ServerProcess("aimock", command, log_path, env=env)
 

@@ -521,9 +521,7 @@ def _select_source(page: Any, source_id: str) -> None:
     page.wait_for_timeout(300)
 
 
-def check_webui(
-    stack: Stack, out_dir: Path, *, locales: tuple[str, ...] = LOCALES
-) -> WebUIReport:
+def check_webui(stack: Stack, out_dir: Path, *, locales: tuple[str, ...] = LOCALES) -> WebUIReport:
     """Drive the dashboard of ``stack.bot`` in Chromium; screenshots go to ``out_dir``."""
     started = time.monotonic()
     report = WebUIReport()
@@ -583,7 +581,9 @@ def _check_locale(
     seen.cards = sum(1 for n in names if n.strip() == DISPLAY_NAME)
     if seen.cards != 1:
         report.problems.append(f"[{locale}] card {DISPLAY_NAME!r} shown {seen.cards} times")
-    page.locator(f"button.source-card__select[aria-label='{DISPLAY_NAME}']").scroll_into_view_if_needed()
+    page.locator(
+        f"button.source-card__select[aria-label='{DISPLAY_NAME}']"
+    ).scroll_into_view_if_needed()
     _shot(page, report, out / f"{tag}-1-add-provider-dialog.png")
     page.locator(f"button.source-card__select[aria-label='{DISPLAY_NAME}']").first.click()
     page.locator(".config-row").first.wait_for()

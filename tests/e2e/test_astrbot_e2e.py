@@ -158,9 +158,7 @@ def test_tool_round_trip(e2e: E2E, stream: bool) -> None:
 
 @plugin_only
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
-def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(
-    e2e: E2E, stream: bool
-) -> None:
+def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(e2e: E2E, stream: bool) -> None:
     """The model writes ``assistant to=functions.get_magic_number {"seed": 7}`` as text: the
     tool runs, and no event the chat user receives carries the leak."""
     before = len(responses_requests(e2e.upstream))
@@ -173,7 +171,9 @@ def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(
     sent = responses_requests(e2e.upstream)[before:]
     assert not [r for r in sent if r.body.get("tool_choice") == "required"]  # parsed locally
     assert any(
-        i.get("type") == "function_call_output" for r in sent for i in r.body.get("input") or ()
+        i.get("type") == "function_call_output"
+        for r in sent
+        for i in r.body.get("input") or ()
         if isinstance(i, dict)
     )
 

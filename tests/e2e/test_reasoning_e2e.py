@@ -117,7 +117,11 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             bot.chat("THINK once more and answer briefly", session_id=sid),
         ]
         yield Session(
-            bot, upstream, turns, agent_bodies(upstream), startup,
+            bot,
+            upstream,
+            turns,
+            agent_bodies(upstream),
+            startup,
             time.monotonic() - started,
         )
     finally:
@@ -188,4 +192,3 @@ def test_next_turn_replays_reasoning_before_its_call(session: Session) -> None:
     assert call["call_id"] == first_call["call_id"]
     order = kinds.index("function_call"), kinds.index("function_call_output")
     assert order[0] < order[1] < kinds.index("message:assistant") < len(kinds) - 1, kinds
-

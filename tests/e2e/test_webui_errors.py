@@ -60,9 +60,6 @@ MODELS_MESSAGE_MUST_SAY: dict[str, tuple[str, ...]] = {
 MODELS_LISTED = {"ok": MODEL, "no_responses_endpoint": "chat-only-model"}
 
 
-
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One AstrBot with every scenario's source, plus the fake upstreams."""
@@ -134,9 +131,7 @@ def test_model_list_works_where_models_exist(probes: dict[str, Probe], name: str
 
 
 @pytest.mark.parametrize("name", [n for n in FAILING if n not in MODELS_LISTED])
-def test_model_list_failure_message_is_actionable(
-    probes: dict[str, Probe], name: str
-) -> None:
+def test_model_list_failure_message_is_actionable(probes: dict[str, Probe], name: str) -> None:
     probe = probes[name]
     assert not probe.models_ok
     message = probe.models_message

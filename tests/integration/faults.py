@@ -52,7 +52,7 @@ def assert_cut_by_upstream(text: str, shown: str, *reason: str) -> None:
     head = f"{shown}\n\n(The answer above is incomplete. "
     assert text.startswith(head) and text.endswith(")"), text
     for fragment in reason:
-        assert fragment in text[len(head):], (fragment, text)
+        assert fragment in text[len(head) :], (fragment, text)
 
 
 def closed_port() -> int:

@@ -19,7 +19,12 @@ def test_benchmark_smoke_run_prints_the_table() -> None:
     env.pop("BENCH_ROOT", None)
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--smoke"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=110, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout

@@ -47,20 +47,27 @@ async def test_reasoning_items_round_trip_in_order(
     result = ToolCallsResult(
         tool_calls_info=AssistantMessageSegment(
             tool_calls=first.to_openai_tool_calls_model(),
-            content=[ThinkPart(think=first.reasoning_content or "",
-                               encrypted=first.reasoning_signature)],
+            content=[
+                ThinkPart(think=first.reasoning_content or "", encrypted=first.reasoning_signature)
+            ],
         ),
-        tool_calls_result=[ToolCallMessageSegment(content='{"magic": 42}',
-                                                  tool_call_id="call_r1")],
+        tool_calls_result=[ToolCallMessageSegment(content='{"magic": 42}', tool_call_id="call_r1")],
     )
     contexts = [{"role": "user", "content": "MAGIC please"}, *result.to_openai_messages()]
     _, finals = await collect(provider, contexts=contexts, func_tool=magic_tools())
     assert "TOOL RESULT WAS" in finals[0].completion_text
     kinds = [(i.get("type"), i.get("role")) for i in posts(upstream)[1]["input"]]
-    assert kinds == [(None, "user"), ("reasoning", None), ("function_call", None),
-                     ("function_call_output", None)] or kinds == [
-        ("message", "user"), ("reasoning", None), ("function_call", None),
-        ("function_call_output", None)]
+    assert kinds == [
+        (None, "user"),
+        ("reasoning", None),
+        ("function_call", None),
+        ("function_call_output", None),
+    ] or kinds == [
+        ("message", "user"),
+        ("reasoning", None),
+        ("function_call", None),
+        ("function_call_output", None),
+    ]
     replayed = posts(upstream)[1]["input"][1]
     assert replayed["encrypted_content"] == "enc-BLOB-1"
 
@@ -75,9 +82,13 @@ async def test_reasoning_from_another_provider_is_not_replayed(
     first = await other.text_chat(prompt="hello")
     contexts = [
         {"role": "user", "content": "hello"},
-        {"role": "assistant", "content": [
-            {"type": "think", "think": "x", "encrypted": first.reasoning_signature},
-            {"type": "text", "text": "hi"}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "think", "think": "x", "encrypted": first.reasoning_signature},
+                {"type": "text", "text": "hi"},
+            ],
+        },
         {"role": "user", "content": "again"},
     ]
     await provider.text_chat(contexts=contexts)
@@ -88,9 +99,21 @@ async def test_rejected_include_is_dropped_once_and_remembered(
     make_provider: MakeProvider, upstream: FakeUpstream
 ) -> None:
     provider = await make_provider(compat_profile="openai")
-    upstream.enqueue([Status(400, body={"error": {
-        "message": "Encrypted content is not supported with this model.",
-        "type": "invalid_request_error", "param": "include", "code": None}})])
+    upstream.enqueue(
+        [
+            Status(
+                400,
+                body={
+                    "error": {
+                        "message": "Encrypted content is not supported with this model.",
+                        "type": "invalid_request_error",
+                        "param": "include",
+                        "code": None,
+                    }
+                },
+            )
+        ]
+    )
     response = await provider.text_chat(prompt="hi")
     assert response.completion_text.startswith("CANNED REPLY")
     await provider.text_chat(prompt="hi again")
@@ -107,9 +130,21 @@ async def test_prompt_cache_key_is_stable_ascii_and_dropped_when_rejected(
     await provider.text_chat(prompt="b", conversation_id="conv-42")
     key1, key2 = (b["prompt_cache_key"] for b in posts(upstream))
     assert key1 == key2 and key1.isascii() and len(key1) <= 64 and "conv-42" not in key1
-    upstream.enqueue([Status(400, body={"error": {
-        "message": "Unknown parameter: 'prompt_cache_key'.", "type": "invalid_request_error",
-        "param": "prompt_cache_key", "code": "unknown_parameter"}})])
+    upstream.enqueue(
+        [
+            Status(
+                400,
+                body={
+                    "error": {
+                        "message": "Unknown parameter: 'prompt_cache_key'.",
+                        "type": "invalid_request_error",
+                        "param": "prompt_cache_key",
+                        "code": "unknown_parameter",
+                    }
+                },
+            )
+        ]
+    )
     response = await provider.text_chat(prompt="c", conversation_id="conv-42")
     assert response.completion_text.startswith("CANNED REPLY")
     assert "prompt_cache_key" not in posts(upstream)[-1]
@@ -128,12 +163,22 @@ async def test_hosted_tools_are_sent_and_citations_become_sources(
     make_provider: MakeProvider, upstream: FakeUpstream
 ) -> None:
     provider = await make_provider(builtin_tools=["web_search", "file_search:vs_1,vs_2"])
-    search = {"type": "web_search_call", "id": "ws_1", "status": "completed",
-              "action": {"type": "search", "query": "paris weather"}}
+    search = {
+        "type": "web_search_call",
+        "id": "ws_1",
+        "status": "completed",
+        "action": {"type": "search", "query": "paris weather"},
+    }
     msg = message_item("It is sunny in Paris.")
     msg["content"][0]["annotations"] = [
-        {"type": "url_citation", "url": "https://weather.example/paris", "title": "Paris weather",
-         "start_index": 0, "end_index": 10}]
+        {
+            "type": "url_citation",
+            "url": "https://weather.example/paris",
+            "title": "Paris weather",
+            "start_index": 0,
+            "end_index": 10,
+        }
+    ]
     events = output_stream([search, msg])
     upstream.enqueue([StartStream(), Events(events)])
     chunks, finals = await collect(provider, prompt="weather?", func_tool=magic_tools())
@@ -150,8 +195,14 @@ async def test_citations_off(make_provider: MakeProvider, upstream: FakeUpstream
     provider = await make_provider(citations="off")
     msg = message_item("Sunny.")
     msg["content"][0]["annotations"] = [
-        {"type": "url_citation", "url": "https://w.example", "title": "W", "start_index": 0,
-         "end_index": 1}]
+        {
+            "type": "url_citation",
+            "url": "https://w.example",
+            "title": "W",
+            "start_index": 0,
+            "end_index": 1,
+        }
+    ]
     upstream.enqueue([Status(200, body=response_object([msg]))])
     assert (await provider.text_chat(prompt="w")).completion_text == "Sunny."
 

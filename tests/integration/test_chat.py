@@ -18,8 +18,11 @@ def magic_tools() -> ToolSet:
             FunctionTool(
                 name="get_magic_number",
                 description="Return the magic number for a seed.",
-                parameters={"type": "object", "properties": {"seed": {"type": "integer"}},
-                            "required": ["seed"]},
+                parameters={
+                    "type": "object",
+                    "properties": {"seed": {"type": "integer"}},
+                    "required": ["seed"],
+                },
                 handler=None,
             )
         ]
@@ -74,9 +77,17 @@ async def test_tool_round_trip_streamed(
     call_id = call.tools_call_ids[0]
     assert contexts == snapshot  # the caller's history is never mutated
     contexts += [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"type": "function", "id": call_id,
-             "function": {"name": "get_magic_number", "arguments": '{"seed": 7}'}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "type": "function",
+                    "id": call_id,
+                    "function": {"name": "get_magic_number", "arguments": '{"seed": 7}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": call_id, "content": '{"magic": 42}'},
     ]
     _chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
@@ -108,8 +119,12 @@ async def test_get_models_works_without_model_and_settings(
 ) -> None:
     from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 
-    source_only = {"id": "src", "type": "openai_responses_plugin", "key": [KEY],
-                   "api_base": upstream.api_base}
+    source_only = {
+        "id": "src",
+        "type": "openai_responses_plugin",
+        "key": [KEY],
+        "api_base": upstream.api_base,
+    }
     provider = ResponsesProvider(source_only, {})
     try:
         assert "fake-model" in await provider.get_models()

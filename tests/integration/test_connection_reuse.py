@@ -41,8 +41,14 @@ async def _stream(provider: ResponsesProvider, prompt: str) -> str:
 
 async def test_consecutive_streams_reuse_one_connection(keep_alive_base: str) -> None:
     provider = ResponsesProvider(
-        {"id": "reuse", "type": "openai_responses_plugin", "key": ["sk-reuse"],
-         "api_base": keep_alive_base, "model": "m", "timeout": 5},
+        {
+            "id": "reuse",
+            "type": "openai_responses_plugin",
+            "key": ["sk-reuse"],
+            "api_base": keep_alive_base,
+            "model": "m",
+            "timeout": 5,
+        },
         {},
     )
     try:

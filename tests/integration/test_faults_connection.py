@@ -199,8 +199,9 @@ async def test_stalled_stream_mid_answer_keeps_text_and_tells_user_cut(
 
 def keep_alive_forever(seconds: float = 10.0, every: float = 0.05) -> list[Any]:
     """Keep-alive comments for ``seconds`` (far longer than the timeout)."""
-    return [step for _ in range(int(seconds / every)) for step in (Send(": ping\n\n"),
-                                                                     Sleep(every))]
+    return [
+        step for _ in range(int(seconds / every)) for step in (Send(": ping\n\n"), Sleep(every))
+    ]
 
 
 @MODES
@@ -248,8 +249,9 @@ async def chat_and_abort(
         return time.monotonic()
 
     setter = asyncio.create_task(abort_later())
-    out = await kit.chat(provider, stream, bound=delay + ABORT_LATENCY, abort_signal=abort,
-                         request_max_retries=3)
+    out = await kit.chat(
+        provider, stream, bound=delay + ABORT_LATENCY, abort_signal=abort, request_max_retries=3
+    )
     ended = time.monotonic()
     set_at = await setter
     assert ended - set_at < ABORT_LATENCY, f"ended {ended - set_at:.2f} s after the abort"

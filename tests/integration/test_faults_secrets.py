@@ -76,34 +76,36 @@ def assert_error_is_clean(error: BaseException | None) -> None:
 # Each error path (upstream script, provider overrides, call kwargs) with the key echoed
 # back wherever an upstream could echo it.
 ERROR_PATHS: dict[str, Callable[[FakeUpstream], tuple[list[Any], dict[str, Any]]]] = {
-    "connection-refused": lambda up: (
-        [], {"api_base": f"http://127.0.0.1:{closed_port()}/v1"}
-    ),
+    "connection-refused": lambda up: ([], {"api_base": f"http://127.0.0.1:{closed_port()}/v1"}),
     "reset-before-first-byte": lambda up: ([Reset()], {}),
     "401-echoing-the-key": lambda up: ([Status(401, body=error_body(401, ECHO))], {}),
     "403-echoing-the-key": lambda up: ([Status(403, body=error_body(403, ECHO))], {}),
     "400-echoing-the-key": lambda up: ([Status(400, body=error_body(400, ECHO))], {}),
     "404-echoing-the-key": lambda up: ([Status(404, body=error_body(404, ECHO))], {}),
     "429-quota-echoing-the-key": lambda up: (
-        [Status(429, body=error_body(429, ECHO, code="insufficient_quota"))], {}
+        [Status(429, body=error_body(429, ECHO, code="insufficient_quota"))],
+        {},
     ),
     "500-plain-text-echo": lambda up: ([Status(500, body=f"upstream crashed: {ECHO}")], {}),
     "502-html-echo": lambda up: ([Status(502, body=f"<html><body>{ECHO}</body></html>")], {}),
     "200-html-page": lambda up: (
-        [Status(200, headers={"Content-Type": "text/html"}, body=f"<html>{ECHO}</html>")], {}
+        [Status(200, headers={"Content-Type": "text/html"}, body=f"<html>{ECHO}</html>")],
+        {},
     ),
     "200-json-error-body": lambda up: ([Status(200, body={"error": {"message": ECHO}})], {}),
     "200-invalid-json": lambda up: (
-        [Status(200, headers={"Content-Type": "application/json"}, body="{" + ECHO)], {}
+        [Status(200, headers={"Content-Type": "application/json"}, body="{" + ECHO)],
+        {},
     ),
-    "error-event-flat": lambda up: ([Events(ev.error_event(ECHO, "invalid_prompt")), Close()],
-                                    {}),
+    "error-event-flat": lambda up: ([Events(ev.error_event(ECHO, "invalid_prompt")), Close()], {}),
     "error-event-nested": lambda up: (
-        [Events(ev.error_event(ECHO, "invalid_prompt", nested=True)), Close()], {}
+        [Events(ev.error_event(ECHO, "invalid_prompt", nested=True)), Close()],
+        {},
     ),
     "response-failed": lambda up: ([Events(ev.failed_event(ECHO, "invalid_prompt"))], {}),
     "line-over-the-cap": lambda up: (
-        [StartStream(), Send(f"data: {ECHO}" + "x" * 2_100_000), Close()], {}
+        [StartStream(), Send(f"data: {ECHO}" + "x" * 2_100_000), Close()],
+        {},
     ),
     "never-answers": lambda up: ([Hang()], {"timeout": 0.3}),
 }

@@ -192,8 +192,9 @@ async def test_retryable_error_event_before_content_is_retried_then_succeeds(
 async def test_error_event_before_content_with_other_code_fails_with_upstream_message(
     kit: Kit, stream: bool, nested: bool
 ) -> None:
-    error = ev.error_event("Invalid prompt: flagged by the safety system.", "invalid_prompt",
-                           nested=nested)
+    error = ev.error_event(
+        "Invalid prompt: flagged by the safety system.", "invalid_prompt", nested=nested
+    )
     kit.upstream.enqueue([Events(error), Close()])
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.3, request_max_retries=3)
@@ -287,8 +288,12 @@ async def test_20_mb_line_without_newline_stops_at_the_line_cap_with_bounded_mem
 ) -> None:
     piece = b"x" * (64 * 1024)
     kit.upstream.enqueue(
-        [StartStream(), Send(b"data: "), *[Send(piece) for _ in range(20 * MB // len(piece))],
-         Close()]
+        [
+            StartStream(),
+            Send(b"data: "),
+            *[Send(piece) for _ in range(20 * MB // len(piece))],
+            Close(),
+        ]
     )
     provider = await kit.provider()
     limit = provider.transport.max_line_chars
@@ -310,8 +315,12 @@ async def test_20_mb_line_without_newline_stops_at_the_line_cap_with_bounded_mem
 async def test_20_mb_json_body_stops_at_the_body_cap(kit: Kit, stream: bool) -> None:
     piece = b"y" * (64 * 1024)
     kit.upstream.enqueue(
-        [StartStream(content_type="application/json"), Send(b'{"id": "resp_1", "output": "'),
-         *[Send(piece) for _ in range(20 * MB // len(piece))], Close()]
+        [
+            StartStream(content_type="application/json"),
+            Send(b'{"id": "resp_1", "output": "'),
+            *[Send(piece) for _ in range(20 * MB // len(piece))],
+            Close(),
+        ]
     )
     provider = await kit.provider()
     limit = provider.transport.max_body_bytes
@@ -357,8 +366,7 @@ async def test_tool_arguments_over_max_output_chars_are_not_run_and_the_user_is_
 ) -> None:
     args = {"seed": 7, "padding": "p" * 5000}
     if body == "sse":
-        kit.upstream.enqueue([Events(ev.function_call_stream("get_magic_number", args,
-                                                             chunks=20))])
+        kit.upstream.enqueue([Events(ev.function_call_stream("get_magic_number", args, chunks=20))])
     else:
         item = function_call_item("get_magic_number", args)
         kit.upstream.enqueue([Status(200, body=response_object([item]))])

@@ -22,8 +22,12 @@ def responses_posts(upstream: FakeUpstream) -> list[dict]:
     [("parse_then_retry", 1, False), ("parse_only", 1, False), ("retry_only", 2, True)],
 )
 async def test_recoverable_leak_runs_the_tool(
-    make_provider: MakeProvider, upstream: FakeUpstream, stream: bool, mode: str,
-    requests: int, forced: bool,
+    make_provider: MakeProvider,
+    upstream: FakeUpstream,
+    stream: bool,
+    mode: str,
+    requests: int,
+    forced: bool,
 ) -> None:
     provider = await make_provider(tool_fallback_mode=mode)
     kwargs = {"prompt": "LEAK please", "func_tool": magic_tools()}
@@ -48,8 +52,9 @@ async def test_recoverable_leak_runs_the_tool(
 async def test_unrecoverable_leak_is_retried_with_forced_tool_choice(
     make_provider: MakeProvider, upstream: FakeUpstream, stream: bool
 ) -> None:
-    upstream.enqueue([StartStream(), Events(text_stream(UNKNOWN_LEAK))] if stream else
-                     _json(UNKNOWN_LEAK))
+    upstream.enqueue(
+        [StartStream(), Events(text_stream(UNKNOWN_LEAK))] if stream else _json(UNKNOWN_LEAK)
+    )
     provider = await make_provider(tool_fallback_retry_attempts=1)
     kwargs = {"prompt": "LEAK please", "func_tool": magic_tools()}
     if stream:
@@ -67,8 +72,9 @@ async def test_unrecoverable_leak_is_retried_with_forced_tool_choice(
 async def test_unrecoverable_without_retries_shows_a_notice_not_the_leak(
     make_provider: MakeProvider, upstream: FakeUpstream, stream: bool
 ) -> None:
-    upstream.enqueue([StartStream(), Events(text_stream(UNKNOWN_LEAK))] if stream else
-                     _json(UNKNOWN_LEAK))
+    upstream.enqueue(
+        [StartStream(), Events(text_stream(UNKNOWN_LEAK))] if stream else _json(UNKNOWN_LEAK)
+    )
     provider = await make_provider(tool_fallback_mode="parse_only")
     kwargs = {"prompt": "LEAK please", "func_tool": magic_tools()}
     if stream:

@@ -316,10 +316,17 @@ async def test_llmock_stream_cut_after_text_is_marked_incomplete(
     """A stream cut after text was shown: no retry (no duplicate text), a visible notice."""
     control(llmock, "POST", "/_llmock/reset")
     reply = "one two three four five six seven eight nine ten"
-    control(llmock, "POST", "/_llmock/scenario", {"behaviors": [
-        {"type": "reply", "text": reply},
-        {"type": "stream_fault", "kind": "truncate", "after_chunks": 6},
-    ]})
+    control(
+        llmock,
+        "POST",
+        "/_llmock/scenario",
+        {
+            "behaviors": [
+                {"type": "reply", "text": reply},
+                {"type": "stream_fault", "kind": "truncate", "after_chunks": 6},
+            ]
+        },
+    )
     provider = await make(llmock)
     chunks, (final,) = await collect(provider, prompt="count")
     shown = "".join(c.completion_text for c in chunks)

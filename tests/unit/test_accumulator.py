@@ -40,8 +40,14 @@ def fc(name: str, args: str, call_id: str | None = "call_1", item_id: str = "fc_
 def completed(output: list[dict], **extra: object) -> dict:
     return {
         "type": "response.completed",
-        "response": {"id": "resp_1", "status": "completed", "model": "m", "output": output,
-                     "usage": USAGE, **extra},
+        "response": {
+            "id": "resp_1",
+            "status": "completed",
+            "model": "m",
+            "output": output,
+            "usage": USAGE,
+            **extra,
+        },
     }
 
 
@@ -67,8 +73,13 @@ def args_delta(item_id: str, index: int, delta: str) -> dict:
 
 
 def text_delta(d: str, item: str = "msg_1") -> dict:
-    return {"type": "response.output_text.delta", "item_id": item, "output_index": 0,
-            "content_index": 0, "delta": d}
+    return {
+        "type": "response.output_text.delta",
+        "item_id": item,
+        "output_index": 0,
+        "content_index": 0,
+        "delta": d,
+    }
 
 
 def test_text_deltas_then_completed() -> None:
@@ -83,10 +94,20 @@ def test_text_deltas_then_completed() -> None:
 
 
 def test_text_only_in_done_event_is_shown_once() -> None:
-    done = {"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
-            "content_index": 0, "text": "Only done"}
-    part_done = {"type": "response.content_part.done", "item_id": "msg_1", "output_index": 0,
-                 "content_index": 0, "part": {"type": "output_text", "text": "Only done"}}
+    done = {
+        "type": "response.output_text.done",
+        "item_id": "msg_1",
+        "output_index": 0,
+        "content_index": 0,
+        "text": "Only done",
+    }
+    part_done = {
+        "type": "response.content_part.done",
+        "item_id": "msg_1",
+        "output_index": 0,
+        "content_index": 0,
+        "part": {"type": "output_text", "text": "Only done"},
+    }
     deltas, acc = run([done, part_done, completed([msg("Only done")])])
     assert deltas == [(TEXT, "Only done")]
     assert acc.result().text == "Only done"
@@ -134,8 +155,12 @@ def test_parallel_calls_with_interleaved_argument_deltas() -> None:
 def test_arguments_only_in_done_event_and_terminal_calls_are_authoritative() -> None:
     events = [
         added(0, fc("f", "", "call_1")),
-        {"type": "response.function_call_arguments.done", "item_id": "fc_1", "output_index": 0,
-         "arguments": '{"k": "v"}'},
+        {
+            "type": "response.function_call_arguments.done",
+            "item_id": "fc_1",
+            "output_index": 0,
+            "arguments": '{"k": "v"}',
+        },
         completed([fc("f", '{"k": "v"}', "call_1")]),
     ]
     _, acc = run(events)
@@ -157,14 +182,28 @@ def test_malformed_arguments_are_not_run() -> None:
 
 
 def test_reasoning_never_mixes_into_the_answer() -> None:
-    reasoning_item = {"type": "reasoning", "id": "rs_1", "summary": [],
-                      "content": [{"type": "reasoning_text", "text": "THINKING"}],
-                      "encrypted_content": "enc"}
+    reasoning_item = {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [],
+        "content": [{"type": "reasoning_text", "text": "THINKING"}],
+        "encrypted_content": "enc",
+    }
     events = [
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0,
-         "summary_index": 0, "delta": "plan"},
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0,
-         "summary_index": 1, "delta": "more"},
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "plan",
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 1,
+            "delta": "more",
+        },
         text_delta("Answer", "msg_2"),
         completed([reasoning_item, msg("Answer", "msg_2")]),
     ]
@@ -193,16 +232,28 @@ def test_quota_error_event_is_not_retryable() -> None:
 
 
 def test_response_failed_is_an_error() -> None:
-    event = {"type": "response.failed", "response": {"status": "failed",
-             "error": {"code": "server_error", "message": "boom"}, "output": []}}
+    event = {
+        "type": "response.failed",
+        "response": {
+            "status": "failed",
+            "error": {"code": "server_error", "message": "boom"},
+            "output": [],
+        },
+    }
     with pytest.raises(UpstreamError, match="boom"):
         run([text_delta("x"), event])
 
 
 @pytest.mark.parametrize("reason", ["max_output_tokens", "content_filter"])
 def test_incomplete_keeps_partial_text_and_reason(reason: str) -> None:
-    event = {"type": "response.incomplete", "response": {"status": "incomplete",
-             "incomplete_details": {"reason": reason}, "output": [msg("par")]}}
+    event = {
+        "type": "response.incomplete",
+        "response": {
+            "status": "incomplete",
+            "incomplete_details": {"reason": reason},
+            "output": [msg("par")],
+        },
+    }
     _, acc = run([text_delta("par"), event])
     turn = acc.result()
     assert (turn.text, turn.status, turn.incomplete_reason) == ("par", "incomplete", reason)
@@ -231,8 +282,14 @@ def test_chat_completions_chunk_is_a_clear_error() -> None:
 
 
 def test_unknown_events_are_ignored() -> None:
-    deltas, acc = run([{"type": "response.web_search_call.searching"}, {"type": "x.future"},
-                       text_delta("ok"), completed([msg("ok")])])
+    deltas, acc = run(
+        [
+            {"type": "response.web_search_call.searching"},
+            {"type": "x.future"},
+            text_delta("ok"),
+            completed([msg("ok")]),
+        ]
+    )
     assert deltas == [(TEXT, "ok")] and acc.result().text == "ok"
 
 
@@ -245,9 +302,24 @@ def test_stream_and_non_stream_give_the_same_turn() -> None:
 
 
 def test_refusal_is_the_answer_when_there_is_no_text() -> None:
-    refusal = {"type": "message", "id": "m", "role": "assistant", "status": "completed",
-               "content": [{"type": "refusal", "refusal": "I can't help"}]}
-    deltas, acc = run([{"type": "response.refusal.delta", "item_id": "m", "output_index": 0,
-                        "content_index": 0, "delta": "I can't help"}, completed([refusal])])
+    refusal = {
+        "type": "message",
+        "id": "m",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "refusal", "refusal": "I can't help"}],
+    }
+    deltas, acc = run(
+        [
+            {
+                "type": "response.refusal.delta",
+                "item_id": "m",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "I can't help",
+            },
+            completed([refusal]),
+        ]
+    )
     assert deltas == [(TEXT, "I can't help")]
     assert acc.result().text == "I can't help"

@@ -120,8 +120,11 @@ def test_api_base_suffix_and_slash_are_normalised() -> None:
 
 def test_secrets_never_in_repr() -> None:
     cfg = parse_config(
-        {"key": [SECRET], "proxy": "http://user:pw-SECRET@127.0.0.1:3128",
-         "custom_headers": {"api-key": "hdr-SECRET-value"}}
+        {
+            "key": [SECRET],
+            "proxy": "http://user:pw-SECRET@127.0.0.1:3128",
+            "custom_headers": {"api-key": "hdr-SECRET-value"},
+        }
     )
     text = repr(cfg) + str(cfg)
     assert SECRET not in text and "pw-SECRET" not in text and "hdr-SECRET" not in text
@@ -136,8 +139,13 @@ def test_extra_body_cannot_override_protected_keys() -> None:
     body = {"model": "m", "input": [], "stream": True, "reasoning": {"effort": "low"}}
     dropped = merge_extra_body(
         body,
-        {"model": "x", "stream": False, "temperature": 0.1, "reasoning": {"summary": "auto"},
-         "include": ["reasoning.encrypted_content"]},
+        {
+            "model": "x",
+            "stream": False,
+            "temperature": 0.1,
+            "reasoning": {"summary": "auto"},
+            "include": ["reasoning.encrypted_content"],
+        },
     )
     assert set(dropped) == {"model", "stream"}
     assert body["model"] == "m" and body["stream"] is True
