@@ -1,9 +1,13 @@
 """Streaming guard: hold back text deltas that may be a pseudo tool call.
 
-The guard sits between the accumulator's text deltas and the user. It releases text as
-soon as it is provably harmless and holds only what could still be (the start of) a leak
-marker; once a marker is confirmed it holds everything after it until the end of the
-stream, when the caller runs :func:`~.pseudo_calls.extract` on the full text.
+The guard sits between the accumulator's text deltas and the user. It enforces one
+release invariant, in this one place: **no text is released that contains a head**
+(:mod:`~.pseudo_calls.heads`: a special token or call-ish tag, a bracket token, a call
+object, ``to=`` / ``functions.``, an offered tool name …) **before the head was decided
+not to be a call** — wherever in a line it occurs. Prose that mentions the syntax is
+released once decided (maybe late, never lost); a head that may be a call is held, and
+once a call is confirmed everything after it is held until the end of the stream, when
+the caller runs :func:`~.pseudo_calls.extract` on the full text.
 
 States (:class:`GuardState`)::
 
@@ -14,41 +18,31 @@ States (:class:`GuardState`)::
                                        ▼
                                     ABORTED          (any) ──finish()──▶ FINISHED
 
-* START — nothing but the message start so far; held while the message could still be
-  *only* a call (``{"name": "<offered>"…``, ``get_weather(…)``, ``read<arg_key>`` …).
-* PASSTHROUGH — releasing; holds at most a suffix that could grow into a marker head
-  (``<|cha``, ``[TOOL_``, `` to``).
-* SUSPECT — a marker head is being examined (``to=`` before its recipient, a ``{"name"``
-  object, or a head after backticks that may turn out to be inline code).
-* CONFIRMED — a leak marker was confirmed: nothing more is released.
+* START — the message start; held while the whole message may still be only a call
+  (``{"name": …``, ``get_weather(…)``, a ```` ```json ```` fence around one, ``analysis…``).
+* PASSTHROUGH — releasing; holds only an end that may still grow into a head (``<``,
+  ``get_wea``, `` to``).
+* SUSPECT — a head is being examined (:func:`~.pseudo_calls.verdicts.classify`); heads
+  inside code fences, inline code and ``>`` quotes are released (:mod:`.code_state`).
+* CONFIRMED — a call may be under way: nothing more is released.
 * ABORTED — CONFIRMED and the held text passed ``max_held_chars`` characters or
   ``max_held_responses`` deltas: the caller should close the upstream.
 
-Invariant: ``"".join(all released) + finish() == "".join(all fed)``, for every split of the
-input into deltas; the released text never contains a confirmed marker.
+Invariant, for every split of the input into deltas: ``"".join(released) + finish() ==
+"".join(fed)``, and the released text, the held text and ``marker_confirmed`` are the same.
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Streaming guard".
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, NamedTuple
 
-from .pseudo_calls.markers import (
-    DECLARATION,
-    TRIGGER,
-    CodeState,
-    CodeTracker,
-    Verdict,
-    classify,
-    held_suffix_len,
-    inline_resolution,
-    may_contain_head,
-    start_verdict,
-)
+from .pseudo_calls.code_state import CodeState, CodeTracker, inline_resolution
+from .pseudo_calls.heads import matcher, partial_len, word_boundary, word_prefixes
+from .pseudo_calls.verdicts import Verdict, classify, start_verdict
 
 
 class GuardState(Enum):
@@ -77,37 +71,6 @@ _NOTHING = GuardStep("", False)
 _ABORT = GuardStep("", True)
 _new_step = tuple.__new__  # builds a GuardStep without the Python-level __new__ frame
 _PASSTHROUGH = GuardState.PASSTHROUGH
-_SUFFIX_ENDS = frozenset({"t", "o"})  # last chars of a held ``t`` / ``to``
-_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_?&/=#%@+.-")
-
-
-_SPACE = frozenset(" \t\r\n")
-#: a head that may directly follow a tool name (GLM: ``get_weather<arg_key>city…``)
-_AFTER_NAME_HEADS = ("<arg_key>",)
-#: words that lead into a ``to=`` recipient besides a tool name (``assistant to=functions.x``)
-_LEAD_WORDS = ("assistant", "Assistant")
-
-
-@functools.lru_cache(maxsize=64)
-def _name_prefixes(names: tuple[str, ...]) -> frozenset[str]:
-    """Every non-empty prefix of the offered tool names (cached per set of names)."""
-    return frozenset(name[:i] for name in names for i in range(1, len(name) + 1))
-
-
-def _word_suffix(text: str, before: str) -> int:
-    """Held suffix of a window with no other head: a word-initial ``t`` or ``to``.
-
-    ``before`` is the character preceding ``text``. Same result as
-    :func:`~.pseudo_calls.markers.held_suffix_len` for such windows, without a regex.
-    """
-    if text.endswith("to"):
-        n = 2
-    elif text.endswith("t"):
-        n = 1
-    else:
-        return 0
-    prev = text[-n - 1] if len(text) > n else before
-    return 0 if prev and prev in _WORD_CHARS else n
 
 
 class StreamGuard:
@@ -115,22 +78,23 @@ class StreamGuard:
 
     ``offered``: tool name → JSON-schema parameters (or ``None``), as for
     :func:`~.pseudo_calls.extract`. ``max_held_chars`` / ``max_held_responses``: limits on
-    the held text while a marker is confirmed (→ abort) or merely suspected (→ flush).
+    the held text while a call is confirmed (→ abort) or merely suspected (→ flush).
     Cost per :meth:`feed` is proportional to the delta, not to the text so far.
     """
 
     __slots__ = (
         "_confirmed",
+        "_heads",
         "_held",
         "_held_deltas",
         "_last_char",
         "_max_chars",
         "_max_deltas",
-        "_name_prefixes",
         "_offered",
         "_pending_head",
+        "_pending_line_start",
         "_pending_para",
-        "_pending_pre",
+        "_prefixes",
         "_released",
         "_state",
         "_tail",
@@ -147,8 +111,9 @@ class StreamGuard:
         max_held_responses: int,
     ) -> None:
         self._offered = offered
-        #: every prefix of the offered names, the lead words and DECLARATION (cached)
-        self._name_prefixes = _name_prefixes((*offered, *_LEAD_WORDS, DECLARATION))
+        names = tuple(offered)
+        self._heads = matcher(names)
+        self._prefixes = word_prefixes(names)
         self._max_chars = max(1, max_held_chars)
         self._max_deltas = max(1, max_held_responses)
         self._state = GuardState.START
@@ -159,7 +124,7 @@ class StreamGuard:
         self._untracked: list[str] = []
         self._tracker = CodeTracker()
         self._pending_head = 0  # length of the head under examination (SUSPECT)
-        self._pending_pre = 0  # of which: the lead-in word held before the head itself
+        self._pending_line_start = False
         self._pending_para: str | None = None  # paragraph before a head that may be code
         self._confirmed = False
         self._tail: list[str] = []  # text after confirmation (joined by finish())
@@ -174,7 +139,7 @@ class StreamGuard:
 
     @property
     def marker_confirmed(self) -> bool:
-        """True once a leak marker was confirmed (the caller should run ``extract``)."""
+        """True once a call was confirmed (the caller must run ``extract``)."""
         return self._confirmed
 
     @property
@@ -187,39 +152,25 @@ class StreamGuard:
         state = self._state
         if state is _PASSTHROUGH:
             win = self._held + delta if self._held else delta
-            # hot path: no marker head can start in this window
-            if not (
-                "<" in win
-                or "[" in win
-                or "{" in win
-                or "`" in win
-                or "to=" in win
-                or "assistant" in win
-                or "declaration:" in win
-            ):
-                k = _word_suffix(win, self._last_char) if win[-1:] in _SUFFIX_ENDS else 0
-                # a line that so far is one word that may become a tool name (or "assistant")
-                nl = win.rfind("\n")
-                if nl >= 0 or self._last_char == "\n":
-                    line = win[nl + 1 :]
-                    if line in self._name_prefixes:
-                        k = max(k, len(line))
-                    elif line and (k or line[-1] in _SPACE):
-                        k = self._name_hold(win, k)  # "name " / "assistant t" …
+            if not win:
+                return _NOTHING
+            # hot path: one search for a head in the new text
+            if self._heads.search(win) is None:
+                k = partial_len(win, self._last_char, self._prefixes)
                 if k:
                     self._held = win[-k:]
                     win = win[:-k]
+                    if not win:
+                        return _NOTHING
                 else:
                     self._held = ""
-                if not win:
-                    return _NOTHING
                 self._released += len(win)
                 self._untracked.append(win)
                 self._last_char = win[-1]
                 return _new_step(GuardStep, (win, False))
             self._held = win
             return self._scan([])
-        elif state is GuardState.CONFIRMED:
+        if state is GuardState.CONFIRMED:
             self._tail.append(delta)  # a list: no quadratic string growth
             self._tail_len += len(delta)
             self._held_deltas += 1
@@ -227,10 +178,10 @@ class StreamGuard:
                 self._state = GuardState.ABORTED
                 return _ABORT
             return _NOTHING
-        elif state is GuardState.ABORTED:
+        if state is GuardState.ABORTED:
             self._tail.append(delta)
             return _ABORT
-        elif state is GuardState.FINISHED:
+        if state is GuardState.FINISHED:
             raise RuntimeError("StreamGuard.feed() after finish()")
         if not delta:
             return _NOTHING
@@ -290,6 +241,17 @@ class StreamGuard:
         held = len(self._held) + self._tail_len
         return held > self._max_chars or self._held_deltas > self._max_deltas
 
+    def _next_head(self, held: str) -> int | None:
+        """Index of the first head in ``held`` (word heads need a word boundary)."""
+        pos = 0
+        while True:
+            m = self._heads.search(held, pos)
+            if m is None:
+                return None
+            if word_boundary(held, m.start(), self._last_char):
+                return m.start()
+            pos = m.start() + 1
+
     def _scan(self, out: list[str]) -> GuardStep:
         """Release from ``_held`` up to the next head (PASSTHROUGH) or decide it (SUSPECT)."""
         while True:
@@ -299,27 +261,20 @@ class StreamGuard:
                     return self._confirm(out)
                 if verdict is Verdict.WAIT and not self._over_limit():
                     return GuardStep("".join(out), False)
-                # rejected (or held too long without proof): the head is plain text
+                # rejected (or undecided for too long): the head is plain text
                 self._release(out, self._pending_head)
                 self._state = GuardState.PASSTHROUGH
                 self._held_deltas = 0
             held = self._held
-            m = None
-            if may_contain_head(held):
-                ctx = self._last_char + held
-                m = TRIGGER.search(ctx, len(self._last_char))
-            if m is None:
-                k = self._name_hold(held, held_suffix_len(held, self._last_char))
+            start = self._next_head(held) if held else None
+            if start is None:
+                k = partial_len(held, self._last_char, self._prefixes) if held else 0
                 self._release(out, len(held) - k)
                 return GuardStep("".join(out), False)
-            start = m.start() - len(self._last_char)
-            pre = 0
-            if m.group("to") or held.startswith(_AFTER_NAME_HEADS, start):
-                # the tool name or "assistant" before the head belongs to the leak
-                pre = self._name_hold(held[:start], 0, complete=True)
-            self._release(out, start - pre)
-            self._pending_pre = pre
-            self._pending_head = pre + m.end() - m.start()
+            self._release(out, start)
+            m = self._heads.match(self._held)
+            self._pending_head = m.end() if m else 1
+            self._pending_line_start = self._last_char in ("", "\n")
             self._track()
             code = self._tracker.state()
             if code is CodeState.CODE:
@@ -331,7 +286,7 @@ class StreamGuard:
 
     def _resolve(self, *, final: bool) -> Verdict:
         """Decide the head at the start of ``_held`` (SUSPECT state)."""
-        held = self._held[self._pending_pre :] if self._pending_pre else self._held
+        held = self._held
         if self._pending_para is not None:
             res = inline_resolution(self._pending_para, held, final=final)
             if res is CodeState.CODE:
@@ -339,36 +294,7 @@ class StreamGuard:
             if res is None:
                 return Verdict.WAIT
             self._pending_para = None
-        return classify(held, self._offered, final=final)
-
-    def _name_hold(self, text: str, k: int, *, complete: bool = False) -> int:
-        """Extend the held suffix ``k`` of ``text`` over a word at the start of a line.
-
-        A GLM-style leak writes the tool name first (``get_weather<arg_key>city…``), a
-        recipient leak may start with the name or "assistant" (``assistant to=functions.x``)
-        and Gemini writes ``declaration:default_api:x{…}``. So a line that so far is one word
-        that may still become one of those is held, and so is a complete name or lead word
-        followed only by whitespace or a held marker fragment. Only at a line start: in the
-        middle of a line the same words are ordinary prose. ``complete``: accept only a
-        complete name or lead word. Returns the new suffix length.
-        """
-        end = stop = len(text) - k
-        while stop > 0 and text[stop - 1] in _SPACE:
-            stop -= 1
-        start = max(text.rfind(" ", 0, stop), text.rfind("\n", 0, stop)) + 1
-        prefixes = self._name_prefixes
-        # a word that starts a line and whose first letter starts a name: else done
-        if start == stop or text[start] not in prefixes:
-            return k
-        before = text[start - 1] if start else self._last_char
-        if before not in ("\n", ""):
-            return k
-        word = text[start:stop]
-        if complete or stop < end or k:
-            ok = word in self._offered or word in _LEAD_WORDS
-        else:
-            ok = word in prefixes
-        return len(text) - start if ok else k
+        return classify(held, self._offered, final=final, line_start=self._pending_line_start)
 
     def _track(self) -> None:
         if self._untracked:

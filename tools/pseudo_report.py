@@ -1,19 +1,24 @@
 """Per-format recall, precision and streaming-leak counts of the pseudo tool-call handling.
 
-``.venv/bin/python -m tools.pseudo_report [--fixture PATH]`` runs the extractor and the
-stream guard over a JSONL file of real leaked outputs (default:
+``.venv/bin/python -m tools.pseudo_report [--fixture PATH ...] [--no-own]`` runs the
+extractor and the stream guard over JSONL files of real leaked outputs (default:
+``tests/fixtures/pseudo_calls_real.jsonl`` and, when present next to the repository,
 ``../shared/fixtures/pseudo_calls_dev.jsonl``; rows as documented in
 specs/002-pseudo-tool-calls/spec.md §"Evaluation") and over the hand-written cases of
 ``tests/unit/pseudo_cases.py``, and prints one row per format:
 
 * positives — rows that are a leak; *recoverable* ones name an offered tool with arguments;
-* recovered — recoverable rows whose first call (name and arguments) came back exactly;
+* recovered — recoverable rows whose calls (name and arguments of each expected call, in
+  order) came back exactly;
 * unrecoverable ok — leaks without usable arguments that were held back and not run;
 * false positives — negative rows (prose, code, JSON answers…) not passed through unchanged;
 * leaks — streamed runs (delta sizes 1, 3, 7, 64 and whole) whose released text contained
-  a marker of a positive row.
+  a marker or the expected tool name in call position (:func:`leaked`).
 
-Recall = recovered / recoverable; precision = recovered / (recovered + false positives).
+Each row is evaluated with its own tools: the row's ``tools`` (names and JSON schemas)
+or the names of its expected calls, plus three decoy tools. Recall = recovered /
+recoverable; precision = recovered / (recovered + false positives). Exit status 1 on any
+false positive, leak or missed recoverable call.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +39,35 @@ if str(REPO) not in sys.path:
 
 from tools.plugin_root import enter_plugin_root  # noqa: E402
 
-DEFAULT_FIXTURE = REPO.parent / "shared" / "fixtures" / "pseudo_calls_dev.jsonl"
+DEFAULT_FIXTURES = (
+    REPO / "tests" / "fixtures" / "pseudo_calls_real.jsonl",
+    REPO.parent / "shared" / "fixtures" / "pseudo_calls_dev.jsonl",
+)
 CHUNK_SIZES = (1, 3, 7, 64, 0)  # 0 = the whole text in one delta
-#: text that must never be released while a positive row streams
-FORBIDDEN = ("to=functions.", '{"name"', "{'id'", "<|", "<｜", "<tool_call", "[TOOL_CALLS]")
-DECOYS = ("web_search", "send_email", "calc")
+#: generic leak residue (besides every family marker) that must never be released
+RESIDUE = (
+    "to=functions.",
+    '{"name"',
+    "{'name'",
+    "{'id'",
+    "<|",
+    "<｜",
+    "<tool_call",
+    "[TOOL_CALLS]",
+)
+DECOYS: dict[str, dict[str, Any] | None] = {"web_search": None, "send_email": None, "calc": None}
 
 
 @dataclass
 class Row:
-    """One case: its format label, text, whether it is a leak, the expected first call."""
+    """One case: its format label, text, whether it is a leak, the expected calls, tools."""
 
     source: str
     format: str  # "": the family the extractor names
     text: str
     positive: bool
-    expected: dict[str, Any] | None  # {"name", "arguments"}; arguments None = unrecoverable
+    expected: list[dict[str, Any]]  # [{"name", "arguments"}]; arguments None = unrecoverable
+    tools: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +82,7 @@ class Tally:
     false_positives: int = 0
     stream_runs: int = 0
     leaks: int = 0
+    misses: list[str] = field(default_factory=list)
 
 
 def fixture_rows(path: Path) -> list[Row]:
@@ -71,62 +91,84 @@ def fixture_rows(path: Path) -> list[Row]:
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            rows.append(
-                Row(
-                    path.name,
-                    data.get("format", "?"),
-                    data["text"],
-                    data["kind"] == "positive",
-                    data.get("expected"),
-                )
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        expected = data.get("expected_all") or ([data["expected"]] if data.get("expected") else [])
+        tools = data.get("tools") or {c["name"]: None for c in expected if c.get("name")}
+        rows.append(
+            Row(
+                path.stem,
+                data.get("format", "?"),
+                data["text"],
+                data["kind"] == "positive",
+                expected,
+                tools,
             )
+        )
     return rows
 
 
 def own_rows() -> list[Row]:
     """The hand-written cases of tests/unit/pseudo_cases.py (positives are grouped by the
     format family the extractor names, negatives together)."""
-    from tests.unit.pseudo_cases import NEGATIVES, POSITIVES
+    from tests.unit.pseudo_cases import NEGATIVES, OFFERED, POSITIVES
 
     rows = []
     for _case_id, text, calls, _visible in POSITIVES:
-        first = {"name": calls[0][0], "arguments": calls[0][1]} if calls else None
-        expected = first or {"name": "", "arguments": None}
-        rows.append(Row("own", "", text, True, expected))
+        expected = (
+            [{"name": n, "arguments": a} for n, a in calls]
+            if calls
+            else [{"name": "", "arguments": None}]
+        )
+        rows.append(Row("own", "", text, True, expected, dict(OFFERED)))
     for _case_id, text in NEGATIVES:
-        rows.append(Row("own", "negatives", text, False, None))
+        rows.append(Row("own", "negatives", text, False, [], dict(OFFERED)))
     return rows
 
 
-def evaluate(rows: list[Row], offered_extra: dict[str, Any]) -> dict[str, Tally]:
+def leaked(shown: str, names: list[str]) -> list[str]:
+    """What of a leak ``shown`` contains: a family marker, generic residue, or an expected
+    tool name in call position (followed by ``(``, ``{``, ``<``, ``[ARGS]`` or a quote)."""
+    from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls import MARKERS
+
+    found = [m for m in (*MARKERS, *RESIDUE) if m in shown]
+    for name in names:
+        if name and re.search(rf"(?<![\w-]){re.escape(name)}[ \t]*(?:[({{<]|\[ARGS\])", shown):
+            found.append(name)
+    return found
+
+
+def evaluate(rows: list[Row]) -> dict[str, Tally]:
     """Run every row through ``extract`` and the guard; tally by ``source/format``."""
     from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls import extract
     from data.plugins.astrbot_plugin_openai_responses.provider.stream_guard import StreamGuard
 
-    offered: dict[str, Any] = {name: None for name in DECOYS} | offered_extra
-    for row in rows:
-        if row.expected and row.expected.get("name"):
-            offered.setdefault(row.expected["name"], None)
     tallies: dict[str, Tally] = defaultdict(Tally)
     for row in rows:
+        offered = DECOYS | row.tools
         result = extract(row.text, offered)
         tally = tallies[f"{row.source}/{row.format or result.format or 'undetected'}"]
         if not row.positive:
             tally.negatives += 1
             if result.status != "none" or result.visible_text != row.text:
                 tally.false_positives += 1
+                tally.misses.append(f"FP {row.text[:60]!r}")
             continue
         tally.positives += 1
-        expected = row.expected or {}
-        if expected.get("arguments") is None:
-            tally.unrecoverable_ok += int(result.status == "unrecoverable" and not result.calls)
+        if any(call.get("arguments") is None for call in row.expected):
+            ok = result.status == "unrecoverable" and not result.calls
+            tally.unrecoverable_ok += int(ok)
+            if not ok:
+                tally.misses.append(f"unrec {result.status} {row.text[:60]!r}")
         else:
             tally.recoverable += 1
-            first = result.calls[0] if result.calls else None
-            if first and (first.name, first.arguments) == (expected["name"], expected["arguments"]):
+            got = [{"name": c.name, "arguments": c.arguments} for c in result.calls]
+            if got[: len(row.expected)] == row.expected:
                 tally.recovered += 1
+            else:
+                tally.misses.append(f"miss {got[:2]} {row.text[:60]!r}")
+        names = [c["name"] for c in row.expected if c.get("name")]
         for size in CHUNK_SIZES:
             guard = StreamGuard(offered, max_held_chars=10**9, max_held_responses=10**9)
             pieces = (
@@ -136,11 +178,14 @@ def evaluate(rows: list[Row], offered_extra: dict[str, Any]) -> dict[str, Tally]
             )
             shown = "".join(guard.feed(piece).release for piece in pieces)
             tally.stream_runs += 1
-            tally.leaks += int(any(marker in shown for marker in FORBIDDEN))
+            bad = leaked(shown, names)
+            if bad:
+                tally.leaks += 1
+                tally.misses.append(f"leak@{size} {bad[:3]} {row.text[:50]!r}")
     return dict(tallies)
 
 
-def table(tallies: dict[str, Tally]) -> str:
+def table(tallies: dict[str, Tally], *, verbose: bool = False) -> str:
     """A fixed-width table, one row per format and a total row per source."""
     head = (
         f"{'source/format':52} {'pos':>4} {'recov':>6} {'ok':>4} {'unrec-ok':>8} "
@@ -151,9 +196,12 @@ def table(tallies: dict[str, Tally]) -> str:
     for key in sorted(tallies):
         t = tallies[key]
         total = totals[key.split("/")[0]]
-        for name in vars(t):
-            setattr(total, name, getattr(total, name) + getattr(t, name))
+        for name, value in vars(t).items():
+            if isinstance(value, int):
+                setattr(total, name, getattr(total, name) + value)
         lines.append(_line(key, t))
+        if verbose:
+            lines.extend(f"    {miss}" for miss in t.misses)
     lines.append("-" * len(head))
     for source, t in sorted(totals.items()):
         precision = t.recovered / (t.recovered + t.false_positives) if t.recovered else 1.0
@@ -175,14 +223,27 @@ def _line(key: str, t: Tally) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the table; exit 1 on a false positive, a leak or a missed recoverable call."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fixture", type=Path, default=DEFAULT_FIXTURE)
+    parser.add_argument("--fixture", type=Path, action="append", help="JSONL file (repeatable)")
+    parser.add_argument("--no-own", action="store_true", help="skip tests/unit/pseudo_cases.py")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
+    paths = [p.resolve() for p in (args.fixture or DEFAULT_FIXTURES)]
     enter_plugin_root(os.environ.get("PSEUDO_REPORT_ROOT"), "astrbot-pseudo-report-")
-    from tests.unit.pseudo_cases import OFFERED
-
-    tallies = evaluate(fixture_rows(args.fixture) + own_rows(), dict(OFFERED))
-    print(table(tallies))
-    bad = sum(t.false_positives + t.leaks + t.recoverable - t.recovered for t in tallies.values())
+    rows = [row for path in paths for row in fixture_rows(path)]
+    if not args.no_own:
+        rows += own_rows()
+    tallies = evaluate(rows)
+    print(table(tallies, verbose=args.verbose))
+    bad = sum(
+        t.false_positives
+        + t.leaks
+        + t.recoverable
+        - t.recovered
+        + t.positives
+        - t.recoverable
+        - t.unrecoverable_ok
+        for t in tallies.values()
+    )
     return 1 if bad else 0
 
 

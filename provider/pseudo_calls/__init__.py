@@ -4,8 +4,8 @@ Public API:
 
 * :func:`extract` — find leaked calls in a finished message and recover them;
 * :class:`Extraction`, :class:`RecoveredCall` — its result;
-* :data:`MARKERS`, :func:`find_marker`, :func:`held_suffix_len`, :class:`MarkerScanner` —
-  the streaming marker scanner used by :class:`provider.stream_guard.StreamGuard`.
+* :data:`FAMILIES` — the leak formats (:class:`Family` records) in priority order;
+* :data:`MARKERS` — every family's literal markers (the streaming guard's table).
 
 Pure logic: no HTTP, no AstrBot imports. Spec: specs/002-pseudo-tool-calls/spec.md.
 """
@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 
-from .markers import MARKERS, find_marker, held_suffix_len
-from .model import Extraction, Offered, RecoveredCall, Status
-from .registry import FAMILIES, run
+from .model import Extraction, Family, Offered, RecoveredCall, Status
+from .registry import FAMILIES, MARKERS, run
 
 _LOG = logging.getLogger(__name__)
 
@@ -46,10 +45,9 @@ __all__ = [
     "FAMILIES",
     "MARKERS",
     "Extraction",
+    "Family",
     "Offered",
     "RecoveredCall",
     "Status",
     "extract",
-    "find_marker",
-    "held_suffix_len",
 ]

@@ -1,23 +1,26 @@
-"""Turn leaked argument text into a JSON object, and small JSON scanning helpers.
+"""Turn leaked argument text into a JSON object — without inventing anything.
 
-Repairs, in order (first success wins): strict JSON; strip code fences and a leading
-``=``/``:``/``json``/``code`` word; close missing brackets/quotes; ``ast.literal_eval`` for
-Python-repr dicts; ``json_repair`` as the last resort. ``""`` means ``{}``.
+:func:`parse_object` strips what models wrap arguments in (a code fence, a leading
+``=`` / ``:`` / ``json`` / ``code`` word), then reads one value with
+:func:`.literals.read_value` (JSON, Python literals, bare keys, brace notations; brackets
+closed only after a complete last member). ``""`` / ``null`` mean ``{}``; a JSON string
+holding an object (double-encoded arguments) is decoded once more. Everything else that
+does not read as one object gives ``None`` — the call is then unrecoverable, never guessed.
+
+:func:`coerce_scalar` converts a parameter written as text (XML formats, ``k=v``) to the
+type the tool's schema declares.
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Validation gates".
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from typing import Any
 
-import json_repair
+from .literals import Unreadable, read_value
 
-_DECODER = json.JSONDecoder()
-_SCAN = re.compile(r"\\.|[\"'{}\[\]()]", re.S)
 _FENCE = re.compile(
     r"^\s*(?:`{3,}|~{3,})[\w+-]*[ \t]*\n?(?P<body>.*?)\n?[ \t]*(?:`{3,}|~{3,})?\s*$", re.S
 )
@@ -25,195 +28,48 @@ _LEAD = re.compile(r"^\s*(?:(?:json|code|JSON|args|arguments)\b\s*:?|[=:])\s*")
 _JSONISH = re.compile(r"^\s*(?:[-+]?\d[\d.eE+-]*|true|false|null|\{.*\}|\[.*\])\s*$", re.S)
 
 
-def scan_balanced(text: str, start: int, limit: int | None = None) -> int | None:
-    """Return the index just past the bracket that closes ``text[start]``.
-
-    ``text[start]`` must be ``{``, ``[`` or ``(``. Strings in double or single quotes
-    (with backslash escapes) are skipped, so brackets inside strings do not count. Returns
-    ``None`` when the value is not closed before ``limit`` (default: end of text).
-    """
-    end = len(text) if limit is None else min(limit, len(text))
-    depth = 0
-    quote = ""
-    for m in _SCAN.finditer(text, start, end):
-        tok = m.group()
-        if quote:
-            if tok == quote:
-                quote = ""
-        elif tok in "\"'":
-            if tok == "'" and text.find("'", m.end(), end) < 0:
-                continue  # a lone apostrophe in JSON-ish text is not a string
-            quote = tok
-        elif tok in "{[(":
-            depth += 1
-        elif tok in "}])":
-            depth -= 1
-            if depth <= 0:
-                return m.end()
-    return None
-
-
 def parse_object(raw: str | None) -> dict[str, Any] | None:
-    """Return the JSON object ``raw`` encodes after the repairs above, else ``None``.
+    """The JSON object ``raw`` holds (see the module docstring), else ``None``.
 
-    A JSON *string* that itself holds an object (double-encoded arguments) is decoded
-    once more. Non-object results (lists, numbers, prose) give ``None``.
+    Trailing text after the object (prose, a closing token) is ignored.
     """
     if raw is None:
         return None
     text = raw.strip()
-    if text in ("", '""', "''"):
+    if text in ("", '""', "''", "null", "None"):
         return {}
-    for attempt in _attempts(text):
-        value = _strict(attempt)
-        if value is not _FAIL:
-            return _as_object(value)
-    for attempt in _attempts(text):
-        value = _python(attempt)
-        if value is not _FAIL:
-            return _as_object(value)
-    value = _repair(text)
-    return _as_object(value) if value is not _FAIL else None
+    fenced = _FENCE.match(text)
+    if fenced and fenced["body"].strip() != text:
+        text = fenced["body"].strip()
+    lead = _LEAD.match(text)
+    if lead and lead.end() < len(text) and text[:1] not in "{[":
+        text = text[lead.end() :]
+    return _as_object(_read(text))
 
 
-def coerce_scalar(value: str, schema: dict[str, Any] | None) -> Any:
-    """Convert an XML-style parameter value to the type its schema asks for.
+def read_object_at(text: str, pos: int) -> tuple[dict[str, Any] | None, int]:
+    """Read one object whose ``{`` is at ``text[pos]``: ``(object or None, end)``.
 
-    Schema type ``string`` (or unknown with a non-JSON-looking value) keeps the text;
-    numbers, booleans, ``null``, objects and arrays are decoded when they parse.
+    ``end`` is just past the object, or ``pos`` when nothing could be read.
     """
-    types = _types(schema)
-    if types and types <= {"string"}:
-        return value
-    if not _JSONISH.match(value):
-        if types & {"boolean"} and value.strip() in ("True", "False"):
-            return value.strip() == "True"
-        return value
     try:
-        decoded = json.loads(value)
-    except (ValueError, RecursionError):
-        try:
-            decoded = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return value
-    if types and "string" in types and not isinstance(decoded, (dict, list)):
-        return value
-    return _jsonable(decoded)
+        value, end = read_value(text, pos)
+    except (Unreadable, RecursionError):
+        return None, pos
+    obj = _as_object(value)
+    return (obj, end) if obj is not None else (None, pos)
 
 
 _FAIL = object()
 
 
-def _attempts(text: str) -> list[str]:
-    out = [text]
-    fenced = _FENCE.match(text)
-    if fenced and fenced["body"].strip() != text:
-        out.append(fenced["body"].strip())
-    for cand in list(out):
-        lead = _LEAD.match(cand)
-        if lead and lead.end() < len(cand):
-            out.append(cand[lead.end() :])
-    for cand in list(out):
-        closed = close_brackets(cand)
-        if closed != cand:
-            out.append(closed)
-    return out
-
-
-def _strict(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        pass
-    if text[:1] in "{[":
+def _read(text: str) -> Any:
+    if text[:1] in "{[\"'" or text.startswith("<|"):
         try:
-            value, _end = _DECODER.raw_decode(text)
-            return value
-        except (ValueError, RecursionError):
+            return read_value(text)[0]
+        except (Unreadable, RecursionError):
             return _FAIL
     return _FAIL
-
-
-def _python(text: str) -> Any:
-    if text[:1] != "{" or len(text) > 200_000 or _depth(text, 64) > 64:
-        return _FAIL
-    try:
-        return _jsonable(ast.literal_eval(text))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return _FAIL
-
-
-def _repair(text: str) -> Any:
-    start = text.find("{")
-    if (
-        start < 0
-        or len(text) > _REPAIR_MAX_CHARS
-        or _depth(text, _REPAIR_MAX_DEPTH) > _REPAIR_MAX_DEPTH
-    ):
-        return _FAIL  # json_repair is super-linear on deep or huge garbage
-    try:
-        value = json_repair.repair_json(text[start:], return_objects=True)
-    except Exception:
-        return _FAIL
-    if isinstance(value, tuple):
-        value = value[0]
-    return value if isinstance(value, dict) else _FAIL
-
-
-_REPAIR_MAX_CHARS = 20_000
-_REPAIR_MAX_DEPTH = 32
-
-
-def _depth(text: str, limit: int) -> int:
-    """Maximum bracket nesting outside double-quoted strings (stops above ``limit``)."""
-    depth = best = 0
-    quote = False
-    for m in _SCAN.finditer(text):
-        tok = m.group()
-        if quote:
-            quote = tok != '"'
-        elif tok == '"':
-            quote = True
-        elif tok in "{[":
-            depth += 1
-            if depth > best:
-                best = depth
-                if best > limit:
-                    break
-        elif tok in "}]":
-            depth -= 1
-    return best
-
-
-def close_brackets(text: str) -> str:
-    """Append the quotes/brackets a truncated JSON value is missing (LM Studio #942)."""
-    stack: list[str] = []
-    quote = ""
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-        elif ch == '"':
-            quote = ch
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]":
-            if not stack or stack[-1] != ch:
-                return text
-            stack.pop()
-        i += 1
-    if not stack and not quote:
-        return text
-    tail = text.rstrip()
-    if not quote and tail.endswith(","):
-        tail = tail[:-1]
-    return tail + quote + "".join(reversed(stack))
 
 
 def _as_object(value: Any) -> dict[str, Any] | None:
@@ -222,24 +78,39 @@ def _as_object(value: Any) -> dict[str, Any] | None:
         if inner == "":
             return {}
         if inner.startswith("{"):
-            try:
-                value = json.loads(inner)
-            except (ValueError, RecursionError):
-                return None
+            value = _read(inner)
     return value if isinstance(value, dict) else None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (set, frozenset, bytes, complex)):
-        raise ValueError("not JSON")
-    return value
+def coerce_scalar(value: str, schema: dict[str, Any] | None) -> Any:
+    """Convert a parameter value written as text to the type its schema asks for.
+
+    No schema, or schema type ``string``, keeps the text (typing needs the schema: ``3``
+    may be a name); for other types numbers, booleans, ``null``, objects and arrays are
+    decoded when they parse, else the text is kept (and fails validation).
+    """
+    types = schema_types(schema)
+    if not types or types <= {"string"}:
+        return value
+    stripped = value.strip()
+    if not _JSONISH.match(value):
+        if types & {"boolean"} and stripped in ("True", "False"):
+            return stripped == "True"
+        return value
+    try:
+        decoded = json.loads(stripped)
+    except (ValueError, RecursionError):
+        decoded = _read(stripped)
+        if decoded is _FAIL:
+            return value
+    if types and "string" in types and not isinstance(decoded, (dict, list)):
+        return value
+    return decoded
 
 
-def _types(schema: dict[str, Any] | None) -> set[str]:
+def schema_types(schema: dict[str, Any] | None) -> set[str]:
+    """The JSON types a (property) schema allows: ``type``, a type list, or the union of
+    its ``anyOf`` / ``oneOf`` options; empty when it does not say."""
     if not isinstance(schema, dict):
         return set()
     kind = schema.get("type")
@@ -252,7 +123,7 @@ def _types(schema: dict[str, Any] | None) -> set[str]:
         if isinstance(options, list):
             out: set[str] = set()
             for opt in options:
-                out |= _types(opt if isinstance(opt, dict) else None)
+                out |= schema_types(opt if isinstance(opt, dict) else None)
             return out
     return set()
 

@@ -15,18 +15,14 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Formats".
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from typing import Any
 
-from .args import parse_object, scan_balanced
+from .blocks import scan_balanced
 from .calldict import calls_from_value
-from .model import MAX_LEAKS, Leak, Offered, RawCall, inside
+from .literals import Unreadable, read_value
+from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
-
-FAMILY = "bare_json"
-FAMILY_REPR = "python_repr_tool_use"
 
 _FENCED = re.compile(
     r"^\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\s*$", re.S
@@ -39,23 +35,17 @@ _REPR_TOOL_USE = re.compile(r"\{\s*'(?:id|type|name|input)'\s*:")
 
 
 def decode(raw: str) -> Any:
-    """Decode a JSON or Python-literal value; ``None`` when neither parses."""
+    """Decode one JSON or Python-literal value filling ``raw``; ``None`` when it does not."""
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        pass
-    if raw.lstrip().startswith("{"):
-        obj = parse_object(raw)
-        if obj is not None:
-            return obj
-    try:
-        return ast.literal_eval(raw)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        value, end = read_value(raw)
+    except (Unreadable, RecursionError):
         return None
+    return value if not raw[end:].strip() else None
 
 
-def find_whole(text: str, offered: Offered) -> list[Leak]:
+def find_whole(scan: Scan) -> list[Leak]:
     """The whole message is call object(s) naming offered tools."""
+    text, offered = scan.text, scan.offered
     fenced = _FENCED.match(text)
     body = fenced["body"] if fenced else text
     stripped = body.strip()
@@ -77,7 +67,7 @@ def find_whole(text: str, offered: Offered) -> list[Leak]:
     if not calls or not all(resolve_name(c.name, offered) for c in calls):
         return []
     start = len(text) - len(text.lstrip())
-    leak = Leak(start, len(text.rstrip()), FAMILY, calls, False, vetoable=False)
+    leak = Leak(start, len(text.rstrip()), WHOLE.name, calls, False, vetoable=False)
     leak.replacement = "\n\n".join(prose)
     return [leak]
 
@@ -124,9 +114,10 @@ def _sequence(body: str) -> list[Any] | None:
     return values or None
 
 
-def find_leading(text: str, offered: Offered) -> list[Leak]:
+def find_leading(scan: Scan) -> list[Leak]:
     """A call object that opens the message, followed by prose (e.g. a hallucinated
     continuation): ``{"name": "get_weather", "arguments": {…}}\n\nThe weather is…``."""
+    text, offered = scan.text, scan.offered
     start = len(text) - len(text.lstrip())
     if text[start : start + 1] != "{":
         return []
@@ -136,13 +127,17 @@ def find_leading(text: str, offered: Offered) -> list[Leak]:
     calls = calls_from_value(decode(text[start:end]))
     if not calls or not all(resolve_name(c.name, offered) for c in calls):
         return []
-    return [Leak(start, end, FAMILY, calls, False, vetoable=False)]
+    return [Leak(start, end, LEADING.name, calls, False, vetoable=False)]
 
 
-def find_objects(
-    text: str, masked: str, offered: Offered, claimed: list[tuple[int, int]], *, trailing_only: bool
-) -> list[Leak]:
+def find_trailing(scan: Scan) -> list[Leak]:
+    """A call object that ends the message after prose."""
+    return find_objects(scan, trailing_only=True)
+
+
+def find_objects(scan: Scan, *, trailing_only: bool) -> list[Leak]:
     """Call objects inside prose: the trailing one only, or all (``trailing_only=False``)."""
+    text, masked, offered = scan.text, scan.masked, scan.offered
     leaks: list[Leak] = []
     tail_end = len(text.rstrip())
     if trailing_only and not text[:tail_end].endswith("}"):
@@ -151,7 +146,7 @@ def find_objects(
     for m in _CALL_OBJECT.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
-        if m.start() < pos or inside(m.start(), claimed):
+        if m.start() < pos or not scan.free(m.start()):
             continue
         end = scan_balanced(text, m.start())
         if end is None or (trailing_only and end != tail_end):
@@ -160,21 +155,20 @@ def find_objects(
         calls = calls_from_value(value)
         if not calls or not all(resolve_name(c.name, offered) for c in calls):
             continue
-        leaks.append(Leak(m.start(), end, FAMILY, calls, False))
+        leaks.append(Leak(m.start(), end, TRAILING.name, calls, False))
         pos = end
     return leaks
 
 
-def find_tool_use_repr(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
+def find_tool_use_repr(scan: Scan) -> list[Leak]:
     """Claude ``{'id': 'toolu_…', 'type': 'tool_use', 'name': …, 'input': {…}}`` dicts."""
+    text, masked = scan.text, scan.masked
     leaks: list[Leak] = []
-    if "tool_use" not in masked:
-        return leaks
     pos = 0
     for m in _REPR_TOOL_USE.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
-        if m.start() < pos or inside(m.start(), claimed):
+        if m.start() < pos or not scan.free(m.start()):
             continue
         end = scan_balanced(text, m.start())
         if end is None:
@@ -185,6 +179,14 @@ def find_tool_use_repr(text: str, masked: str, claimed: list[tuple[int, int]]) -
         calls = calls_from_value(value)
         if calls is None:
             continue
-        leaks.append(Leak(m.start(), end, FAMILY_REPR, calls, True))
+        leaks.append(Leak(m.start(), end, REPR.name, calls, True))
         pos = end
     return leaks
+
+
+WHOLE = Family("bare_json", find_whole)
+REPR = Family(
+    "python_repr_tool_use", find_tool_use_repr, markers=("{'id': 'toolu_",), needles=("tool_use",)
+)
+LEADING = Family("bare_json_leading", find_leading)
+TRAILING = Family("bare_json_trailing", find_trailing)

@@ -18,11 +18,8 @@ import re
 from dataclasses import dataclass
 
 from .args import parse_object
-from .model import Leak, RawCall
+from .model import Family, Leak, RawCall, Scan
 from .recipient import read_arguments, split_parallel
-
-FAMILY = "harmony"
-STRIPPED_FAMILY = "harmony_stripped"
 
 _TOKEN = re.compile(r"<[|｜](start|end|message|channel|constrain|return|call)[|｜]>")
 _RECIPIENT = re.compile(r"\bto=([^\s<>]+)")
@@ -46,14 +43,13 @@ class _Message:
     closed: bool
 
 
-def find(text: str, masked: str) -> list[Leak]:
+def find(scan: Scan) -> list[Leak]:
     """Find full-token harmony regions that contain at least one call.
 
     Returns at most one :class:`Leak` covering the region from the first header to the
     last token, whose ``replacement`` is the user-visible text inside it.
     """
-    if "<|" not in masked and "<｜" not in masked:
-        return []
+    text, masked = scan.text, scan.masked
     tokens = list(_TOKEN.finditer(masked))
     if not any(t.group(1) in ("message", "channel", "constrain", "call") for t in tokens):
         return []
@@ -140,7 +136,7 @@ def find(text: str, masked: str) -> list[Leak]:
         return []
     # generation should have stopped at the call: what follows it is made up
     kept = [piece for pos, piece in sorted(visible) if pos < first_call and piece]
-    return [Leak(region_start, region_end, FAMILY, calls, True, "\n\n".join(kept))]
+    return [Leak(region_start, region_end, HARMONY.name, calls, True, "\n\n".join(kept))]
 
 
 def _parse_header(header: str) -> tuple[str, str, str]:
@@ -176,8 +172,9 @@ _STRIPPED = re.compile(r"assistant(analysis|commentary|final)")
 _LEADING = re.compile(r"^\s*(analysis|commentary|final)(?=[^\sa-z])")
 
 
-def find_stripped(text: str, masked: str) -> list[Leak]:
+def find_stripped(scan: Scan) -> list[Leak]:
     """Find ``…assistantcommentary to=functions.x json{…}`` regions (tokens stripped)."""
+    text, masked = scan.text, scan.masked
     if "to=" not in masked:
         return []
     boundaries = [(m.start(), m.end(), m.group(1)) for m in _STRIPPED.finditer(masked)]
@@ -204,4 +201,19 @@ def find_stripped(text: str, masked: str) -> list[Leak]:
             pieces.append(body.strip())  # text after a call is made up: dropped
     if not found_call:
         return []
-    return [Leak(boundaries[0][0], len(text), STRIPPED_FAMILY, calls, True, "\n\n".join(pieces))]
+    return [Leak(boundaries[0][0], len(text), STRIPPED.name, calls, True, "\n\n".join(pieces))]
+
+
+_TOKENS = ("channel", "start", "message", "constrain", "call")
+HARMONY = Family(
+    "harmony",
+    find,
+    markers=tuple(f"<{bar}{t}{bar}>" for bar in "|｜" for t in _TOKENS),
+    needles=("<|", "<｜"),
+)
+STRIPPED = Family(
+    "harmony_stripped",
+    find_stripped,
+    markers=("assistantcommentary", "assistantanalysis", "assistantfinal"),
+    needles=("to=",),
+)

@@ -1,6 +1,7 @@
 """Mask the regions of a message where tool-call syntax is *shown*, not *emitted*.
 
-Fenced code blocks, inline code spans and quoted (``>``) lines are replaced by ``\\0``
+Fenced code blocks, inline code spans (runs of one or two backticks) and quoted (``>``)
+lines are replaced by ``\\0``
 characters of the same length, so positions in the masked view are positions in the
 original text. Markers are searched in the masked view only; parsers then read the
 original text from the marker on.
@@ -20,10 +21,14 @@ LEAK_FENCE_LANGS = frozenset({"tool_code", "tool_call", "tool_calls", "function_
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _LINE = re.compile(r"[^\n]*\n?")
-_TICKS = re.compile(r"`+")
-_QUOTE = re.compile(r"^ {0,3}>")
+#: inline code delimiters: runs of one or two backticks (a run of three or more inside a
+#: line is a broken fence or junk in model output, not a code span)
+INLINE_TICKS = re.compile(r"(?<!`)`{1,2}(?!`)")
+#: a ``>`` quote line (not Functionary's ``>>>name`` call line)
+QUOTE_LINE = re.compile(r"^ {0,3}>(?!>>(?:[A-Za-z_]|$))")
 _SPECIAL_AFTER_FENCE = re.compile(r"[ \t]*(?:<[|｜]|$)")
-_BLOCK_START = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}(?:[ \t]|$))")
+#: lines that start a new Markdown block (inline code cannot continue across them)
+BLOCK_START = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}(?:[ \t]|$))")
 
 
 def _is_closing(line: str, fence: str) -> bool:
@@ -62,7 +67,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
         body = line.rstrip("\n")
         opened = _FENCE_OPEN.match(body)
         is_fence = opened is not None and not (opened["fence"][0] == "`" and "`" in opened["info"])
-        if is_fence or _QUOTE.match(body) or not body.strip():
+        if is_fence or QUOTE_LINE.match(body) or not body.strip():
             if para_start is not None:
                 paragraphs.append((para_start, start))
                 para_start = None
@@ -73,7 +78,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
             elif body.strip():
                 regions.append((start, end))  # quoted line
             continue
-        if para_start is not None and _BLOCK_START.match(body):
+        if para_start is not None and BLOCK_START.match(body):
             paragraphs.append((para_start, start))  # a list item / heading starts a block
             para_start = None
         if para_start is None:
@@ -90,7 +95,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
 
 def _inline_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text, start, end)]
+    runs = [(m.start(), m.end()) for m in INLINE_TICKS.finditer(text, start, end)]
     # next_same[i]: index of the next run with the same width (linear, right to left)
     next_same = [-1] * len(runs)
     last_of_width: dict[int, int] = {}

@@ -12,14 +12,13 @@ mistral_TOOL_CALLS_name_ARGS).
 
 from __future__ import annotations
 
-import json
 import re
 
-from .args import close_brackets, parse_object, scan_balanced
+from .args import parse_object
+from .blocks import scan_balanced
 from .calldict import calls_from_value
-from .model import MAX_LEAKS, Leak, RawCall, inside
-
-FAMILY = "mistral"
+from .literals import Unreadable, read_value
+from .model import MAX_LEAKS, Family, Leak, RawCall, Scan, inside
 
 _TOKEN = re.compile(r"\[TOOL_CALLS\]")
 _WS = re.compile(r"\s*")
@@ -28,11 +27,10 @@ _NAMED = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*[\w-]*\s*)?\[ARG
 _ARGS_ONLY = re.compile(r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][\w-]*)?\[ARGS\]\s*(?=\{)")
 
 
-def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
+def find(scan: Scan) -> list[Leak]:
     """``[TOOL_CALLS]`` blocks and stray ``NAME[ARGS]{…}`` (token already stripped)."""
+    text, masked, claimed = scan.text, scan.masked, scan.claimed
     leaks: list[Leak] = []
-    if "[TOOL_CALLS]" not in masked and "[ARGS]" not in masked:
-        return leaks
     for m in _TOKEN.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
@@ -63,7 +61,7 @@ def _block(text: str, start: int, pos: int) -> Leak | None:
         calls = calls_from_value(value) if value is not None else None
         if calls is None:
             calls = [RawCall(None, None)]
-        return Leak(start, end or len(text), FAMILY, calls, True)
+        return Leak(start, end or len(text), MISTRAL.name, calls, True)
     calls: list[RawCall] = []
     cursor = pos
     while True:
@@ -84,15 +82,16 @@ def _block(text: str, start: int, pos: int) -> Leak | None:
             cursor = again.end()
     if not calls:
         return None
-    return Leak(start, cursor, FAMILY, calls, True)
+    return Leak(start, cursor, MISTRAL.name, calls, True)
 
 
 def _list(raw: str) -> object:
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        pass
-    try:
-        return json.loads(close_brackets(raw))
-    except (ValueError, RecursionError):
+        return read_value(raw)[0]
+    except (Unreadable, RecursionError):
         return None
+
+
+MISTRAL = Family(
+    "mistral", find, markers=("[TOOL_CALLS]", "[ARGS]"), needles=("[TOOL_CALLS]", "[ARGS]")
+)

@@ -1,16 +1,23 @@
-"""Result types of pseudo tool-call extraction and the internal candidate type.
+"""Types of pseudo tool-call extraction: results, candidates and the family record.
 
-Spec: specs/002-pseudo-tool-calls/spec.md §"Public API" and §"Extraction pipeline".
+* :class:`RecoveredCall`, :class:`Extraction` — what :func:`~.extract` returns;
+* :class:`RawCall`, :class:`Leak` — what a family finder reports before validation;
+* :class:`Scan` — the one argument every finder takes;
+* :class:`Family` — one leak format, self-described: its markers (used by the streaming
+  guard), its quick detector and its finder.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Public API" and §"Formats".
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["none", "recovered", "unrecoverable"]
+#: tool name → JSON-schema ``parameters`` of the tool (``None`` when unknown)
 Offered = Mapping[str, dict[str, Any] | None]
 
 
@@ -19,7 +26,7 @@ class RecoveredCall:
     """One tool call recovered from assistant text.
 
     ``name`` is exactly one of the offered tool names; ``arguments`` is a JSON object
-    (``dict``; ``{}`` when the call had no arguments).
+    (``dict``; ``{}`` when the call had no arguments) that passed the tool's schema.
     """
 
     name: str
@@ -32,7 +39,7 @@ class Extraction:
 
     * ``status`` — ``"none"`` (no leak: the caller must keep the text unchanged),
       ``"recovered"`` (``calls`` holds ≥ 1 call naming an offered tool) or
-      ``"unrecoverable"`` (a leak marker was confirmed but no call can be run).
+      ``"unrecoverable"`` (a leak was found but no call can be run).
     * ``calls`` — recovered calls in text order, exact duplicates removed.
     * ``visible_text`` — the prose meant for the user once every leak span (markers,
       arguments, analysis-channel text) is removed; ``""`` when nothing is left. For
@@ -52,11 +59,14 @@ class RawCall:
     """A call as written in the text, before validation.
 
     ``name`` is the name as emitted (``None`` when it could not be read); ``arguments`` is
-    the parsed object, or ``None`` when the arguments were absent/unparseable.
+    the parsed object, or ``None`` when the arguments were absent, broken or incomplete.
+    ``typed``: the values came from text (XML parameters, ``k=v``) and were converted by
+    the schema, so a value of the wrong type means the text did not fit the tool.
     """
 
     name: str | None
     arguments: dict[str, Any] | None
+    typed: bool = False
 
 
 @dataclass(slots=True)
@@ -66,8 +76,9 @@ class Leak:
     ``[start, end)`` is cut from the text and replaced by ``replacement`` (user-visible
     text that lived inside the span, e.g. a harmony ``final`` message). ``strong`` means
     the markup alone proves a leak (so an unusable call is *unrecoverable*); weak leaks
-    (bare JSON, pythonic calls) only count when they yield a valid call. ``vetoable``:
-    dropped when the text right before it explains syntax ("for example", "格式" …).
+    (bare JSON, pythonic calls, a tool name next to an argument object) only count when
+    they yield a valid call. ``vetoable``: dropped when it is a mention — quoted,
+    introduced as an example or as something someone said (see :mod:`.mentions`).
     """
 
     start: int
@@ -81,6 +92,48 @@ class Leak:
 
 #: At most this many leak spans are read from one message (bounds the work on hostile text).
 MAX_LEAKS = 64
+
+
+@dataclass(slots=True)
+class Scan:
+    """The input of every finder: the text, its masked view, the offered tools and the
+    spans earlier families claimed (sorted, disjoint ``[start, end)``)."""
+
+    text: str
+    masked: str
+    offered: Offered
+    claimed: list[tuple[int, int]] = field(default_factory=list)
+
+    def free(self, pos: int) -> bool:
+        """True when ``pos`` lies in no claimed span."""
+        return not inside(pos, self.claimed)
+
+
+Finder = Callable[[Scan], list[Leak]]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One leak format, described in one place.
+
+    * ``name`` — the ``Extraction.format`` label;
+    * ``markers`` — literal heads that, outside code, prove a leak by themselves; the
+      streaming guard holds text from any of them (see :mod:`.heads`);
+    * ``needles`` — substrings of which at least one must occur in the masked text for
+      ``find`` to be worth running (empty: always run);
+    * ``find`` — the finder, ``find(scan) -> [Leak]``.
+
+    Spec: specs/002-pseudo-tool-calls/spec.md §"Formats".
+    """
+
+    name: str
+    find: Finder
+    markers: tuple[str, ...] = ()
+    needles: tuple[str, ...] = ()
+
+    def applies(self, masked: str) -> bool:
+        """The quick detector: may this family find anything in ``masked``?"""
+        return not self.needles or any(n in masked for n in self.needles)
 
 
 def inside(pos: int, claimed: list[tuple[int, int]]) -> bool:

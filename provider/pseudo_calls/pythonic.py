@@ -16,14 +16,11 @@ import ast
 import re
 from typing import Any
 
-from .args import parse_object, scan_balanced
-from .model import MAX_LEAKS, Leak, Offered, RawCall
+from .args import parse_object
+from .blocks import scan_balanced
+from .literals import Unreadable, read_value
+from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
-
-FAMILY_PYTHONIC = "pythonic"
-FAMILY_TOOL_CODE = "tool_code"
-FAMILY_CLOSING_TAG = "name_body_closing_tag"
-FAMILY_NARRATED = "narrated_call"
 
 _WRAPPERS = re.compile(
     r"^\s*(?:<\|python_start\|>|```(?:python|py|tool_code|tool_call)?[ \t]*\n)?(?P<body>.*?)"
@@ -72,19 +69,26 @@ def calls_from_source(source: str) -> list[RawCall] | None:
 
 
 _MISSING = object()
+_JSON_WORDS = {"true": True, "false": False, "null": None}
 
 
-def _literal(node: ast.expr, src: str) -> Any:
-    """A literal argument: Python literal, else JSON text (``true``/``null``), else missing."""
+def _literal(node: ast.expr, source: str) -> Any:
+    """The literal value of an argument node of ``source`` (Python literal, or JSON text
+    such as ``true`` / ``null`` / ``{…}``), or :data:`_MISSING`."""
     try:
         return ast.literal_eval(node)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         pass
-    segment = ast.get_source_segment(src, node)
-    if segment and segment.lstrip()[:1] == "{":
-        obj = parse_object(segment)
-        if obj is not None:
-            return obj
+    if isinstance(node, ast.Name) and node.id in _JSON_WORDS:
+        return _JSON_WORDS[node.id]
+    segment = ast.get_source_segment(source, node)
+    if segment:
+        try:
+            value, end = read_value(segment)
+        except (Unreadable, RecursionError):
+            return _MISSING
+        if not segment[end:].strip():
+            return value
     return _MISSING
 
 
@@ -128,8 +132,9 @@ def _dotted(node: ast.expr) -> str:
     return ""
 
 
-def find_whole_message(text: str, offered: Offered) -> list[Leak]:
+def find_whole_message(scan: Scan) -> list[Leak]:
     """The whole message is Python call(s) naming offered tools (weak leak)."""
+    text, offered = scan.text, scan.offered
     if not _PY_START.match(text):
         return []
     wrapped = _WRAPPERS.match(text)
@@ -141,28 +146,26 @@ def find_whole_message(text: str, offered: Offered) -> list[Leak]:
     if not calls or not all(resolve_name(c.name, offered) for c in calls):
         return []
     start = len(text) - len(text.lstrip())
-    return [Leak(start, len(text.rstrip()), FAMILY_PYTHONIC, calls, False, vetoable=False)]
+    return [Leak(start, len(text.rstrip()), PYTHONIC.name, calls, False, vetoable=False)]
 
 
-def find_tool_code(text: str, masked: str) -> list[Leak]:
+def find_tool_code(scan: Scan) -> list[Leak]:
     """Gemini ```` ```tool_code ```` fences (unmasked by :mod:`.masking`)."""
+    text, masked = scan.text, scan.masked
     leaks: list[Leak] = []
-    if "```tool_code" not in masked:
-        return leaks
     for m in _TOOL_CODE.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
         body = text[m.start("body") : m.end("body")]
         calls = calls_from_source(body) or [RawCall(None, None)]
-        leaks.append(Leak(m.start(), m.end(), FAMILY_TOOL_CODE, calls, True))
+        leaks.append(Leak(m.start(), m.end(), TOOL_CODE.name, calls, True))
     return leaks
 
 
-def find_closing_tag(text: str, masked: str, offered: Offered) -> list[Leak]:
+def find_closing_tag(scan: Scan) -> list[Leak]:
     """``NAME\\n<body>\\n[/NAME]`` (GPT-5.4) for an offered ``NAME``."""
+    text, masked, offered = scan.text, scan.masked, scan.offered
     leaks: list[Leak] = []
-    if "[/" not in masked:
-        return leaks
     for m in re.finditer(r"(?m)^[ \t]*\[/([A-Za-z_][\w.\-]*)\][ \t]*$", masked):
         if len(leaks) >= MAX_LEAKS:
             break
@@ -177,7 +180,7 @@ def find_closing_tag(text: str, masked: str, offered: Offered) -> list[Leak]:
         args = parse_object(body) if body.lstrip().startswith("{") else None
         if args is None:
             args = _single_property(offered.get(name), body)
-        leaks.append(Leak(opener[0], m.end(), FAMILY_CLOSING_TAG, [RawCall(raw, args)], True))
+        leaks.append(Leak(opener[0], m.end(), CLOSING_TAG.name, [RawCall(raw, args)], True))
     return leaks
 
 
@@ -217,12 +220,11 @@ def _single_property(schema: dict[str, Any] | None, body: str) -> dict[str, Any]
     return {keys[0]: body}
 
 
-def find_narrated(text: str, masked: str, offered: Offered) -> list[Leak]:
+def find_narrated(scan: Scan) -> list[Leak]:
     """``[Called function "f" with args: {…}]``, ``Assistant called tool f (id) with
     arguments: {…}``, ``declaration:default_api:f{…}`` naming an offered tool."""
+    text, masked, offered = scan.text, scan.masked, scan.offered
     leaks: list[Leak] = []
-    if "alled " not in masked and "alling " not in masked and "declaration:" not in masked:
-        return leaks
     for regex in (_NARRATED, _DECLARATION):
         for m in regex.finditer(masked):
             if len(leaks) >= MAX_LEAKS:
@@ -242,6 +244,19 @@ def find_narrated(text: str, masked: str, offered: Offered) -> list[Leak]:
                 if close:
                     end = close.end()
             leaks.append(
-                Leak(m.start(), end, FAMILY_NARRATED, [RawCall(m.group("name"), args)], False)
+                Leak(m.start(), end, NARRATED.name, [RawCall(m.group("name"), args)], False)
             )
     return leaks
+
+
+PYTHONIC = Family("pythonic", find_whole_message)
+TOOL_CODE = Family(
+    "tool_code", find_tool_code, markers=("```tool_code",), needles=("```tool_code",)
+)
+CLOSING_TAG = Family("name_body_closing_tag", find_closing_tag, needles=("[/",))
+NARRATED = Family(
+    "narrated_call",
+    find_narrated,
+    markers=("[Called function", "[Calling tool", "declaration:default_api:"),
+    needles=("alled ", "alling ", "declaration:"),
+)

@@ -4,10 +4,11 @@ Shapes: ``assistant to=functions.NAME {…}``, ``NAME to=functions.NAME ={…}``
 ``Assistant to=functions.NAME:\\n{…}``, ``to=functions.NAME code:\\n{…}``,
 ``to=ns.tool code: {…}``, ``to=functions.NAME <|constrain|>json<|message|>{…}<|call|>``,
 ``to=multi_tool_use.parallel {"tool_uses": […]}``, and degenerate spam where the arguments
-are lost (``天天中彩票 to=functions.exec_command …``) → unrecoverable.
+are lost (``天天中彩票 to=functions.exec_command …``, ``})();*** End Patch```}
+functions.apply_patch from=commentary (json``, also without ``to=``) → unrecoverable.
 
 A ``to=`` inside a URL (``?to=functions.html``), a bare ``to=functions.`` and a mention in
-an explanation are not leaks.
+a sentence without arguments and without signs of degeneration are not leaks.
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Formats" (plain_to_functions_*,
 to_recipient_code_colon_json, degenerate_to_functions_spam).
@@ -16,21 +17,25 @@ to_recipient_code_colon_json, degenerate_to_functions_spam).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any
 
-from .args import parse_object, scan_balanced
-from .model import MAX_LEAKS, Leak, RawCall, inside
+from .args import parse_object
+from .blocks import scan_balanced
+from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 
-FAMILY = "recipient"
-
-# ``to=`` not glued to a word or URL character; recipient = dotted identifier
+# ``to=`` not glued to a word or URL character; recipient = dotted identifier. A bare
+# ``functions.NAME`` (degenerate output drops the ``to=``) counts as a recipient too.
 MARKER = re.compile(
-    r"(?<![A-Za-z0-9_?&/=#%@+.\-])to=(?P<rcpt>[A-Za-z_][\w\-]*(?:[.:][A-Za-z0-9_][\w\-]*)*)"
+    r"(?<![A-Za-z0-9_?&/=#%@+.\-])(?:to=|(?=functions\.[A-Za-z_]))"
+    r"(?P<rcpt>[A-Za-z_][\w\-]*(?:[.:][A-Za-z0-9_][\w\-]*)*)"
 )
 _SEP = re.compile(
     r"(?:[ \t\r\n]+|<[|｜](?:constrain|message|channel)[|｜]>|(?:json|JSON|code|commentary)"
     r"(?![A-Za-z])|[:=]|```(?:json)?)*"
 )
+#: a garbled content type: ``(json…`` up to the end of its line, then the object's line
+_GARBLED = re.compile(r"\((?:json|code)\b[^\n{]{0,48}\n[ \t]*(?=\{)")
 _FENCE_CLOSE = re.compile(r"\s*```")
 _TERMINATOR = re.compile(r"<[|｜](?:call|end|return|start)[|｜]>")
 _TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
@@ -42,17 +47,19 @@ _SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
 _NON_CALL = frozenset({"assistant", "user", "system", "developer", "all", "functions"})
 _PARALLEL = ("multi_tool_use.parallel", "functions.multi_tool_use.parallel")
 
-# degenerate-output evidence (spam interleaved with channel words)
+# degenerate-output evidence: channel residue, spam scripts and tokens, code junk
 _RESIDUE = re.compile(
     r"</?commentary|<[|｜]|\bnumerusform\b|_json\b|assistant(?:commentary|analysis|final)"
-    r"|\b(?:commentary|analysis)\s*$"
+    r"|\b(?:commentary|analysis)\s*$|\bfrom=\w|\(json\b|\*\*\* (?:End|Begin) Patch"
 )
 _SPAM_SCRIPT = re.compile(r"[\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F]|彩票|赛车|开奖|中彩|时时彩")
+_JUNK_BEFORE = re.compile(r"(?:[}\]>)`;]|\*\*\*|```)[ \t]*$")
 # words that introduce a *mention* of the syntax (kept narrow: degenerate chain-of-thought
 # also talks about "format" and "output")
 _EXPLAIN = re.compile(
     r"(?i)\b(?:syntax|means?|meaning|for example|e\.g\.|such as|looks like|stands for|"
-    r"prefix|recipient)\b|表示|格式|语法|例如|比如|意思|前缀|形式|例えば|という|示例"
+    r"prefix|recipient|notation|addressed|denotes?|written as|refers? to|is called|named)\b"
+    r"|表示|格式|语法|例如|比如|意思|前缀|形式|例えば|という|示例"
 )
 
 
@@ -60,10 +67,16 @@ def read_arguments(text: str, pos: int, limit: int) -> tuple[str | None, int]:
     """Read separators then one JSON object starting at ``pos``.
 
     Returns ``(argument text or None, end index)``. An unclosed object runs to ``limit``
-    (the next marker), so a truncated call cannot swallow the following one.
+    (the next marker), so a truncated call cannot swallow the following one. Degenerate
+    output garbles the content type (``(json 恒一``, ``(json in assistant code)``): a short
+    gap without words of prose before the object's line is skipped too.
     """
     sep = _SEP.match(text, pos, limit)
     brace = sep.end() if sep else pos
+    if brace < limit and text[brace] != "{":
+        junk = _GARBLED.match(text, brace, min(limit, brace + 64))
+        if junk and len(re.findall(r"[A-Za-z]{2,}", junk.group())) <= 4:
+            brace = junk.end()
     if brace >= limit or text[brace] != "{":
         return None, pos
     end = scan_balanced(text, brace, limit)
@@ -96,23 +109,26 @@ def split_parallel(name: str | None, args: dict[str, Any] | None) -> list[RawCal
     return calls
 
 
-def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
-    """Find ``to=RECIPIENT`` leaks outside ``claimed`` spans (see module docstring)."""
-    if "to=" not in masked:
-        return []
-    matches = [m for m in MARKER.finditer(masked) if not inside(m.start(), claimed)]
+def find(scan: Scan) -> list[Leak]:
+    """Find ``to=RECIPIENT`` / ``functions.NAME`` leaks outside claimed spans (see module)."""
+    text, masked = scan.text, scan.masked
+    matches = [m for m in MARKER.finditer(masked) if scan.free(m.start())]
+    bounds = [m.start() for m in matches if masked.startswith("to=", m.start())]
     leaks: list[Leak] = []
-    cut_rest_from: int | None = None
-    for idx, m in enumerate(matches):
-        if cut_rest_from is not None or len(leaks) >= MAX_LEAKS:
+    for m in matches:
+        if len(leaks) >= MAX_LEAKS:
             break
+        if leaks and m.start() < leaks[-1].end:
+            continue  # inside the arguments of the previous call
         rcpt = m.group("rcpt").rstrip(".:-")
         is_functions = rcpt.startswith("functions.")
-        if rcpt.lower() in _NON_CALL:
+        bare = not masked.startswith("to=", m.start())
+        if rcpt.lower() in _NON_CALL or (bare and _inside_token(masked, m.start())):
             continue
         if not is_functions and not _has_args_after(text, m.end()):
             continue
-        next_start = matches[idx + 1].start() if idx + 1 < len(matches) else len(text)
+        later = bisect_right(bounds, m.start())
+        next_start = bounds[later] if later < len(bounds) else len(text)
         limit = _limit(masked, m.end(), next_start)
         args_text, end = read_arguments(text, m.end(), limit)
         start = _span_start(text, m.start(), rcpt)
@@ -129,21 +145,28 @@ def find(text: str, masked: str, claimed: list[tuple[int, int]]) -> list[Leak]:
             calls = parallel if parallel is not None else [RawCall(rcpt, args)]
             sep = text[m.end() : end]
             strong = is_functions or bool(re.search(r"code|json|<[|｜]", sep[:40]))
-            leaks.append(Leak(start, end, FAMILY, calls, strong))
+            leaks.append(Leak(start, end, RECIPIENT.name, calls, strong))
             continue
         if not is_functions or len(rcpt) <= len("functions."):
             continue
         if not _degenerate(text, m, len(matches)):
             continue
         start = _junk_start(text, start)
-        leaks.append(Leak(start, len(text), FAMILY, [RawCall(rcpt, None)], True, vetoable=False))
-        cut_rest_from = start
+        leaks.append(
+            Leak(start, len(text), RECIPIENT.name, [RawCall(rcpt, None)], True, vetoable=False)
+        )
+        break  # everything after a degeneration is noise: the span runs to the end
     return leaks
 
 
+def _inside_token(masked: str, pos: int) -> bool:
+    """``functions.x`` written as a harmony role or inside a token (``<|start|>functions.x``,
+    ``<|tool_call_begin|>functions.x:0``) belongs to that family, not to this one."""
+    return masked[max(0, pos - 2) : pos] in ("|>", "｜>") or masked[pos - 1 : pos] == ">"
+
+
 def _has_args_after(text: str, pos: int) -> bool:
-    sep = _SEP.match(text, pos)
-    return sep is not None and text[sep.end() : sep.end() + 1] == "{"
+    return read_arguments(text, pos, len(text))[0] is not None
 
 
 def _limit(masked: str, pos: int, next_marker: int) -> int:
@@ -188,20 +211,27 @@ def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
     after = text[m.end() : min(line_end, m.end() + 60)]
     evidence = 0
     if count > 1:
-        evidence += 1
+        evidence += 2
     if _RESIDUE.search(before) or _RESIDUE.search(after):
         evidence += 2
     if _SPAM_SCRIPT.search(before) or _SPAM_SCRIPT.search(after):
         evidence += 2
-    if re.search(r"[}\]>][ \t]*$", before) or re.match(r"[.>]?[ \t]*(?:$|\n)", after):
-        evidence += 1
+    if _JUNK_BEFORE.search(before):
+        evidence += 2
     if re.search(r"(?:^|\s)(?:assistant|Assistant)[ \t]*$", before):
         evidence += 2
-    if re.match(r"\.?[ \t]*(?:code|json)\b|_json", after):
+    if re.match(r"\.?[ \t]*(?:code|json)\b|_json|[ \t]*\(json", after):
         evidence += 2
+    if evidence and re.match(r"[.>]?[ \t]*(?:$|\n)", after):
+        evidence += 1  # ends its line: supports other evidence, never alone
+    if not evidence and not before.strip() and not after.strip():
+        evidence += 2  # the marker alone on its line
     explanation = 0
     if _EXPLAIN.search(before) or _EXPLAIN.search(after[:40]):
         explanation += 1
     if re.search(r"[\"'“「『(（][ \t]*$", before) or re.match(r"[\"'”」』)）]", after):
         explanation += 2
     return evidence > explanation
+
+
+RECIPIENT = Family("recipient", find, needles=("to=", "functions."))

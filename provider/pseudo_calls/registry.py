@@ -9,44 +9,44 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, insort
-from collections.abc import Callable
 from typing import Any
 
-from . import bare_json, harmony, mistral, pythonic, recipient, token_blocks, xml_tags
+from . import anchored, bare_json, harmony, mistral, pythonic, recipient, token_blocks, xml_tags
 from .masking import code_regions, masked_view
-from .model import MAX_LEAKS, Extraction, Leak, Offered, RecoveredCall
+from .mentions import PLACEHOLDER, mention, transcript_start
+from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan
 from .names import resolve_name
+from .schema import fits
 
-Finder = Callable[[str, str, Offered, list[tuple[int, int]]], list[Leak]]
-
-#: (family, finder) in priority order; earlier families claim their spans first.
-FAMILIES: tuple[tuple[str, Finder], ...] = (
-    (harmony.FAMILY, lambda t, m, o, c: harmony.find(t, m)),
-    (harmony.STRIPPED_FAMILY, lambda t, m, o, c: harmony.find_stripped(t, m)),
-    (token_blocks.FAMILY_KIMI, lambda t, m, o, c: token_blocks.find_kimi(t, m)),
-    (token_blocks.FAMILY_DEEPSEEK, lambda t, m, o, c: token_blocks.find_deepseek(t, m)),
-    (token_blocks.FAMILY_KIMI_OPEN, lambda t, m, o, c: token_blocks.find_kimi_open(t, m, o)),
-    (token_blocks.FAMILY_LFM, lambda t, m, o, c: token_blocks.find_lfm(t, m)),
-    (token_blocks.FAMILY_PYTHON_TAG, lambda t, m, o, c: token_blocks.find_python_tag(t, m)),
-    (xml_tags.FAMILY_TOOL_CALL, lambda t, m, o, c: xml_tags.find_tool_call(t, m, o)),
-    (xml_tags.FAMILY_INVOKE, lambda t, m, o, c: xml_tags.find_invoke(t, m, o)),
-    (xml_tags.FAMILY_TOOL_USE, lambda t, m, o, c: xml_tags.find_tool_use(t, m)),
-    (xml_tags.FAMILY_FUNCTION, xml_tags.find_function_tag),
-    (xml_tags.FAMILY_GLM, xml_tags.find_glm),
-    (mistral.FAMILY, lambda t, m, o, c: mistral.find(t, m, c)),
-    (recipient.FAMILY, lambda t, m, o, c: recipient.find(t, m, c)),
-    (pythonic.FAMILY_TOOL_CODE, lambda t, m, o, c: pythonic.find_tool_code(t, m)),
-    (bare_json.FAMILY, lambda t, m, o, c: bare_json.find_whole(t, o)),
-    (bare_json.FAMILY_REPR, lambda t, m, o, c: bare_json.find_tool_use_repr(t, m, c)),
-    (pythonic.FAMILY_CLOSING_TAG, lambda t, m, o, c: pythonic.find_closing_tag(t, m, o)),
-    (pythonic.FAMILY_NARRATED, lambda t, m, o, c: pythonic.find_narrated(t, m, o)),
-    ("bare_json_leading", lambda t, m, o, c: bare_json.find_leading(t, o)),
-    (pythonic.FAMILY_PYTHONIC, lambda t, m, o, c: pythonic.find_whole_message(t, o)),
-    (
-        "bare_json_trailing",
-        lambda t, m, o, c: bare_json.find_objects(t, m, o, c, trailing_only=True),
-    ),
+#: The leak formats in priority order; earlier families claim their spans first.
+FAMILIES: tuple[Family, ...] = (
+    harmony.HARMONY,
+    harmony.STRIPPED,
+    token_blocks.KIMI,
+    token_blocks.DEEPSEEK,
+    token_blocks.KIMI_OPEN,
+    token_blocks.LFM,
+    token_blocks.PYTHON_TAG,
+    xml_tags.WRAPPED,
+    xml_tags.INVOKE,
+    xml_tags.TOOL_USE,
+    xml_tags.FUNCTION,
+    xml_tags.GLM,
+    mistral.MISTRAL,
+    recipient.RECIPIENT,
+    pythonic.TOOL_CODE,
+    bare_json.WHOLE,
+    bare_json.REPR,
+    pythonic.CLOSING_TAG,
+    pythonic.NARRATED,
+    bare_json.LEADING,
+    pythonic.PYTHONIC,
+    anchored.GENERIC,
+    bare_json.TRAILING,
 )
+
+#: every literal marker of every family (the streaming guard holds text from these)
+MARKERS: tuple[str, ...] = tuple(dict.fromkeys(m for f in FAMILIES for m in f.markers))
 
 _MARKUP = re.compile(
     r"<arg_key>|<arg_value>|</arg_|<[|｜]|to=functions\.|</?tool_call>|\[TOOL_CALLS\]|\[ARGS\]"
@@ -91,25 +91,32 @@ def run(text: str, offered: Offered) -> Extraction:
     """Implementation of :func:`provider.pseudo_calls.extract` (see there)."""
     if not text or not text.strip():
         return Extraction("none", (), text, None)
-    masked = masked_view(text)
+    scan = Scan(text, masked_view(text), offered)
     leaks: list[Leak] = []
-    claimed: list[tuple[int, int]] = []
-    for _family, finder in FAMILIES:
-        _add(leaks, claimed, finder(text, masked, offered, claimed))
-    transcript_at = _transcript_start(masked)
+    for family in FAMILIES:
+        if family.applies(scan.masked):
+            _add(leaks, scan.claimed, family.find(scan))
+    transcript_at = transcript_start(scan.masked)
     kept: list[tuple[Leak, list[RecoveredCall]]] = []
-    for leak in leaks:
-        if leak.start >= transcript_at or (leak.vetoable and explained(text, leak.start)):
+    mentioned_lines: set[int] = set()  # a call on the line of a mention is shown too
+    for leak in sorted(leaks, key=lambda lk: lk.start):
+        line = text.rfind("\n", 0, leak.start) + 1
+        if leak.start >= transcript_at or (
+            leak.vetoable and (line in mentioned_lines or mention(text, leak.start, leak.end))
+        ):
+            mentioned_lines.add(line)
             continue
         valid, results_only = _validate(leak, offered)
         if results_only or (not leak.strong and not valid):
             continue
+        if not valid and PLACEHOLDER.search(text, leak.start, leak.end):
+            continue  # a format description with placeholders, not a call
         kept.append((leak, valid))
     if not kept:
         return Extraction("none", (), text, None)
     if any(leak.strong for leak, _ in kept):
         spans = sorted((lk.start, max(lk.end, lk.start + 1)) for lk, _ in kept)
-        extra = bare_json.find_objects(text, masked, offered, spans, trailing_only=False)
+        extra = bare_json.find_objects(Scan(text, scan.masked, offered, spans), trailing_only=False)
         for leak in extra:
             valid, _results_only = _validate(leak, offered)
             if valid:
@@ -120,43 +127,6 @@ def run(text: str, offered: Offered) -> Extraction:
     visible = _visible(text, [lk for lk, _ in kept])
     status = "recovered" if calls else "unrecoverable"
     return Extraction(status, tuple(calls), visible, first.family)
-
-
-_TRANSCRIPT = re.compile(
-    r"<\|im_start\|>\s*(?:system|user)\b|<[|｜]start[|｜]>\s*(?:system|user|developer)\b"
-    r"|<\|start_header_id\|>\s*(?:system|user)\b|<start_of_turn>\s*user\b"
-)
-_EXPLAINED = re.compile(
-    r"(?i)\b(?:examples?|e\.g\.|for instance|such as|looks? like|syntax|template|parsers?|"
-    r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
-    r"formatted as)\b|format:"
-    r"|例如|比如|示例|例子|格式|语法|形式|例えば|次のように|以下のように|記法"
-)
-
-
-def _transcript_start(masked: str) -> int:
-    """Where a quoted *conversation* begins (a system/user turn header): everything after
-    it documents a prompt format, since a model's own output starts inside its turn."""
-    m = _TRANSCRIPT.search(masked)
-    return m.start() if m else len(masked) + 1
-
-
-def explained(text: str, start: int) -> bool:
-    """True when the text just before ``start`` explains syntax ("for example", "格式" …).
-
-    Looks at the same line before ``start``; when the leak starts its line, at the previous
-    non-blank line (an introduction such as "The format looks like this:").
-    """
-    line_start = text.rfind("\n", 0, start) + 1
-    context = text[max(line_start, start - 160) : start]
-    end = line_start - 1
-    hops = 0
-    while not context.strip() and end > 0 and hops < 3:
-        prev_start = text.rfind("\n", 0, end) + 1
-        context = text[max(prev_start, end - 160) : end]
-        end = prev_start - 1
-        hops += 1
-    return _EXPLAINED.search(context) is not None
 
 
 def _add(leaks: list[Leak], claimed: list[tuple[int, int]], found: list[Leak]) -> None:
@@ -186,7 +156,7 @@ def _validate(leak: Leak, offered: Offered) -> tuple[list[RecoveredCall], bool]:
         if _result_like(args, schema):
             results += 1
             continue
-        if _has_markup(args) or not _required_present(args, schema):
+        if _has_markup(args) or not fits(args, schema):
             continue
         valid.append(RecoveredCall(name, args))
     return valid, bool(leak.calls) and results == len(leak.calls)
@@ -208,13 +178,6 @@ def _has_markup(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_markup(v) for v in value)
     return False
-
-
-def _required_present(args: dict[str, Any], schema: dict[str, Any] | None) -> bool:
-    required = schema.get("required") if isinstance(schema, dict) else None
-    if not isinstance(required, list):
-        return True
-    return all(key in args for key in required if isinstance(key, str))
 
 
 def _dedupe(calls: list[RecoveredCall]) -> list[RecoveredCall]:

@@ -21,16 +21,12 @@ import html
 import re
 from typing import Any
 
-from .args import coerce_scalar, parse_object, property_schema, scan_balanced
+from .args import coerce_scalar, parse_object, property_schema
+from .blocks import blocks, scan_balanced, skip_ws
+from .bodies import keyword_arguments
 from .calldict import calls_from_value
-from .model import MAX_LEAKS, Leak, Offered, RawCall
+from .model import Family, Leak, RawCall, Scan
 from .pythonic import calls_from_source
-
-FAMILY_DEEPSEEK = "deepseek_tokens"
-FAMILY_KIMI = "kimi_tokens"
-FAMILY_KIMI_OPEN = "kimi_open_sep"
-FAMILY_PYTHON_TAG = "python_tag"
-FAMILY_LFM = "lfm_tool_call"
 
 _S = r"[▁_ ]"
 
@@ -73,26 +69,22 @@ _PY_TAG = re.compile(r"<\|python_tag\|>")
 _PY_END = re.compile(r"<\|(?:eom_id|eot_id|python_end)\|>")
 
 
-def find_deepseek(text: str, masked: str) -> list[Leak]:
+def find_deepseek(scan: Scan) -> list[Leak]:
     """DeepSeek ``tool▁call▁begin`` blocks, merged when adjacent (one section)."""
-    if "tool" not in masked or ("｜" not in masked and "▁" not in masked):
+    text = scan.text
+    if "｜" not in scan.masked and "▁" not in scan.masked:
         return []
-    begins = list(_DS_CALL_BEGIN.finditer(masked))
     leaks: list[Leak] = []
-    for idx, b in enumerate(begins):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
-        close = _DS_CALL_END.search(text, b.end(), nxt)
-        stop = _DS_CALLS_END.search(text, b.end(), nxt)
-        ends = [x.start() for x in (close, stop) if x]
-        body_end = min(ends) if ends else nxt
-        end = close.end() if close and close.start() == body_end else body_end
-        tail = _DS_CALLS_END.match(text, _skip_ws(text, end))
+    for block in blocks(scan, _DS_CALL_BEGIN, _DS_CALL_END):
+        stop = _DS_CALLS_END.search(text, block.body_start, block.body_end)
+        body_end = stop.start() if stop else block.body_end
+        end = block.end if block.closed and not stop else body_end
+        tail = _DS_CALLS_END.match(text, skip_ws(text, end))
         if tail:
             end = tail.end()
-        start = _preceding(_DS_CALLS_BEGIN, text, b.start())
-        leaks.append(Leak(start, end, FAMILY_DEEPSEEK, [_deepseek_call(text[b.end() : body_end])]))
+        start = _preceding(_DS_CALLS_BEGIN, text, block.start)
+        call = _deepseek_call(text[block.body_start : body_end])
+        leaks.append(Leak(start, end, DEEPSEEK.name, [call]))
     return _merge_adjacent(text, leaks)
 
 
@@ -111,24 +103,18 @@ def _deepseek_call(body: str) -> RawCall:
     return RawCall(left, parse_object(right))
 
 
-def find_kimi(text: str, masked: str) -> list[Leak]:
+def find_kimi(scan: Scan) -> list[Leak]:
     """Kimi K2 ``<|tool_call_begin|>`` blocks (optionally inside a section)."""
-    if "<|tool_call_begin|>" not in masked:
-        return []
+    text = scan.text
     leaks: list[Leak] = []
-    begins = list(_KIMI_CALL_BEGIN.finditer(masked))
-    for idx, b in enumerate(begins):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        if leaks and b.start() < leaks[-1].end:
+    for block in blocks(scan, _KIMI_CALL_BEGIN, _KIMI_CALL_END):
+        if leaks and block.start < leaks[-1].end:
             continue
-        nxt = begins[idx + 1].start() if idx + 1 < len(begins) else len(text)
-        close = _KIMI_CALL_END.search(text, b.end(), nxt)
-        body_end = close.start() if close else nxt
-        sec_end = _KIMI_SECTION_END.search(text, b.end(), body_end)
+        body_end = block.body_end
+        sec_end = _KIMI_SECTION_END.search(text, block.body_start, body_end)
         if sec_end:
             body_end = sec_end.start()
-        body = text[b.end() : body_end]
+        body = text[block.body_start : body_end]
         arg = _KIMI_ARG_BEGIN.search(body)
         if arg:
             ident, raw_args = body[: arg.start()].strip(), body[arg.end() :]
@@ -140,83 +126,65 @@ def find_kimi(text: str, masked: str) -> list[Leak]:
                 ident, brace, after = ident.partition("{")
                 raw_args = brace + after + raw_args
         name = re.sub(r":\d+$", "", ident) or None
-        start = _preceding(_KIMI_SECTION_BEGIN, text, b.start())
-        end = close.end() if close else body_end
-        tail = _KIMI_SECTION_END.match(text, _skip_ws(text, end))
+        start = _preceding(_KIMI_SECTION_BEGIN, text, block.start)
+        end = block.end if block.closed else body_end
+        tail = _KIMI_SECTION_END.match(text, skip_ws(text, end))
         if tail:
             end = tail.end()
         args = parse_object(raw_args) if raw_args.strip() else {}
-        leaks.append(Leak(start, end, FAMILY_KIMI, [RawCall(name, args)], True))
+        leaks.append(Leak(start, end, KIMI.name, [RawCall(name, args)], True))
     return _merge_adjacent(text, leaks)
 
 
-def find_kimi_open(text: str, masked: str, offered: Offered) -> list[Leak]:
+def find_kimi_open(scan: Scan) -> list[Leak]:
     """Kimi K3 ``<|open|>toolscall tool="N"<|sep|>…`` markup (close tokens may be lost)."""
-    if "<|open|>" not in masked:
-        return []
+    text, offered = scan.text, scan.offered
     leaks: list[Leak] = []
-    calls_m = list(_K3_CALL.finditer(masked))
-    for idx, m in enumerate(calls_m):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        nxt = calls_m[idx + 1].start() if idx + 1 < len(calls_m) else len(text)
-        stop = _K3_CALL_END.search(text, m.end(), nxt)
-        body_end = stop.start() if stop else nxt
-        name = html.unescape(m.group(1)).strip() or None
+    for block in blocks(scan, _K3_CALL, _K3_CALL_END):
+        name = html.unescape(block.opener.group(1)).strip() or None
         schema = offered.get(name) if offered and name in offered else None
-        args: dict[str, Any] = {}
-        for a in _K3_ARG.finditer(text, m.end(), body_end):
-            value_end = _K3_VALUE_END.search(text, a.end(), body_end)
-            stop_at = value_end.start() if value_end else body_end
+        args: dict[str, Any] | None = {}
+        for a in _K3_ARG.finditer(text, block.body_start, block.body_end):
+            value_end = _K3_VALUE_END.search(text, a.end(), block.body_end)
+            stop_at = value_end.start() if value_end else block.body_end
             value = text[a.end() : stop_at]
-            if value_end and value_end.group() == "<|sep|>" and value.endswith("argument"):
-                value = value[: -len("argument")]  # ``<|close|>`` lost before ``argument``
             key = html.unescape(a.group(1))
+            if value_end is None or value_end.group() != "<|close|>":
+                args = None  # the value's ``<|close|>`` was lost: where it ends is a guess
+                break
             kind = (a.group(2) or "").lower()
             if kind == "string":
                 args[key] = html.unescape(value)
             else:
                 prop = property_schema(schema, key) or ({"type": kind} if kind else None)
                 args[key] = coerce_scalar(html.unescape(value).strip(), prop)
-        start = m.start()
+        start = block.start
         junk = _K3_JUNK_BEFORE.search(text, max(0, start - 40), start)
         if junk:
             start = junk.start()
-        end = stop.end() if stop else body_end
+        end = block.end
         after = _K3_JUNK_AFTER.match(text, end)
         if after:
             end = after.end()
-        leaks.append(Leak(start, end, FAMILY_KIMI_OPEN, [RawCall(name, args)], True))
+        leaks.append(Leak(start, end, KIMI_OPEN.name, [RawCall(name, args, True)], True))
     return leaks
 
 
-def find_lfm(text: str, masked: str) -> list[Leak]:
+def find_lfm(scan: Scan) -> list[Leak]:
     """LFM2 ``<|tool_call_start|>[f(a=1)]<|tool_call_end|>`` (pythonic list inside)."""
     leaks: list[Leak] = []
-    if "<|tool_call_start|>" not in masked:
-        return leaks
-    for m in _LFM_BEGIN.finditer(masked):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        close = _LFM_END.search(text, m.end())
-        body = text[m.end() : close.start() if close else len(text)]
-        end = close.end() if close else len(text)
+    for block in blocks(scan, _LFM_BEGIN, _LFM_END, bounded=False):
+        body = scan.text[block.body_start : block.body_end]
         calls = calls_from_source(body.strip()) or [RawCall(None, None)]
-        leaks.append(Leak(m.start(), end, FAMILY_LFM, calls, True))
+        leaks.append(Leak(block.start, block.end, LFM.name, calls, True))
     return leaks
 
 
-def find_python_tag(text: str, masked: str) -> list[Leak]:
+def find_python_tag(scan: Scan) -> list[Leak]:
     """Llama ``<|python_tag|>`` followed by JSON call objects or ``f.call(k=v)``."""
     leaks: list[Leak] = []
-    if "<|python_tag|>" not in masked:
-        return leaks
-    for m in _PY_TAG.finditer(masked):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        close = _PY_END.search(text, m.end())
-        body = text[m.end() : close.start() if close else len(text)].strip()
-        end = close.end() if close else len(text)
+    for block in blocks(scan, _PY_TAG, _PY_END, bounded=False):
+        body = scan.text[block.body_start : block.body_end].strip()
         calls: list[RawCall] | None = None
         if body.startswith("{"):
             calls = []
@@ -228,9 +196,18 @@ def find_python_tag(text: str, masked: str) -> list[Leak]:
                 sep = re.match(r"[\s;,]*", body[stop:])
                 pos = stop + (sep.end() if sep else 0)
         else:
-            calls = calls_from_source(re.sub(r"\.call\(", "(", body, count=1))
-        leaks.append(Leak(m.start(), end, FAMILY_PYTHON_TAG, calls or [RawCall(None, None)], True))
+            calls = _builtin_call(body)
+        leaks.append(Leak(block.start, block.end, PYTHON_TAG.name, calls or [RawCall(None, None)]))
     return leaks
+
+
+def _builtin_call(body: str) -> list[RawCall] | None:
+    """Llama built-in tools: ``brave_search.call(query="…")``."""
+    m = re.match(r"([A-Za-z_][\w.\-]*?)\.call\((.*)\)\s*$", body, re.S)
+    if m is None:
+        return calls_from_source(body)
+    args = keyword_arguments(m.group(2))
+    return [RawCall(m.group(1), args)]
 
 
 def _preceding(token: re.Pattern[str], text: str, start: int) -> int:
@@ -242,12 +219,6 @@ def _preceding(token: re.Pattern[str], text: str, start: int) -> int:
     return found
 
 
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
-
-
 def _merge_adjacent(text: str, leaks: list[Leak]) -> list[Leak]:
     merged: list[Leak] = []
     for leak in leaks:
@@ -257,3 +228,41 @@ def _merge_adjacent(text: str, leaks: list[Leak]) -> list[Leak]:
         else:
             merged.append(leak)
     return merged
+
+
+DEEPSEEK = Family(
+    "deepseek_tokens",
+    find_deepseek,
+    markers=(
+        "<｜tool▁calls▁begin｜>",
+        "<｜tool▁call▁begin｜>",
+        "<|tool▁calls▁begin|>",
+        "<|tool▁call▁begin|>",
+        "<｜tool_calls_begin｜>",
+        "<｜tool_call_begin｜>",
+    ),
+    needles=("tool",),
+)
+KIMI = Family(
+    "kimi_tokens",
+    find_kimi,
+    markers=(
+        "<|tool_calls_section_begin|>",
+        "<|tool_call_section_begin|>",
+        "<|tool_call_begin|>",
+        "<|tool_call_argument_begin|>",
+    ),
+    needles=("<|tool_call_begin|>",),
+)
+KIMI_OPEN = Family(
+    "kimi_open_sep", find_kimi_open, markers=("<|open|>", "<|sep|>"), needles=("<|open|>",)
+)
+LFM = Family(
+    "lfm_tool_call", find_lfm, markers=("<|tool_call_start|>",), needles=("<|tool_call_start|>",)
+)
+PYTHON_TAG = Family(
+    "python_tag",
+    find_python_tag,
+    markers=("<|python_tag|>", "<|python_start|>"),
+    needles=("<|python_tag|>",),
+)

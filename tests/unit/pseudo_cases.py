@@ -342,7 +342,7 @@ POSITIVES: list[tuple[str, str, Calls, str | None]] = [
         'Lint passesresponse<|sep|><|open|>toolscall tool="StrReplace" index="1"<|sep|>'
         '<|open|>argument key="path" type="string"<|sep|>src/rendererargument<|sep|>'
         "<|close|>call<|sep|>",
-        [("StrReplace", {"path": "src/renderer"})],
+        None,  # the lost <|close|> makes the value's end a guess: never run
         None,
     ),
     # -- GLM

@@ -15,14 +15,18 @@ from hypothesis import strategies as st
 from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls import (
     MARKERS,
     extract,
-    find_marker,
-    held_suffix_len,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls.args import (
-    close_brackets,
     coerce_scalar,
     parse_object,
+)
+from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls.blocks import (
     scan_balanced,
+)
+from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls.heads import (
+    matcher,
+    partial_len,
+    word_prefixes,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls.masking import (
     masked_view,
@@ -60,10 +64,10 @@ def _fixture_rows() -> list[Any]:
 
 
 def _offered_for(row: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
-    offered = dict(DECOYS)
+    offered = dict(DECOYS) | (row.get("tools") or {})
     for call in [row.get("expected") or {}, *row.get("expected_all", [])]:
         if call.get("name"):
-            offered[call["name"]] = None
+            offered.setdefault(call["name"], None)
     return offered
 
 
@@ -209,13 +213,19 @@ def test_resolve_name(raw: str, offered: list[str], expected: str | None) -> Non
         ('= {"a": 1}', {"a": 1}),
         ('json {"a": 1}', {"a": 1}),
         ('code: {"a": 1}', {"a": 1}),
-        ('{"a": {"b": [1, 2', {"a": {"b": [1, 2]}}),
-        ('{"a": "unterminated', {"a": "unterminated"}),
+        ('{"a": {"b": [1, "x"', {"a": {"b": [1, "x"]}}),  # closed after a whole value
+        ('{"a": {"b": [1, 2', None),  # the number may have been cut
+        ('{"a": "unterminated', None),  # a value cut off: never completed
+        ('{"city": "Paris" "unit": "c"}', None),  # a missing comma is not repaired
+        ('{"city": "Paris", "unit": ', None),  # a key without a value
+        ('{"a": 1,}', {"a": 1}),  # a trailing comma is dropped
         ("{'a': True, 'b': None}", {"a": True, "b": None}),
         ('"{\\"a\\": 1}"', {"a": 1}),
         ("", {}),
         ('""', {}),
-        ("{a: 1, b: 'x',}", {"a": 1, "b": "x"}),  # json_repair as the last resort
+        ("{a: 1, b: 'x',}", {"a": 1, "b": "x"}),  # bare keys, Python strings
+        ('{city:<|"|>Paris<|"|>}', {"city": "Paris"}),  # Gemma 4 brace notation
+        ("{path:a.txt,n:3}", {"path": "a.txt", "n": 3}),  # bare values after bare keys
         ("[1, 2]", None),
         ("not json", None),
     ],
@@ -228,7 +238,6 @@ def test_scan_balanced_respects_strings() -> None:
     text = '{"a": "}{", "b": {"c": "\\"}"}} tail'
     assert text[: scan_balanced(text, 0)] == '{"a": "}{", "b": {"c": "\\"}"}}'
     assert scan_balanced('{"a": 1', 0) is None
-    assert close_brackets('{"a": [1, {"b": 2') == '{"a": [1, {"b": 2}]}'
 
 
 @pytest.mark.parametrize(
@@ -236,11 +245,12 @@ def test_scan_balanced_respects_strings() -> None:
     [
         ("3", {"type": "integer"}, 3),
         ("3", {"type": "string"}, "3"),
-        ("3", None, 3),
+        ("3", None, "3"),  # without a schema, text stays text
         ("Paris", None, "Paris"),
         ("true", {"type": "boolean"}, True),
         ('{"a": 1}', {"type": "object"}, {"a": 1}),
-        ("[1]", None, [1]),
+        ("[1]", {"type": "array"}, [1]),
+        ("[1]", None, "[1]"),
     ],
 )
 def test_coerce_scalar(value: str, schema: dict | None, expected: Any) -> None:
@@ -257,19 +267,25 @@ def test_masked_view_keeps_length_and_masks_code() -> None:
     assert masked.endswith("```tool_code\nf()\n```")  # a leak carrier fence stays searchable
 
 
-def test_find_marker_and_suffix() -> None:
-    assert find_marker("Sure. " + '<tool_call>{"name": "x"}') == 6
-    assert find_marker("see `<tool_call>` tags") is None
-    assert find_marker("go?to=functions.x") is None
-    assert find_marker("x to=functions.get_weather {}") == 2
-    assert find_marker('{"name": "get_weather", "arguments": {}}', 0, {"get_weather": None}) == 0
-    assert held_suffix_len("hello <|chan") == len("<|chan")
-    assert held_suffix_len("hello [TOOL_") == len("[TOOL_")
-    assert held_suffix_len("going to") == 2
-    assert held_suffix_len("goto") == 0
-    assert held_suffix_len("hello") == 0
-    assert held_suffix_len('x {"na') == 4
-    assert all(held_suffix_len("ab " + m[:-1]) == len(m) - 1 for m in MARKERS if len(m) > 1)
+def test_heads_and_partial_heads() -> None:
+    names = ("get_weather",)
+    heads, prefixes = matcher(names), word_prefixes(names)
+    for text in ("Sure. <tool_call>", "x <|channel|>", "[TOOL_CALLS]", '{"name"', "go to=x"):
+        assert heads.search(text), text
+    for text in ("hello world", "Paris is nice, isn't it?", "3 < 4"):
+        assert heads.search(text) is None or text == "3 < 4"
+    assert partial_len("hello <", "", prefixes) == 1
+    assert partial_len("going to", "", prefixes) == 2
+    assert partial_len("goto", "", prefixes) == 0
+    assert partial_len("the get_wea", "", prefixes) == len("get_wea")
+    assert partial_len("x?to", "", prefixes) == 0  # a URL, not a recipient
+    assert partial_len("hello", "", prefixes) == 0
+    assert partial_len("say ```tool", "", prefixes) == len("```tool")
+    assert all(
+        heads.search("ab " + m) or partial_len("ab " + m[:-1], "", prefixes)
+        for m in MARKERS
+        if len(m) > 1
+    )
 
 
 # -- robustness -------------------------------------------------------------------------------

@@ -129,15 +129,18 @@ def test_first_chunk_of_a_normal_answer_is_released_at_once(first: str) -> None:
 
 
 def test_a_trailing_tool_name_is_held_until_the_next_delta_only() -> None:
-    """GLM writes the name before ``<arg_key>``: a line that so far is one word that may
-    become an offered tool name waits for the next delta, nothing else does."""
+    """A word that may still become an offered tool name (or a head word) waits for the
+    next delta, anywhere in a line; a complete name waits only until what follows it
+    shows that it is prose."""
     guard = StreamGuard(ALL_OFFERED, max_held_chars=BIG, max_held_responses=BIG)
     assert guard.feed("Sure, here is the plan:\n\nRead").release == "Sure, here is the plan:\n\n"
     assert guard.feed(" the file.").release == "Read the file."
-    assert guard.feed(" Then get_wea").release == " Then get_wea"  # mid-line: prose
-    assert guard.feed("ther reports.\nget_wea").release == "ther reports.\n"
+    assert guard.feed(" Then get_wea").release == " Then "  # mid-line too
+    assert guard.feed("ther reports.\nget_wea").release == "get_weather reports.\n"
     assert guard.feed("ther is fast").release == "get_weather is fast"
-    assert guard.feed("\nwidget_get").release == "\nwidget_get"  # no name starts so
+    assert guard.feed("\nwidget_get").release == "\nwidget_get"  # glued to a word: no head
+    assert guard.feed(" get_weather").release == " "
+    assert guard.feed("(city='Paris') and more").release == "get_weather(city='Paris') and more"
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -1,0 +1,210 @@
+"""Schema-guided recovery: an offered tool name in call position, whatever the format.
+
+The plugin knows the names (and JSON schemas) of the tools it offered. A model that writes
+a call names one of them *in call position* and attaches arguments to it. This finder
+does not know any format; it looks for
+
+1. an offered name in the text (outside code and claimed spans), as a bare word, inside a
+   tag (``<NAME>…</NAME>``) or as the ``"name"`` of a call object;
+2. the arguments the text attaches to it (:func:`~.bodies.call_after_name`: an object, a
+   brace notation, ``(k=v)``, parameter blocks, an enclosing ``{"name": …,
+   "arguments": …}``), or none;
+3. the wrapper around the pair: tags or special tokens right before it (``<foo:call>``,
+   ``<|tool▁x|>``), a prefix (``functions.``, ``call:``, ``>>>``, ``[TOOL_REQUEST]``) —
+   and the closing tags/tokens right after it.
+
+A wrapped pair is a *strong* leak (broken arguments → unrecoverable → re-ask). An unwrapped
+pair is *weak*: it counts only with arguments that pass the schema, and only when it ends
+its line and does not sit in the middle of a sentence ("I called get_weather(city=…)
+yesterday" is prose). Every accepted call is validated against the schema by the pipeline.
+A new format therefore costs a test row, not code.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Schema-guided recovery".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from .args import coerce_scalar, property_schema
+from .bodies import CLOSING_TAGS, call_after_name
+from .calldict import calls_from_value
+from .literals import Unreadable, read_value
+from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
+
+#: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
+_OPENING = re.compile(
+    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\])[ \t]*\n?[ \t]*\Z"
+)
+_PREFIX = re.compile(
+    r"(?:functions|default_api|tools?|api)\.\Z|call:\Z|(?:name|tool|function)\s*=\s*[\"']?\Z"
+)
+_LABEL = re.compile(
+    r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
+    r"invoke|use)\s*:[ \t]*\Z"
+)
+_SENTENCE_END = re.compile(r"(?:[.:!?。：！？…)\]]|^)[ \t]*\Z")
+_QUOTED_NAME = re.compile(r"[\"']\s*:\s*[\"']\Z|[\"']\Z")
+_OBJ_KEYS = re.compile(r"\s*[\"']?\s*[,}]")
+
+
+#: at most this many name occurrences are examined per message (hostile text repeats names)
+MAX_ANCHORS = 64
+
+
+@functools.lru_cache(maxsize=64)
+def name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A regex matching any of ``names`` as a whole word (also with ``.`` for ``_``).
+
+    Cached per set of offered names; ``None`` when there are none.
+    """
+    variants = {n for n in names if n} | {n.replace("_", ".") for n in names if "_" in n}
+    if not variants:
+        return None
+    alts = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+    return re.compile(rf"(?<![\w\-])(?:{alts})(?![\w\-])")
+
+
+def find(scan: Scan) -> list[Leak]:
+    """Anchor on offered names; see the module docstring."""
+    pattern = name_pattern(tuple(scan.offered))
+    if pattern is None:
+        return []
+    text = scan.text
+    leaks: list[Leak] = []
+    pos = 0
+    budget = MAX_ANCHORS  # each anchor may read to the end of the text: bound the work
+    for m in pattern.finditer(scan.masked):
+        if len(leaks) >= MAX_LEAKS or budget <= 0:
+            break
+        if m.start() < pos or not scan.free(m.start()):
+            continue
+        budget -= 1
+        found = _unit(scan, m)
+        if found is None:
+            continue
+        start, end, calls = found
+        head, strong = _wrapper_start(text, start)
+        tail = CLOSING_TAGS.match(text, end)
+        if tail:
+            end = tail.end()
+            strong = True
+        if not strong and not _owns_its_line(text, head, end):
+            continue
+        if any(not scan.free(p) for p in (head, max(head, end - 1))):
+            continue
+        leaks.append(Leak(head, end, GENERIC.name, calls, strong))
+        pos = end
+    return leaks
+
+
+def _unit(scan: Scan, m: re.Match[str]) -> tuple[int, int, list[RawCall]] | None:
+    """The call unit around a name: ``(start, end, calls)`` or ``None``."""
+    text, offered = scan.text, scan.offered
+    name = m.group()
+    schema = offered.get(name) if name in offered else offered.get(name.replace(".", "_"))
+    before = text[max(0, m.start() - 12) : m.start()]
+    if _QUOTED_NAME.search(before) and _OBJ_KEYS.match(text, m.end()):
+        return _enclosing_object(text, m.start())
+    if before.endswith("<") and text.startswith(">", m.end()):
+        return _tag_form(text, m.start() - 1, m.end() + 1, name, schema)
+    call, end = call_after_name(text, m.end(), name, schema)
+    if call is None:
+        closers = CLOSING_TAGS.match(text, m.end())
+        opened = _OPENING.search(text, max(0, m.start() - 80), m.start())
+        if closers is None or opened is None:
+            return None
+        return m.start(), m.end(), [RawCall(name, {})]  # ``<w>NAME</w>``: no arguments
+    return m.start(), end, [call]
+
+
+def _enclosing_object(text: str, at: int) -> tuple[int, int, list[RawCall]] | None:
+    """The call object (or list of them) whose ``"name"`` value is at ``at``."""
+    lo = max(0, at - 400)
+    brace = text.rfind("{", lo, at)
+    for _ in range(4):
+        if brace < 0:
+            return None
+        try:
+            value, end = read_value(text, brace)
+        except (Unreadable, RecursionError):
+            value, end = None, brace
+        if end > at and isinstance(value, dict):
+            calls = calls_from_value(value)
+            if calls is None:
+                return None
+            start = brace
+            lst = text[:brace].rstrip()
+            if lst.endswith("["):
+                try:
+                    items, list_end = read_value(text, len(lst) - 1)
+                except (Unreadable, RecursionError):
+                    items, list_end = None, end
+                listed = calls_from_value(items) if isinstance(items, list) else None
+                if listed is not None:
+                    return len(lst) - 1, list_end, listed
+            return start, end, calls
+        brace = text.rfind("{", lo, brace)
+    return None
+
+
+_CHILD = re.compile(r"\s*<([A-Za-z_][\w.-]*)>")
+
+
+def _tag_form(
+    text: str, start: int, body: int, name: str, schema: dict[str, Any] | None
+) -> tuple[int, int, list[RawCall]] | None:
+    """``<NAME><k>v</k>…</NAME>`` (the tool name is the tag, each argument a child tag)."""
+    close = text.find(f"</{name}>", body)
+    if close < 0:
+        return None
+    args: dict[str, Any] = {}
+    pos = body
+    while True:
+        child = _CHILD.match(text, pos, close)
+        if child is None:
+            break
+        key = child.group(1)
+        end = text.find(f"</{key}>", child.end(), close)
+        if end < 0:
+            return start, close + len(name) + 3, [RawCall(name, None)]
+        value = text[child.end() : end].strip("\n")
+        args[key] = coerce_scalar(value, property_schema(schema, key))
+        pos = end + len(key) + 3
+    if text[pos:close].strip():
+        return start, close + len(name) + 3, [RawCall(name, None)]
+    return start, close + len(name) + 3, [RawCall(name, args, typed=True)]
+
+
+def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
+    """Extend ``start`` left over the wrapper of a call: ``(new start, wrapped)``."""
+    head = start
+    prefix = _PREFIX.search(text, max(0, head - 24), head)
+    if prefix:
+        head = prefix.start()
+    while True:
+        opening = _OPENING.search(text, max(0, head - 80), head)
+        if opening is None:
+            break
+        head = opening.start()
+    label = _LABEL.search(text, max(0, head - 40), head)
+    if label and head == start:
+        return label.start() + (1 if label.group().startswith("\n") else 0), False
+    return head, head < start
+
+
+def _owns_its_line(text: str, start: int, end: int) -> bool:
+    """A weak call must end its line and not sit in the middle of a sentence."""
+    nl = text.find("\n", end)
+    if text[end : nl if nl >= 0 else len(text)].strip():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    return (
+        _SENTENCE_END.search(text, line_start, start) is not None
+        or not text[line_start:start].strip()
+    )
+
+
+GENERIC = Family("schema_guided", find)

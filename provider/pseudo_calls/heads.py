@@ -1,0 +1,102 @@
+"""Where a pseudo tool call may start in streamed text: one compiled matcher per tool set.
+
+A *head* is the first few characters of anything that may turn into a call:
+
+* a special token ``<|…`` / ``<｜…`` (every harmony, Kimi, DeepSeek, Llama, Gemma …
+  token) or a tag ``<name`` (``<tool_call>``, ``<function=``, ``<invoke``,
+  ``<get_weather>``, ``<seed:tool_call>`` …);
+* a bracket token ``[A…`` (``[TOOL_CALLS]``, ``[ARGS]``, ``[Called function`` …);
+* an object or a list of objects: ``{"`` / ``{'`` / ``[{``;
+* the words ``to=``, ``functions.``, ``default_api.``, ``assistant``,
+  ``declaration:default_api:`` and every **offered tool name**, anywhere in a line
+  (:func:`word_boundary`: not glued to a word or a URL character);
+* the leak-carrying fences ```` ```tool_code ```` / ```` ```tool_call ````.
+
+Every literal marker of every family (:data:`~.registry.MARKERS`) starts with one of
+these, so one search for heads finds them all. :func:`matcher` compiles the heads into
+one regex per set of names (cached); :func:`partial_len` tells how much of a text's end
+may still grow into a head and must wait for the next delta. What a head really is,
+:mod:`.verdicts` decides.
+
+Spec: specs/002-pseudo-tool-calls/spec.md §"Streaming guard".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+#: words that start a head, besides the offered tool names
+WORD_HEADS = (
+    "to=",
+    "functions.",
+    "default_api.",
+    "assistant",
+    "Assistant",
+    "declaration:default_api:",
+)
+_SYMBOL_HEADS = r"<[|｜‖A-Za-z_]|\[[ \t\r\n]*[A-Z{]|\{[ \t\r\n]*[\"']|```tool_c"
+#: characters a head word may contain (a run of them at the end may be a partial head)
+WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:=-")
+_WORD_CHARS_STR = "".join(sorted(WORD_CHARS))
+#: a head word glued to one of these is part of a word or a URL, not a head
+_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-?&/=#%@+.")
+_FENCES = ("```tool_code", "```tool_call")
+
+
+@functools.lru_cache(maxsize=64)
+def matcher(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex finding every head (symbol heads, head words, offered names).
+
+    Word heads are found without a boundary check: call :func:`word_boundary` on a match
+    that starts with a letter. Cached per set of names.
+    """
+    words = sorted({*WORD_HEADS, *(n for n in names if n)}, key=len, reverse=True)
+    return re.compile(_SYMBOL_HEADS + "|" + "|".join(re.escape(w) for w in words))
+
+
+@functools.lru_cache(maxsize=64)
+def word_prefixes(names: tuple[str, ...]) -> frozenset[str]:
+    """Every non-empty proper prefix of the head words and the offered names."""
+    words = {*WORD_HEADS, *(n for n in names if n)}
+    return frozenset(w[:i] for w in words for i in range(1, len(w)))
+
+
+def word_boundary(text: str, pos: int, before: str = "") -> bool:
+    """True when a head word at ``text[pos]`` is not glued to a word or URL character
+    (``before`` is the character preceding ``text``). Symbol heads always pass."""
+    if not (text[pos].isalpha() or text[pos] == "_"):
+        return True
+    prev = text[pos - 1] if pos else before
+    return not prev or prev not in _GLUE
+
+
+def partial_len(text: str, before: str, prefixes: frozenset[str]) -> int:
+    """Length of the longest end of ``text`` that may still grow into a head.
+
+    ``before`` is the character preceding ``text``. Constant work for typical text: the
+    trailing word is found with ``str.rstrip``.
+    """
+    last = text[-1:]
+    if not last:
+        return 0
+    if last in "<[{":
+        return 1
+    if last in " \t\r\n":
+        stripped = text.rstrip(" \t\r\n")
+        return len(text) - len(stripped) + 1 if stripped[-1:] in ("[", "{") else 0
+    if last == "`" or "`" in text[-12:]:
+        fence = text.rfind("```", max(0, len(text) - 12))
+        if fence >= 0 and any(f.startswith(text[fence:]) for f in _FENCES):
+            return len(text) - fence
+        if last == "`":
+            return len(text) - len(text.rstrip("`"))
+    if last not in WORD_CHARS:
+        return 0
+    start = len(text.rstrip(_WORD_CHARS_STR))
+    colon = text.rfind(":", start)
+    for i in (start, colon + 1) if colon >= 0 else (start,):
+        frag = text[i:]
+        if frag in prefixes and word_boundary(text, i, before):
+            return len(frag)
+    return 0
