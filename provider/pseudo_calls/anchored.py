@@ -45,6 +45,8 @@ _LABEL = re.compile(
     r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
     r"invoke|use)\s*:[ \t]*\Z"
 )
+#: the end of an English sentence in progress: two plain words and a space
+_PROSE_END = re.compile(r"(?:^|[\s(])[A-Za-z][a-z']*[ \t]+[A-Za-z][a-z']*[ \t]+\Z")
 _SENTENCE_END = re.compile(r"(?:[.:!?。：！？…)\]]|^)[ \t]*\Z")
 _QUOTED_NAME = re.compile(r"[\"']\s*:\s*[\"']\Z|[\"']\Z")
 _OBJ_KEYS = re.compile(r"\s*[\"']?\s*[,}]")
@@ -56,7 +58,8 @@ MAX_ANCHORS = 64
 
 @functools.lru_cache(maxsize=64)
 def name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """A regex matching any of ``names`` as a whole word (also with ``.`` for ``_``).
+    """A regex matching any of ``names`` as a whole word (also with ``.`` for ``_``); a
+    name glued to CJK or other non-Latin text (``调用get_weather(``) counts as a word.
 
     Cached per set of offered names; ``None`` when there are none.
     """
@@ -64,7 +67,7 @@ def name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not variants:
         return None
     alts = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    return re.compile(rf"(?<![\w\-])(?:{alts})(?![\w\-])")
+    return re.compile(rf"(?<![A-Za-z0-9_\-])(?:{alts})(?![A-Za-z0-9_\-])")
 
 
 def find(scan: Scan) -> list[Leak]:
@@ -91,7 +94,7 @@ def find(scan: Scan) -> list[Leak]:
         if tail:
             end = tail.end()
             strong = True
-        if not strong and not _owns_its_line(text, head, end):
+        if not strong and not owns_its_line(text, head, end):
             continue
         if any(not scan.free(p) for p in (head, max(head, end - 1))):
             continue
@@ -195,15 +198,20 @@ def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
     return head, head < start
 
 
-def _owns_its_line(text: str, start: int, end: int) -> bool:
-    """A weak call must end its line and not sit in the middle of a sentence."""
+def owns_its_line(text: str, start: int, end: int) -> bool:
+    """A weak call must end its line and not sit in the middle of an English sentence:
+    it starts its line, follows punctuation, junk, CJK text or the end of a sentence, or
+    is glued to the text before it (``…Done{"name": …``); "I called get_weather(…)" and
+    "you can use get_weather(…)" are prose."""
     nl = text.find("\n", end)
     if text[end : nl if nl >= 0 else len(text)].strip():
         return False
     line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
     return (
-        _SENTENCE_END.search(text, line_start, start) is not None
-        or not text[line_start:start].strip()
+        not _PROSE_END.search(before)  # not two English words right before it
+        or not text[start - 1].isspace()
+        or _SENTENCE_END.search(before) is not None
     )
 
 

@@ -28,16 +28,18 @@ _LEAD = re.compile(r"^\s*(?:(?:json|code|JSON|args|arguments)\b\s*:?|[=:])\s*")
 _JSONISH = re.compile(r"^\s*(?:[-+]?\d[\d.eE+-]*|true|false|null|\{.*\}|\[.*\])\s*$", re.S)
 
 
-def parse_object(raw: str | None) -> dict[str, Any] | None:
+def parse_object(raw: str | None, *, complete: bool = True) -> dict[str, Any] | None:
     """The JSON object ``raw`` holds (see the module docstring), else ``None``.
 
-    Trailing text after the object (prose, a closing token) is ignored.
+    Trailing text after the object (prose, a closing token) is ignored. ``complete=False``:
+    the text may have been cut (its block was not closed), so nothing at all is not
+    "no arguments" but ``None``.
     """
     if raw is None:
         return None
     text = raw.strip()
     if text in ("", '""', "''", "null", "None"):
-        return {}
+        return {} if complete or text else None
     fenced = _FENCE.match(text)
     if fenced and fenced["body"].strip() != text:
         text = fenced["body"].strip()

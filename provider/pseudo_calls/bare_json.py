@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from .blocks import scan_balanced
+from .bodies import strip_closers
 from .calldict import calls_from_value
 from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
@@ -46,8 +47,9 @@ def decode(raw: str) -> Any:
 def find_whole(scan: Scan) -> list[Leak]:
     """The whole message is call object(s) naming offered tools."""
     text, offered = scan.text, scan.offered
-    fenced = _FENCED.match(text)
-    body = fenced["body"] if fenced else text
+    core = strip_closers(text)  # a stray ``</tool_call>`` after a whole-message call
+    fenced = _FENCED.match(core)
+    body = fenced["body"] if fenced else core
     stripped = body.strip()
     if stripped[:1] not in ("{", "["):
         return []
@@ -136,7 +138,9 @@ def find_trailing(scan: Scan) -> list[Leak]:
 
 
 def find_objects(scan: Scan, *, trailing_only: bool) -> list[Leak]:
-    """Call objects inside prose: the trailing one only, or all (``trailing_only=False``)."""
+    """Call objects inside prose: the trailing one only, or all (``trailing_only=False``,
+    used next to a proven leak, where a call object of a tool that was not offered is cut
+    too: it is part of the leak, never prose)."""
     text, masked, offered = scan.text, scan.masked, scan.offered
     leaks: list[Leak] = []
     tail_end = len(text.rstrip())
@@ -153,8 +157,12 @@ def find_objects(scan: Scan, *, trailing_only: bool) -> list[Leak]:
             continue
         value = decode(text[m.start() : end])
         calls = calls_from_value(value)
-        if not calls or not all(resolve_name(c.name, offered) for c in calls):
+        if not calls:
             continue
+        if not all(resolve_name(c.name, offered) for c in calls):
+            if trailing_only:
+                continue
+            calls = []
         leaks.append(Leak(m.start(), end, TRAILING.name, calls, False))
         pos = end
     return leaks

@@ -69,8 +69,21 @@ _CLOSER = r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
 #: one or more closing tags / tokens right after a call (``match``)
 CLOSING_TAGS = re.compile(rf"(?:[ \t]*\n?[ \t]*{_CLOSER})+")
+_TRAILING_CLOSERS = re.compile(rf"(?:\s*{_CLOSER})+\s*\Z")
+
+
+def strip_closers(text: str) -> str:
+    """``text`` without the closing tags / tokens (and whitespace) it ends with."""
+    m = _TRAILING_CLOSERS.search(text) if text.rstrip().endswith(">") else None
+    return text[: m.start()] if m else text
+
+
 _KEY_END = re.compile(r"</arg_key>|<arg_value>")
-_GLM_VALUE_END = re.compile(r"</arg_value>|<arg_key>|</tool_call>|$")
+#: a GLM value ends at its closer, the next key, the wrapper's end, or a stray closing tag
+#: that only closing tags follow (``…Paris</parameter>`` at the end of the call)
+_GLM_VALUE_END = re.compile(
+    r"</arg_value>|<arg_key>|</tool_call>|</[\w:.|-]{1,40}>(?=(?:\s*</?[\w:.|-]{1,40}>)*\s*$)|$"
+)
 _NAME_IN_BODY = re.compile(
     r"\s*(?:<function=\s*[\"']?(?P<fn>[^>\s\"']+)[\"']?\s*>"
     rf"|<{DSML}invoke\s+name\s*=\s*[\"'](?P<inv>[^\"']+)[\"'][^>]*>"
@@ -78,6 +91,8 @@ _NAME_IN_BODY = re.compile(
     r"|(?:<(?:name|function|tool_name|function_name)>\s*)?(?:call:|functions\.)?"
     r"(?P<ident>[A-Za-z_][\w.\-]*))"
 )
+#: tags that hold the whole argument object (Cherry Studio ``<arguments>{…}</arguments>``)
+_CONTAINERS = frozenset({"arguments", "args", "parameters", "input"})
 _PAIR_KEY = re.compile(r"\s*([A-Za-z_][\w\-]*)\s*[=:]\s*")
 _KWARGS = ("parameters", "arguments", "args", "kwargs", "input")
 
@@ -90,12 +105,14 @@ def call_after_name(
     limit: int | None = None,
     *,
     any_child: bool = False,
+    closed_at_limit: bool = False,
 ) -> tuple[RawCall | None, int]:
     """Read the arguments attached to ``name``, which ends at ``text[pos]``.
 
     Returns ``(call, end)``: ``call`` is ``None`` when nothing that looks like arguments
     follows (and ``end == pos``); ``call.arguments`` is ``None`` when arguments follow but
-    are broken. ``limit`` bounds the reading (default: end of text). ``any_child``: accept
+    are broken. ``limit`` bounds the reading (default: end of text); ``closed_at_limit``:
+    the wrapper's closing tag is there, so a value may end at it. ``any_child``: accept
     ``<key>value</key>`` children the schema does not declare (the name was a tag).
     """
     stop = len(text) if limit is None else min(limit, len(text))
@@ -113,11 +130,11 @@ def call_after_name(
     if ch == "(" and not text[pos:i].strip():
         return _parens(text, i, stop, name)
     if ch == "<":
-        return _blocks(text, i, stop, name, schema, any_child)
+        return _blocks(text, i, stop, name, schema, any_child, closed_at_limit)
     return None, pos
 
 
-def call_in_body(body: str, offered: Offered) -> list[RawCall] | None:
+def call_in_body(body: str, offered: Offered, *, closed: bool = True) -> list[RawCall] | None:
     """The call(s) a wrapper's body holds, or ``None`` when it does not look like one.
 
     A body is call objects (``{"name": …, "arguments": …}``, a list of them, several),
@@ -125,7 +142,8 @@ def call_in_body(body: str, offered: Offered) -> list[RawCall] | None:
     ``<name>NAME``, ``call:NAME``, ``functions.NAME`` — followed by its arguments
     (:func:`call_after_name`) and nothing else but closing tags. A name glued to the
     first argument key of a GLM body whose ``<arg_key>`` was lost
-    (``get_weathercity</arg_key>…``) is split at the offered name.
+    (``get_weathercity</arg_key>…``) is split at the offered name. A name with nothing
+    after it is a call without arguments only when the wrapper was ``closed``.
     """
     stripped = body.strip()
     if not stripped:
@@ -141,27 +159,35 @@ def call_in_body(body: str, offered: Offered) -> list[RawCall] | None:
     name = html.unescape(raw).strip()
     resolved = resolve_name(name, offered)
     if resolved is None and m["ident"] and body.startswith("</arg_key>", m.end()):
-        return [_glued_glm(body, m, offered)]
+        return [_glued_glm(body, m, offered, closed)]
     schema = offered.get(resolved) if resolved else None
     tagged = bool(m["inv"] or m["tag"])
-    call, end = call_after_name(body, m.end(), name, schema, any_child=tagged)
+    call, end = call_after_name(
+        body, m.end(), name, schema, any_child=tagged, closed_at_limit=closed
+    )
     if call is None:
         rest = body[m.end() :]
         if CLOSERS.fullmatch(rest) is None:
             return [RawCall(name, None)] if (m["fn"] or tagged) else None
-        return [RawCall(name, {})]
-    if CLOSERS.fullmatch(body, end) is None:
-        call = RawCall(call.name, None)  # arguments followed by more than closing tags
-    return [call]
+        return [RawCall(name, {} if closed or rest.strip() else None)]
+    return [only_closers_after(call, body, end, len(body)) or call]
 
 
-def _glued_glm(body: str, m: re.Match[str], offered: Offered) -> RawCall:
+def only_closers_after(call: RawCall | None, text: str, end: int, stop: int) -> RawCall | None:
+    """``call``, or a broken one when more than closing tags follows its arguments before
+    ``stop`` (``…</parameter>\n<par`` — the text was cut between two parameters)."""
+    if call is None or call.arguments is None or CLOSERS.fullmatch(text, end, stop):
+        return call
+    return RawCall(call.name, None)
+
+
+def _glued_glm(body: str, m: re.Match[str], offered: Offered, closed: bool) -> RawCall:
     ident = m["ident"]
     for name in sorted(offered, key=len, reverse=True):
         if ident.startswith(name) and len(ident) > len(name):
             key_start = m.start("ident") + len(name)
             fixed = body[:key_start] + "<arg_key>" + body[key_start:]
-            call, _end = glm_pairs(fixed, key_start, len(fixed), name, offered.get(name))
+            call, _end = glm_pairs(fixed, key_start, len(fixed), name, offered.get(name), closed)
             return call
     return RawCall(ident, None)
 
@@ -235,11 +261,22 @@ def keyword_arguments(source: str) -> dict[str, Any] | None:
 
 
 def _blocks(
-    text: str, i: int, stop: int, name: str, schema: dict[str, Any] | None, any_child: bool
+    text: str,
+    i: int,
+    stop: int,
+    name: str,
+    schema: dict[str, Any] | None,
+    any_child: bool,
+    closed_at_stop: bool,
 ) -> tuple[RawCall | None, int]:
-    """Parameter blocks starting at ``text[i] == "<"`` (see the module docstring)."""
+    """Parameter blocks starting at ``text[i] == "<"`` (see the module docstring).
+
+    A value without its closing tag ends at the next parameter (one line at most); one that
+    runs to the end of the text may have been cut in the middle, so the arguments are
+    ``None`` (re-asked), even in a dialect that omits closing tags.
+    """
     if text.startswith("<arg_key>", i):
-        return glm_pairs(text, i, stop, name, schema)
+        return glm_pairs(text, i, stop, name, schema, closed_at_stop)
     args: dict[str, Any] = {}
     pos = i
     for _ in range(MAX_PARAMS + 1):
@@ -249,8 +286,14 @@ def _blocks(
         m = _PARAM_EQ.match(text, pos, stop) or _PARAM_ATTR.match(text, pos, stop)
         if m is None:
             tag = _TAG.match(text, pos, stop)
-            key = tag.group(1) if tag else None
-            if tag is None or not (any_child or property_schema(schema, key or "")):
+            key = tag.group(1) if tag else ""
+            if tag is None:
+                break
+            if key in _CONTAINERS:  # ``<arguments>{…}</arguments>``
+                close = text.find(f"</{key}>", tag.end(), stop)
+                obj = parse_object(text[tag.end() : close]) if close >= 0 else None
+                return RawCall(name, obj), (close + len(key) + 3 if close >= 0 else stop)
+            if not (any_child or property_schema(schema, key)):
                 break
             close = text.find(f"</{key}>", tag.end(), stop)
             if close < 0:
@@ -260,8 +303,14 @@ def _blocks(
             continue
         key = html.unescape(m.group(1)).strip()
         end = _VALUE_END.search(text, m.end(), stop)
-        closed = end is not None and end.group().startswith("</")
         raw = text[m.end() : end.start() if end else stop]
+        closed = (end is not None and end.group().startswith("</")) or (
+            end is None and closed_at_stop
+        )
+        if end is None and not closed:
+            return RawCall(name, None), stop  # the text ends inside this value: maybe cut
+        if not closed and "\n" in raw.strip():
+            return RawCall(name, None), stop  # an unclosed value over several lines
         attrs = m.groupdict().get("attrs") or ""
         if re.search(r"string\s*=\s*[\"']true", attrs):
             args[key] = raw
@@ -288,12 +337,19 @@ def typed_value(raw: str, schema: dict[str, Any] | None, key: str, *, closed: bo
 
 
 def glm_pairs(
-    text: str, pos: int, stop: int, name: str, schema: dict[str, Any] | None
+    text: str,
+    pos: int,
+    stop: int,
+    name: str,
+    schema: dict[str, Any] | None,
+    closed_at_stop: bool = False,
 ) -> tuple[RawCall, int]:
     """``<arg_key>k</arg_key><arg_value>v</arg_value>`` pairs from ``pos`` (GLM).
 
     Tolerated: a missing ``</arg_key>`` or ``<arg_value>``, a missing ``</arg_value>``
-    (the value then ends at the next ``<arg_key>``, ``</tool_call>`` or ``stop``).
+    (the value then ends at the next ``<arg_key>`` or ``</tool_call>``), a stray closing
+    tag instead of ``</arg_value>``. A value that runs to ``stop`` (the end of the text) may
+    have been cut: the arguments are then ``None``.
     """
     args: dict[str, Any] = {}
     for _ in range(MAX_PARAMS):
@@ -312,6 +368,11 @@ def glm_pairs(
             value_from = key_end.end()
         value_end = _GLM_VALUE_END.search(text, value_from, stop)
         vstop = value_end.start() if value_end and value_end.start() < stop else stop
+        ended_by = value_end.group() if value_end and value_end.start() < stop else ""
+        if closed_at_stop and not ended_by:
+            ended_by = "</tool_call>"  # the wrapper's closing tag ends the value
+        if not ended_by:
+            return RawCall(name, None), stop  # the text ends inside this value: maybe cut
         value = text[value_from:vstop].strip("\n")
         args[key] = coerce_scalar(value, property_schema(schema, key))
         if value_end is not None and value_end.group() == "</arg_value>":

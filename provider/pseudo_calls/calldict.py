@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .args import parse_object
+from .literals import Truncated
 from .model import RawCall
 
 NAME_KEYS = ("name", "tool", "tool_name", "function_name", "recipient_name")
@@ -54,7 +55,9 @@ def calls_from_value(value: Any) -> list[RawCall] | None:
         if inner is not None:
             return inner
         name = fn.get("name")
-        return [RawCall(name, {})] if isinstance(name, str) and name.strip() else None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        return [RawCall(name, None if isinstance(fn, Truncated) else {})]
     name = (
         fn
         if isinstance(fn, str)

@@ -127,7 +127,7 @@ def find(scan: Scan) -> list[Leak]:
             and not role.startswith("functions.")
         ):
             first_call = msg.content_start if first_call is None else first_call
-            calls.extend(_calls_for(recipient, content))
+            calls.extend(_calls_for(recipient, content, msg.closed))
         elif role.startswith("functions.") or recipient in _NON_CALL_RECIPIENTS:
             continue  # a (hallucinated) tool result
         elif channel != "analysis" and content.strip():
@@ -155,11 +155,8 @@ def _parse_header(header: str) -> tuple[str, str, str]:
     return channel, recipient, role
 
 
-def _calls_for(recipient: str, content: str) -> list[RawCall]:
-    raw = content.strip()
-    args = parse_object(raw) if raw[:1] in ("{", "") or raw.startswith("```") else None
-    if args is None and raw:
-        args = parse_object(raw)
+def _calls_for(recipient: str, content: str, closed: bool) -> list[RawCall]:
+    args = parse_object(content, complete=closed)
     parallel = split_parallel(recipient, args)
     if parallel is not None:
         return parallel

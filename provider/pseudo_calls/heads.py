@@ -5,7 +5,8 @@ A *head* is the first few characters of anything that may turn into a call:
 * a special token ``<|…`` / ``<｜…`` (every harmony, Kimi, DeepSeek, Llama, Gemma …
   token) or a tag ``<name`` (``<tool_call>``, ``<function=``, ``<invoke``,
   ``<get_weather>``, ``<seed:tool_call>`` …);
-* a bracket token ``[A…`` (``[TOOL_CALLS]``, ``[ARGS]``, ``[Called function`` …);
+* a bracket and a word (``[TOOL_CALLS]``, ``[ARGS]``, ``[Called function``, a list of
+  Python calls ``[get_weather(`` …);
 * an object or a list of objects: ``{"`` / ``{'`` / ``[{``;
 * the words ``to=``, ``functions.``, ``default_api.``, ``assistant``,
   ``declaration:default_api:`` and every **offered tool name**, anywhere in a line
@@ -35,13 +36,16 @@ WORD_HEADS = (
     "Assistant",
     "declaration:default_api:",
 )
-_SYMBOL_HEADS = r"<[|｜‖A-Za-z_]|\[[ \t\r\n]*[A-Z{]|\{[ \t\r\n]*[\"']|```tool_c"
+_SYMBOL_HEADS = r"<[|｜‖A-Za-z_]|\[[ \t\r\n]*[A-Za-z_{]|\{[ \t\r\n]*[\"']|```tool_c"
 #: characters a head word may contain (a run of them at the end may be a partial head)
 WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:=-")
 _WORD_CHARS_STR = "".join(sorted(WORD_CHARS))
-#: a head word glued to one of these is part of a word or a URL, not a head
-_GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-?&/=#%@+.")
+#: a head word glued to one of these is part of a word, not a head
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+#: ``to=`` / ``functions.`` glued to one of these is part of a URL or a dotted path
+_PATH = frozenset("?&/=#%@+.")
 _FENCES = ("```tool_code", "```tool_call")
+_PATH_WORDS = ("to=", "functions.", "default_api.")
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,12 +67,20 @@ def word_prefixes(names: tuple[str, ...]) -> frozenset[str]:
 
 
 def word_boundary(text: str, pos: int, before: str = "") -> bool:
-    """True when a head word at ``text[pos]`` is not glued to a word or URL character
-    (``before`` is the character preceding ``text``). Symbol heads always pass."""
+    """True when a head word at ``text[pos]`` is not glued to a word character (nor, for
+    ``to=`` / ``functions.`` / ``default_api.``, to a URL or path character); ``before``
+    is the character preceding ``text``. Symbol heads always pass. A tool name glued to
+    the end of a sentence (``…for you.get_weather(``) is a head."""
     if not (text[pos].isalpha() or text[pos] == "_"):
         return True
     prev = text[pos - 1] if pos else before
-    return not prev or prev not in _GLUE
+    if not prev or prev in _WORD:
+        return not prev
+    if prev not in _PATH:
+        return True
+    rest = text[pos : pos + 12]
+    words = _PATH_WORDS if prev != "." else _PATH_WORDS[1:]  # ``Done.to=…`` is a head
+    return not any(rest.startswith(w) or w.startswith(rest) for w in words)
 
 
 def partial_len(text: str, before: str, prefixes: frozenset[str]) -> int:
@@ -94,9 +106,9 @@ def partial_len(text: str, before: str, prefixes: frozenset[str]) -> int:
     if last not in WORD_CHARS:
         return 0
     start = len(text.rstrip(_WORD_CHARS_STR))
-    colon = text.rfind(":", start)
-    for i in (start, colon + 1) if colon >= 0 else (start,):
-        frag = text[i:]
-        if frag in prefixes and word_boundary(text, i, before):
-            return len(frag)
+    for i in (start, text.rfind(".", start) + 1, text.rfind(":", start) + 1):
+        if i >= start and i < len(text):
+            frag = text[i:]
+            if frag in prefixes and word_boundary(text, i, before):
+                return len(frag)
     return 0

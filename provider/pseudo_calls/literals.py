@@ -10,7 +10,7 @@ one grammar and accepts exactly these repairs:
   brace notation with bare keys, a bare value (``{path:a.txt}``) is the text up to the
   next ``,`` or ``}``;
 * brackets still open when the text ends **right after a complete value** (a truncated
-  call whose last member is whole) are closed.
+  call whose last member is whole) are closed; such an object is a :class:`Truncated`.
 
 Nothing else: a missing comma, a key without a value, a string or literal cut off by the
 end of the text, or a number that the end of the text may have cut are *errors*
@@ -33,6 +33,12 @@ DSL_QUOTES = ('<|"|>', '<｜"｜>')
 
 class Unreadable(ValueError):
     """The text at the given position is not one complete value (see module docstring)."""
+
+
+class Truncated(dict):  # type: ignore[type-arg]  # a plain dict for every other purpose
+    """An object whose closing bracket the end of the text supplied: its members are as
+    written, but a member the call needs may be missing (``calldict`` gives no default
+    arguments to such an object)."""
 
 
 _WS = re.compile(r"[ \t\r\n]*")
@@ -113,7 +119,7 @@ class _Reader:
         while True:
             if i >= len(text):  # ended right after a whole member: close what is open
                 self.end = len(text)
-                return obj if close == "}" else items
+                return Truncated(obj) if close == "}" else items
             if text[i] == close:
                 self.end = i + 1
                 return obj if close == "}" else items
@@ -121,8 +127,10 @@ class _Reader:
                 if text[i] != ",":
                     raise Unreadable(f"expected ',' or {close!r}")
                 i = _WS.match(text, i + 1).end()
-                if i >= len(text) or text[i] == close:  # trailing comma
-                    self.end = min(i + 1, len(text))
+                if i >= len(text):
+                    raise Unreadable("the text ends after a comma: a member was cut")
+                if text[i] == close:  # trailing comma
+                    self.end = i + 1
                     return obj if close == "}" else items
             first = False
             if close == "}":

@@ -53,6 +53,10 @@ def find(scan: Scan) -> list[Leak]:
 
 
 def _block(text: str, start: int, pos: int) -> Leak | None:
+    again = _AGAIN.match(text, pos)
+    while again:  # a repeated token (``[TOOL_CALLS][TOOL_CALLS]…``)
+        pos = again.end()
+        again = _AGAIN.match(text, pos)
     body = _WS.match(text, pos).end()
     if text[body : body + 1] in ("[", "{"):
         end = scan_balanced(text, body)

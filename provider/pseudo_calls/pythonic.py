@@ -17,7 +17,9 @@ import re
 from typing import Any
 
 from .args import parse_object
+from .anchored import owns_its_line
 from .blocks import scan_balanced
+from .bodies import CLOSING_TAGS, strip_closers
 from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
@@ -27,6 +29,8 @@ _WRAPPERS = re.compile(
     r"(?:<\|python_end\|>|\n[ \t]*```)?\s*$",
     re.S,
 )
+#: where a trailing list of Python calls may start after prose: ``[name(``
+_LIST_START = re.compile(r"\[\s*[A-Za-z_][\w.\-]*\s*\(")
 _PY_START = re.compile(r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()")
 _TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|$)", re.S | re.M)
 _CLOSE_BRACKET = re.compile(r"\s*\]")
@@ -133,20 +137,24 @@ def _dotted(node: ast.expr) -> str:
 
 
 def find_whole_message(scan: Scan) -> list[Leak]:
-    """The whole message is Python call(s) naming offered tools (weak leak)."""
+    """Python call(s) naming offered tools that make up the whole message, or its end
+    after prose (``Let me check.[get_weather(city="Paris")]``) — a weak leak."""
     text, offered = scan.text, scan.offered
-    if not _PY_START.match(text):
-        return []
-    wrapped = _WRAPPERS.match(text)
-    body = wrapped["body"] if wrapped else text
-    stripped = body.strip()
-    if not stripped or not re.match(r"[\[(]?\s*[A-Za-z_]", stripped) or "(" not in stripped:
-        return []
-    calls = calls_from_source(stripped)
-    if not calls or not all(resolve_name(c.name, offered) for c in calls):
-        return []
-    start = len(text) - len(text.lstrip())
-    return [Leak(start, len(text.rstrip()), PYTHONIC.name, calls, False, vetoable=False)]
+    core = strip_closers(text)
+    starts = [len(text) - len(text.lstrip())]
+    starts += [m.start() for m in _LIST_START.finditer(scan.masked, starts[0] + 1, len(core))]
+    for start in starts[:MAX_LEAKS]:
+        if start and not owns_its_line(text, start, len(core)):
+            continue
+        wrapped = _WRAPPERS.match(core, start)
+        body = (wrapped["body"] if wrapped else core[start:]).strip()
+        if not _PY_START.match(body) or "(" not in body:
+            continue
+        calls = calls_from_source(body)
+        if calls and all(resolve_name(c.name, offered) for c in calls):
+            end = len(text.rstrip())
+            return [Leak(start, end, PYTHONIC.name, calls, False, vetoable=start > 0)]
+    return []
 
 
 def find_tool_code(scan: Scan) -> list[Leak]:
@@ -166,7 +174,8 @@ def find_closing_tag(scan: Scan) -> list[Leak]:
     """``NAME\\n<body>\\n[/NAME]`` (GPT-5.4) for an offered ``NAME``."""
     text, masked, offered = scan.text, scan.masked, scan.offered
     leaks: list[Leak] = []
-    for m in re.finditer(r"(?m)^[ \t]*\[/([A-Za-z_][\w.\-]*)\][ \t]*$", masked):
+    closers = CLOSING_TAGS.pattern
+    for m in re.finditer(rf"(?m)^[ \t]*\[/([A-Za-z_][\w.\-]*)\](?:{closers})?[ \t]*$", masked):
         if len(leaks) >= MAX_LEAKS:
             break
         raw = m.group(1)
@@ -177,6 +186,8 @@ def find_closing_tag(scan: Scan) -> list[Leak]:
         if opener is None:
             continue
         body = text[opener[1] : m.start()].strip("\n")
+        if not body.strip():
+            continue
         args = parse_object(body) if body.lstrip().startswith("{") else None
         if args is None:
             args = _single_property(offered.get(name), body)
@@ -185,7 +196,8 @@ def find_closing_tag(scan: Scan) -> list[Leak]:
 
 
 def _opener_line(masked: str, name: str, before: int) -> tuple[int, int] | None:
-    """``(start, end)`` of the last line before ``before`` that is exactly ``name``."""
+    """``(start, end)`` of the last line before ``before`` that ends with ``name`` — alone,
+    or after junk, a sentence end or glued to it (:func:`~.anchored.owns_its_line`)."""
     pos = before
     for _ in range(32):
         idx = masked.rfind(name, 0, pos)
@@ -196,10 +208,13 @@ def _opener_line(masked: str, name: str, before: int) -> tuple[int, int] | None:
         if line_end < 0 or line_end >= before:
             pos = idx
             continue
-        if not masked[line_start:idx].strip(" \t") and not masked[idx + len(name) : line_end].strip(
-            " \t"
+        glued = idx > line_start and (masked[idx - 1].isalnum() or masked[idx - 1] == "_")
+        if (
+            not glued
+            and not masked[idx + len(name) : line_end].strip(" \t")
+            and owns_its_line(masked, idx, idx + len(name))
         ):
-            return line_start, line_end + 1
+            return (line_start if not masked[line_start:idx].strip() else idx), line_end + 1
         pos = idx
     return None
 

@@ -27,7 +27,7 @@ from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 # ``to=`` not glued to a word or URL character; recipient = dotted identifier. A bare
 # ``functions.NAME`` (degenerate output drops the ``to=``) counts as a recipient too.
 MARKER = re.compile(
-    r"(?<![A-Za-z0-9_?&/=#%@+.\-])(?:to=|(?=functions\.[A-Za-z_]))"
+    r"(?:(?<![A-Za-z0-9_?&/=#%@+\-])to=|(?<![A-Za-z0-9_?&/=#%@+.\-])(?=functions\.[A-Za-z_]))"
     r"(?P<rcpt>[A-Za-z_][\w\-]*(?:[.:][A-Za-z0-9_][\w\-]*)*)"
 )
 _SEP = re.compile(

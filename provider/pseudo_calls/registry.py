@@ -114,13 +114,13 @@ def run(text: str, offered: Offered) -> Extraction:
         kept.append((leak, valid))
     if not kept:
         return Extraction("none", (), text, None)
-    if any(leak.strong for leak, _ in kept):
+    if kept:
         spans = sorted((lk.start, max(lk.end, lk.start + 1)) for lk, _ in kept)
         extra = bare_json.find_objects(Scan(text, scan.masked, offered, spans), trailing_only=False)
         for leak in extra:
             valid, _results_only = _validate(leak, offered)
-            if valid:
-                kept.append((leak, valid))
+            if valid or not leak.calls:
+                kept.append((leak, valid))  # a call object beside a leak is cut, run or not
     kept.sort(key=lambda item: item[0].start)
     calls = _dedupe([c for _, valid in kept for c in valid])
     first = next((lk for lk, _ in kept if lk.strong), kept[0][0])

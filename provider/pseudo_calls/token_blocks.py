@@ -83,12 +83,12 @@ def find_deepseek(scan: Scan) -> list[Leak]:
         if tail:
             end = tail.end()
         start = _preceding(_DS_CALLS_BEGIN, text, block.start)
-        call = _deepseek_call(text[block.body_start : body_end])
+        call = _deepseek_call(text[block.body_start : body_end], block.closed or bool(stop))
         leaks.append(Leak(start, end, DEEPSEEK.name, [call]))
     return _merge_adjacent(text, leaks)
 
 
-def _deepseek_call(body: str) -> RawCall:
+def _deepseek_call(body: str, closed: bool) -> RawCall:
     sep = _DS_SEP.search(body)
     if not sep:
         return RawCall(None, None)
@@ -99,8 +99,8 @@ def _deepseek_call(body: str) -> RawCall:
         if "{" in name:  # name and JSON on one line
             name, brace, after = name.partition("{")
             name, rest = name.strip(), brace + after + "\n" + rest
-        return RawCall(name or None, parse_object(rest))
-    return RawCall(left, parse_object(right))
+        return RawCall(name or None, parse_object(rest, complete=closed))
+    return RawCall(left, parse_object(right, complete=closed))
 
 
 def find_kimi(scan: Scan) -> list[Leak]:
@@ -131,7 +131,7 @@ def find_kimi(scan: Scan) -> list[Leak]:
         tail = _KIMI_SECTION_END.match(text, skip_ws(text, end))
         if tail:
             end = tail.end()
-        args = parse_object(raw_args) if raw_args.strip() else {}
+        args = parse_object(raw_args, complete=block.closed)
         leaks.append(Leak(start, end, KIMI.name, [RawCall(name, args)], True))
     return _merge_adjacent(text, leaks)
 
@@ -158,6 +158,8 @@ def find_kimi_open(scan: Scan) -> list[Leak]:
             else:
                 prop = property_schema(schema, key) or ({"type": kind} if kind else None)
                 args[key] = coerce_scalar(html.unescape(value).strip(), prop)
+        if not block.closed:
+            args = None  # the call was cut before its ``<|close|>call`` token
         start = block.start
         junk = _K3_JUNK_BEFORE.search(text, max(0, start - 40), start)
         if junk:

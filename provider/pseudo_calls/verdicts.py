@@ -74,13 +74,13 @@ def classify(
     ``final``: no more text will come (WAIT becomes REJECT). ``line_start``: the head
     starts its line (a tool name alone on a line may open ``NAME\\n<body>\\n[/NAME]``).
     """
-    verdict = _classify(held, offered, line_start)
+    verdict = _classify(held, offered, line_start, final)
     if verdict is Verdict.WAIT and (final or len(held) > REPARSE_WINDOW):
         return Verdict.REJECT
     return verdict
 
 
-def _classify(held: str, offered: Offered, line_start: bool) -> Verdict:
+def _classify(held: str, offered: Offered, line_start: bool, final: bool) -> Verdict:
     ch = held[0]
     if ch == "<":
         if held[1:2] in ("|", "｜", "‖"):
@@ -93,7 +93,7 @@ def _classify(held: str, offered: Offered, line_start: bool) -> Verdict:
         rest = held[1:].lstrip()
         if rest[:1] == "{":
             return json_call_verdict(rest, offered)
-        return _bracket_verdict(held)
+        return _bracket_verdict(held, offered)
     if ch == "{":
         return json_call_verdict(held, offered)
     if ch == "`":
@@ -106,7 +106,7 @@ def _classify(held: str, offered: Offered, line_start: bool) -> Verdict:
         return Verdict.CONFIRM
     if held.startswith(_LEAD_WORDS):
         return _lead_verdict(held[len("assistant") :])
-    return name_verdict(held, offered, line_start)
+    return name_verdict(held, offered, line_start, final=final)
 
 
 def _tag_verdict(held: str, offered: Offered) -> Verdict:
@@ -126,14 +126,20 @@ def _tag_verdict(held: str, offered: Offered) -> Verdict:
     return Verdict.REJECT
 
 
-def _bracket_verdict(held: str) -> Verdict:
+def _bracket_verdict(held: str, offered: Offered) -> Verdict:
     if held.startswith("[TOOL_CALLS]"):
-        return _tool_calls_verdict(held[len("[TOOL_CALLS]") :].lstrip())
+        rest = held[len("[TOOL_CALLS]") :]
+        if rest[:1] and not rest[0].isspace():
+            return Verdict.CONFIRM  # glued to a name, a list or an object: the real token
+        return _tool_calls_verdict(rest.lstrip())
     if held.startswith("[ARGS]"):
         rest = held[len("[ARGS]") :].lstrip()
         return Verdict.WAIT if not rest else Verdict.CONFIRM if rest[0] == "{" else Verdict.REJECT
     if held.startswith(("[Called function", "[Calling tool")):
         return Verdict.CONFIRM
+    listed = _IDENT.match(held, 1 + len(held[1:]) - len(held[1:].lstrip()))
+    if listed and resolve_name(listed.group(), offered):
+        return name_verdict(held[listed.start() :], offered, False)  # ``[name(…), …]``
     m = _BRACKET.match(held)
     word = m.group(1) if m else ""
     if m is None or m.end() >= len(held):
@@ -182,7 +188,7 @@ def _lead_verdict(rest: str) -> Verdict:
     return Verdict.REJECT
 
 
-def name_verdict(held: str, offered: Offered, line_start: bool) -> Verdict:
+def name_verdict(held: str, offered: Offered, line_start: bool, *, final: bool = False) -> Verdict:
     """An offered tool name at the start of ``held``: is it in call position?
 
     What follows the name (after spaces/tabs) decides: ``{``, ``[``, ``<``, ``>``, ``to=``,
@@ -204,7 +210,7 @@ def name_verdict(held: str, offered: Offered, line_start: bool) -> Verdict:
     if ch in "{[<>" or body.startswith(("to=", ".call(")):
         return Verdict.CONFIRM
     if ch == "(":
-        return _after_parens(body)
+        return _after_parens(body, final)
     if ch in ":=":
         after = body[1:].lstrip(" \t")
         if not after:
@@ -226,13 +232,13 @@ def name_verdict(held: str, offered: Offered, line_start: bool) -> Verdict:
     return Verdict.REJECT
 
 
-def _after_parens(body: str) -> Verdict:
+def _after_parens(body: str, final: bool) -> Verdict:
     end = scan_balanced(body, 0)
     if end is None:
         return Verdict.WAIT
     after = body[end:].lstrip(" \t")
     if not after:
-        return Verdict.WAIT
+        return Verdict.CONFIRM if final else Verdict.WAIT  # the call ends the message
     return Verdict.CONFIRM if after[0] in "\r\n<,]" else Verdict.REJECT
 
 

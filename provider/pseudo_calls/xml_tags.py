@@ -21,7 +21,7 @@ import re
 
 from .args import parse_object
 from .blocks import blocks
-from .bodies import DSML, call_after_name, call_in_body, glm_pairs
+from .bodies import DSML, call_after_name, call_in_body, glm_pairs, only_closers_after
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
 
@@ -51,7 +51,7 @@ def find_wrapped(scan: Scan) -> list[Leak]:
         if leaks and block.start < leaks[-1].end:
             continue
         body = text[block.body_start : block.body_end]
-        calls = call_in_body(body, offered)
+        calls = call_in_body(body, offered, closed=block.closed)
         if calls is None:
             if not block.closed or not body.strip():
                 continue
@@ -71,13 +71,15 @@ def find_function_tag(scan: Scan) -> list[Leak]:
     for block in blocks(scan, _FN_OPEN, _FN_CLOSE):
         name = block.opener.group(1)
         resolved = resolve_name(name, offered)
-        call, _end = call_after_name(
+        call, args_end = call_after_name(
             text,
             block.body_start,
             name,
             offered.get(resolved) if resolved else None,
             block.body_end,
+            closed_at_limit=block.closed,
         )
+        call = only_closers_after(call, text, args_end, block.body_end)
         if call is None:
             if not block.closed:
                 continue
@@ -99,10 +101,19 @@ def find_invoke(scan: Scan) -> list[Leak]:
         name = block.opener.group(1).strip()
         resolved = resolve_name(name, offered)
         schema = offered.get(resolved) if resolved else None
-        call, _end = call_after_name(text, block.body_start, name, schema, block.body_end)
+        call, args_end = call_after_name(
+            text,
+            block.body_start,
+            name,
+            schema,
+            block.body_end,
+            any_child=True,
+            closed_at_limit=block.closed,
+        )
+        call = only_closers_after(call, text, args_end, block.body_end)
         if call is None:
-            body = text[block.body_start : block.body_end].strip()
-            call = RawCall(name, {} if not body else parse_object(body))
+            body = text[block.body_start : block.body_end]
+            call = RawCall(name, parse_object(body, complete=block.closed))
         start = block.start
         opener = _FC_OPEN.search(text, max(0, start - 200), start)
         if opener and (idx == 0 or not leaks or opener.start() >= leaks[-1].end):
@@ -124,7 +135,10 @@ def find_tool_use(scan: Scan) -> list[Leak]:
         full = _TOOL_USE.match(scan.text, m.start())
         if not full or not scan.free(m.start()):
             continue
-        args = parse_object(full["args"]) if full["args"] is not None else {}
+        closed = full.group().rstrip().endswith("</tool_use>")
+        args = parse_object(full["args"], complete=closed) if full["args"] is not None else None
+        if args is None and full["args"] is None and closed:
+            args = {}
         leaks.append(Leak(m.start(), full.end(), TOOL_USE.name, [RawCall(full["name"], args)]))
     return leaks
 

@@ -361,9 +361,22 @@ POSITIVES: list[tuple[str, str, Calls, str | None]] = [
         "",
     ),
     (
-        "glm_missing_closing_tags",
+        "glm_missing_closing_tags",  # the value may have been cut: "Paris" or "Parisian"?
         "get_weather<arg_key>city</arg_key><arg_value>Paris",
-        [("get_weather", W)],
+        None,
+        "",
+    ),
+    (
+        "glm_values_without_closers",  # the last value runs to the end: it may have been cut
+        "get_forecast<arg_key>days</arg_key><arg_value>3<arg_key>city</arg_key><arg_value>Paris",
+        None,
+        "",
+    ),
+    (
+        "glm_values_without_closers_in_wrapper",  # the wrapper's end closes the last value
+        "<tool_call>get_forecast<arg_key>days</arg_key><arg_value>3<arg_key>city</arg_key>"
+        "<arg_value>Paris</tool_call>",
+        [("get_forecast", {"days": 3, "city": "Paris"})],
         "",
     ),
     # -- call objects (JSON / python repr)
