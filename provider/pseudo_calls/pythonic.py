@@ -16,8 +16,8 @@ import ast
 import re
 from typing import Any
 
-from .args import parse_object
 from .anchored import owns_its_line
+from .args import parse_object
 from .blocks import scan_balanced
 from .bodies import CLOSING_TAGS, strip_closers
 from .literals import Unreadable, read_value
