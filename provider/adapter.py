@@ -20,7 +20,6 @@ from typing import Any
 from astrbot.core.provider.entities import LLMResponse
 from astrbot.core.provider.provider import Provider
 
-from .accumulator import TEXT
 from .call import ChatCall
 from .config import SourceConfig, parse_config
 from .errors import AbortedError, ConfigError, ModelListError, UpstreamError
@@ -29,7 +28,7 @@ from .reasoning_replay import encode_reasoning_signature
 from .redaction import LOG, register_secrets, unregister_secrets
 from .results import final_response, footer, reasoning_chunk, text_chunk
 from .transport import Transport
-from .types import Turn
+from .types import TEXT, Turn
 from .usage_log import RequestStats
 
 

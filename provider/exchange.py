@@ -24,10 +24,11 @@ from typing import Any
 
 import httpx
 
-from .accumulator import TEXT, Delta, ResponseAccumulator
+from .accumulator import ResponseAccumulator
 from .call import ChatCall
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError
+from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
 from .redaction import LOG
 from .request import RequestPlan, build_request
 from .stream_guard import StreamGuard
@@ -41,14 +42,8 @@ from .tool_fallback import (
     decide,
 )
 from .transport import Transport
-from .types import Turn
+from .types import TEXT, Delta, Turn
 from .usage_log import RequestStats
-
-CUT_NOTICE = "The connection to the model broke; the answer above is incomplete."
-CAP_NOTICE = "The reply reached the max_output_chars limit and was cut."
-GUARD_OVERFLOW_NOTICE = (
-    "The model wrote a tool call as text that was too long to check; it was not run."
-)
 
 
 async def exchange(
@@ -258,7 +253,9 @@ class _ResponseReader:
         if not (self.shown or self.acc.saw_output):
             raise _as_upstream_error(exc) from None
         LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
-        self.notice = CUT_NOTICE if isinstance(exc, httpx.TransportError) else _cut_by(exc)
+        self.notice = (
+            CUT_NOTICE if isinstance(exc, httpx.TransportError) else cut_by_notice(exc.message)
+        )
 
     def outcome(self) -> _Outcome:
         """The response's Turn with its notice; raises ``AbortedError`` for an abort that
@@ -283,11 +280,6 @@ class _ResponseReader:
         if notice:
             turn.notice = turn.notice_plus(notice)
         return _Outcome(turn, held, overflow)
-
-
-def _cut_by(exc: UpstreamError) -> str:
-    """The notice under an answer that an upstream error ended after text was shown."""
-    return f"The answer above is incomplete. {exc.message}"
 
 
 def _as_upstream_error(exc: BaseException) -> UpstreamError:

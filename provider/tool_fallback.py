@@ -28,15 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .notices import UNRECOVERABLE_NOTICE
 from .pseudo_calls import Extraction, extract
 from .types import ToolCall, Turn
 
 FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
-
-#: Shown to the user (via ``Turn.notice``) instead of a leaked call that was not run.
-UNRECOVERABLE_NOTICE = (
-    "The model tried to call a tool in an invalid format; the call was not run. Please try again."
-)
 
 
 @dataclass(frozen=True, slots=True)

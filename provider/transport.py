@@ -30,20 +30,27 @@ from typing import Any
 
 import httpx
 
-from .accumulator import TERMINAL_EVENTS, error_from_payload
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError, clip
-from .http_errors import MAX_ERROR_BODY, QUOTA_CODES, connection_error, http_error, read_error
+from .http_errors import (
+    MAX_ERROR_BODY,
+    QUOTA_CODES,
+    chat_completions_body_error,
+    connection_error,
+    error_from_payload,
+    http_error,
+    read_error,
+)
 from .profiles import Profile, detect_profile
 from .retry import retrying
 from .sse import EventStream, looks_like_sse
+from .types import PRE_CONTENT_EVENTS, TERMINAL_EVENTS
 
 #: After the terminal event, at most this much of the body (characters / seconds) is read so
 #: that the connection can be reused (see :func:`_drain`).
 DRAIN_CHARS = 64 * 1024
 DRAIN_SECONDS = 0.1
 _TERMINAL = TERMINAL_EVENTS | {"error"}
-_PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.queued"})
 _ROTATE_ON = frozenset({401, 403, 429})
 
 
@@ -388,7 +395,7 @@ class Transport:
             async for event in iterator:
                 prefetched.append(event)
                 kind = event.get("type")
-                if kind in _PRE_CONTENT:
+                if kind in PRE_CONTENT_EVENTS:
                     continue
                 if kind == "error" or kind == "response.failed":
                     payload = event if kind == "error" else (event.get("response") or {})
@@ -401,7 +408,7 @@ class Transport:
                 "before the answer started",
                 self.cfg.timeout,
             ) from None
-        if not prefetched or prefetched[-1].get("type") in _PRE_CONTENT:
+        if not prefetched or prefetched[-1].get("type") in PRE_CONTENT_EVENTS:
             # the body ended before any content: nothing usable arrived
             raise UpstreamError(
                 "The stream ended before any answer arrived"
@@ -451,8 +458,5 @@ def _json_body_event(text: str) -> dict[str, Any]:
         error = obj["error"] if isinstance(obj["error"], dict) else {"message": obj["error"]}
         raise error_from_payload({"error": error}, what="JSON error body")
     if obj.get("object") == "chat.completion" or "choices" in obj:
-        raise UpstreamError(
-            "The endpoint answered in Chat Completions format, not Responses. Check `api_base` "
-            "or use AstrBot's OpenAI-compatible (chat completions) provider for it."
-        )
+        raise chat_completions_body_error()
     return {"type": "response.completed", "response": obj}

@@ -21,7 +21,7 @@ from astrbot.core.provider.entities import LLMResponse
 
 from data.plugins.astrbot_plugin_openai_responses.provider import retry as retry_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
-from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import CUT_NOTICE
 from tests.conftest import USER_MARK
 from tests.integration.conftest import MakeProvider
 from tools.upstream import FakeUpstream

@@ -16,7 +16,7 @@ import pytest
 from astrbot.core.agent.tool import FunctionTool, ToolSet
 
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CAP_NOTICE
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import CAP_NOTICE
 from tests.integration.conftest import MakeProvider
 from tests.integration.faults import (
     ANSWER,

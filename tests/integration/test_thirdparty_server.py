@@ -61,7 +61,7 @@ from astrbot.core.provider.entities import LLMResponse, ToolCallsResult
 
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import CUT_NOTICE
 from tests.integration.conftest import provider_factory
 from tests.integration.test_chat import collect, magic_tools
 from tools.thirdparty import (

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.accumulator import (
-    REASONING,
-    TEXT,
     ResponseAccumulator,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
+from data.plugins.astrbot_plugin_openai_responses.provider.types import REASONING, TEXT
 
 USAGE = {
     "input_tokens": 100,
