@@ -17,7 +17,6 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,6 @@ from .redaction import LOG
 from .request import RequestPlan, build_request
 from .stream_guard import StreamGuard
 from .tool_fallback import (
-    Decision,
     FallbackSettings,
     Passthrough,
     Recovered,
@@ -70,11 +68,8 @@ async def exchange(
     """
     if disabled is None:
         disabled = set()
-    settings = FallbackSettings(
-        enabled=cfg.tool_fallback_enabled,
-        mode=cfg.tool_fallback_mode,
-    )
-    retries_left = cfg.tool_fallback_retry_attempts
+    settings = FallbackSettings.from_config(cfg)
+    retries_left = settings.retry_attempts
     tool_choice: str | None = None
     profile = transport.profile
     while True:
@@ -108,7 +103,10 @@ async def exchange(
         stats.http_attempts += opened.attempts
         # One upstream response. The event loop lives here, not in a nested generator: each
         # generator layer costs every streamed delta a resume (benchmarks/README.md).
-        reader = _ResponseReader(cfg, _guard_for(plan, cfg, stream=stream), abort)
+        guard = (
+            _guard_for(plan, cfg) if stream and settings.guards_stream(plan.offered_tools) else None
+        )
+        reader = _ResponseReader(cfg, guard, abort)
         try:
             for delta in reader.feed_all(opened.prefetched):
                 yield delta
@@ -126,13 +124,16 @@ async def exchange(
         outcome = reader.outcome()
         turn = outcome.turn
         stats.add_usage(turn.usage)
-        if outcome.guard_aborted:
-            decision = _overflow_decision(turn, settings, retries_left)
-        else:
-            decision = decide(turn, plan.offered_tools, settings, retries_left=retries_left)
+        decision = decide(
+            turn,
+            plan.offered_tools,
+            settings,
+            retries_left=retries_left,
+            overflow=outcome.guard_aborted,
+        )
         if isinstance(decision, Retry):
             retries_left -= 1
-            tool_choice = cfg.tool_fallback_force_tool_choice
+            tool_choice = decision.tool_choice
             stats.fallback_path = "retried"
             LOG.info("pseudo tool call detected; asking again with tool_choice=%s", tool_choice)
             continue
@@ -157,14 +158,6 @@ class _Outcome:
     guard_aborted: bool = False
 
 
-def _overflow_decision(turn: Turn, settings: FallbackSettings, retries_left: int) -> Decision:
-    """The guard's buffer overflowed on a confirmed pseudo call: never show the held text."""
-    if settings.mode != "parse_only" and retries_left > 0:
-        return Retry("overflow")
-    notice = turn.notice_plus(GUARD_OVERFLOW_NOTICE)
-    return Unrecoverable(dataclasses.replace(turn, notice=notice), "overflow")
-
-
 #: request fields an upstream may reject with a 400 naming them → the body key we drop
 _OPTIONAL_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("include", ("include", "encrypted")),
@@ -183,11 +176,7 @@ def _rejected_feature(exc: UpstreamError, body: dict[str, Any], disabled: set[st
     return None
 
 
-def _guard_for(plan: RequestPlan, cfg: SourceConfig, *, stream: bool) -> StreamGuard | None:
-    if not (stream and plan.offered_tools and cfg.tool_fallback_enabled):
-        return None
-    if not cfg.tool_fallback_stream_buffer:
-        return None
+def _guard_for(plan: RequestPlan, cfg: SourceConfig) -> StreamGuard:
     return StreamGuard(
         plan.offered_tools,
         max_held_chars=cfg.stream_buffer_max_chars,

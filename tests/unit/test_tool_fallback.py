@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from data.plugins.astrbot_plugin_openai_responses.provider.config import parse_config
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import GUARD_OVERFLOW_NOTICE
 from data.plugins.astrbot_plugin_openai_responses.provider.tool_fallback import (
     UNRECOVERABLE_NOTICE,
     FallbackSettings,
@@ -123,6 +125,43 @@ def test_retry_only_never_uses_parsed_calls() -> None:
     )
     assert isinstance(decision, Retry)
     assert decision.format == "recipient"
+
+
+@pytest.mark.parametrize(
+    ("mode", "retries", "expected"),
+    [
+        ("parse_then_retry", 1, Retry),
+        ("parse_then_retry", 0, Unrecoverable),
+        ("retry_only", 1, Retry),
+        ("retry_only", 0, Unrecoverable),
+        ("parse_only", 1, Unrecoverable),
+    ],
+)
+def test_guard_overflow_is_a_leak_with_nothing_recoverable(
+    mode: str, retries: int, expected: type
+) -> None:
+    shown = turn("Checking.", notice="Earlier.")
+    settings = FallbackSettings(mode=mode, force_tool_choice="auto")  # type: ignore[arg-type]
+    decision = decide(shown, OFFERED, settings, retries_left=retries, overflow=True)
+    assert type(decision) is expected
+    if isinstance(decision, Retry):
+        assert decision == Retry("overflow", "auto")
+    else:
+        assert isinstance(decision, Unrecoverable)
+        assert decision.turn.text == "Checking."
+        assert decision.turn.notice == f"Earlier. {GUARD_OVERFLOW_NOTICE}"
+
+
+def test_settings_come_from_the_source_config_and_decide_the_guard() -> None:
+    cfg = parse_config(
+        {"tool_fallback_force_tool_choice": "auto", "tool_fallback_retry_attempts": 2}
+    )
+    settings = FallbackSettings.from_config(cfg)
+    assert settings == FallbackSettings(force_tool_choice="auto", retry_attempts=2)
+    assert settings.guards_stream(OFFERED) is True
+    assert settings.guards_stream({}) is False
+    assert FallbackSettings(stream_buffer=False).guards_stream(OFFERED) is False
+    assert FallbackSettings(enabled=False).guards_stream(OFFERED) is False
 
 
 def test_notice_is_short_clear_english() -> None:
