@@ -16,11 +16,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import ChatCall
-from .config import SourceConfig, merge_extra_body
+from .config import SourceConfig
 from .errors import ConfigError
 from .input_items import conversation_input, neutralise_control_tokens
 from .profiles import Profile
 from .tool_schema import function_tools
+
+#: Request-body keys that ``custom_extra_body`` may not override: the adapter owns them
+#: (the conversation, streaming, tools, stateless replay). They are dropped with a warning.
+PROTECTED_BODY_KEYS: frozenset[str] = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "stream",
+        "tools",
+        "tool_choice",
+        "store",
+        "previous_response_id",
+        "conversation",
+        "background",
+        "prompt",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -30,7 +48,7 @@ class RequestPlan:
     ``body``: the JSON body for ``POST /responses``. ``offered_tools``: function tool name →
     its parameters JSON Schema (``None`` when the tool declared none), for pseudo-call
     detection. ``dropped_extra_keys``: ``custom_extra_body`` keys ignored because the
-    adapter owns them (``config.PROTECTED_BODY_KEYS``), for one warning.
+    adapter owns them (:data:`PROTECTED_BODY_KEYS`), for one warning.
     """
 
     body: dict[str, Any]
@@ -133,4 +151,41 @@ def prompt_cache_key(conversation: str | None) -> str | None:
     return "astrbot-" + hashlib.sha256(conversation.encode()).hexdigest()[:40]
 
 
-__all__ = ["RequestPlan", "build_request", "prompt_cache_key"]
+#: Chat Completions body keys admins carry over from other providers → Responses keys
+CHAT_COMPLETIONS_BODY_KEYS: dict[str, str] = {
+    "max_tokens": "max_output_tokens",
+    "max_completion_tokens": "max_output_tokens",
+}
+
+
+def merge_extra_body(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+    """Merge ``custom_extra_body`` into ``body`` in place; return the dropped protected keys.
+
+    ``reasoning`` and ``text`` objects are merged key by key; ``include`` lists are united.
+    Chat Completions spellings are translated: ``max_tokens`` / ``max_completion_tokens``
+    → ``max_output_tokens``, ``reasoning_effort`` → ``reasoning.effort``.
+    """
+    dropped: list[str] = []
+    for name, value in extra.items():
+        name = CHAT_COMPLETIONS_BODY_KEYS.get(name, name)
+        if name == "reasoning_effort":
+            name, value = "reasoning", {"effort": value}
+        if name in PROTECTED_BODY_KEYS:
+            dropped.append(name)
+        elif name in ("reasoning", "text") and isinstance(value, dict):
+            body[name] = {**body.get(name, {}), **value}
+        elif name == "include" and isinstance(value, list):
+            body["include"] = list(dict.fromkeys([*body.get("include", []), *value]))
+        else:
+            body[name] = value
+    return dropped
+
+
+__all__ = [
+    "CHAT_COMPLETIONS_BODY_KEYS",
+    "PROTECTED_BODY_KEYS",
+    "RequestPlan",
+    "build_request",
+    "merge_extra_body",
+    "prompt_cache_key",
+]

@@ -7,9 +7,7 @@ import logging
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.config import (
-    PROTECTED_BODY_KEYS,
     QUICKSTART,
-    merge_extra_body,
     parse_config,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import ConfigError
@@ -133,35 +131,6 @@ def test_secrets_never_in_repr() -> None:
 
 def test_empty_keys_are_dropped_for_local_servers() -> None:
     assert parse_config({"key": ["", "  "]}).keys == []
-
-
-def test_extra_body_cannot_override_protected_keys() -> None:
-    body = {"model": "m", "input": [], "stream": True, "reasoning": {"effort": "low"}}
-    dropped = merge_extra_body(
-        body,
-        {
-            "model": "x",
-            "stream": False,
-            "temperature": 0.1,
-            "reasoning": {"summary": "auto"},
-            "include": ["reasoning.encrypted_content"],
-        },
-    )
-    assert set(dropped) == {"model", "stream"}
-    assert body["model"] == "m" and body["stream"] is True
-    assert body["temperature"] == 0.1
-    assert body["reasoning"] == {"effort": "low", "summary": "auto"}
-    assert body["include"] == ["reasoning.encrypted_content"]
-    assert {"input", "tools", "tool_choice", "store"} <= PROTECTED_BODY_KEYS
-
-
-def test_chat_completions_names_in_extra_body_are_translated() -> None:
-    body: dict = {"model": "m", "reasoning": {"summary": "auto"}}
-    dropped = merge_extra_body(body, {"max_tokens": 500, "reasoning_effort": "high"})
-    assert dropped == []
-    assert body["max_output_tokens"] == 500 and "max_tokens" not in body
-    assert body["reasoning"] == {"summary": "auto", "effort": "high"}
-    assert "reasoning_effort" not in body
 
 
 def test_proxy_user_name_is_not_a_secret_but_the_password_is() -> None:

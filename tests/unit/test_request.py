@@ -53,8 +53,10 @@ from data.plugins.astrbot_plugin_openai_responses.provider.reasoning_replay impo
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 from data.plugins.astrbot_plugin_openai_responses.provider.request import (
+    PROTECTED_BODY_KEYS,
     RequestPlan,
     build_request,
+    merge_extra_body,
 )
 from tools.upstream.oracle import check_request
 
@@ -817,3 +819,35 @@ async def test_large_or_non_image_files_are_refused(
 async def test_audio_is_always_a_placeholder() -> None:
     for ref in ("https://e.com/a.mp3", "/tmp/a.wav", f"data:audio/wav;base64,{b64(b'x' * 64)}"):
         assert await audio_input_part(ref) == {"type": "input_text", "text": AUDIO_PLACEHOLDER}
+
+
+# -- custom_extra_body merge ----------------------------------------------------------------
+
+
+def test_extra_body_cannot_override_protected_keys() -> None:
+    body = {"model": "m", "input": [], "stream": True, "reasoning": {"effort": "low"}}
+    dropped = merge_extra_body(
+        body,
+        {
+            "model": "x",
+            "stream": False,
+            "temperature": 0.1,
+            "reasoning": {"summary": "auto"},
+            "include": ["reasoning.encrypted_content"],
+        },
+    )
+    assert set(dropped) == {"model", "stream"}
+    assert body["model"] == "m" and body["stream"] is True
+    assert body["temperature"] == 0.1
+    assert body["reasoning"] == {"effort": "low", "summary": "auto"}
+    assert body["include"] == ["reasoning.encrypted_content"]
+    assert {"input", "tools", "tool_choice", "store"} <= PROTECTED_BODY_KEYS
+
+
+def test_chat_completions_names_in_extra_body_are_translated() -> None:
+    body: dict = {"model": "m", "reasoning": {"summary": "auto"}}
+    dropped = merge_extra_body(body, {"max_tokens": 500, "reasoning_effort": "high"})
+    assert dropped == []
+    assert body["max_output_tokens"] == 500 and "max_tokens" not in body
+    assert body["reasoning"] == {"summary": "auto", "effort": "high"}
+    assert "reasoning_effort" not in body
