@@ -24,6 +24,7 @@ from .call import ChatCall
 from .config import SourceConfig, parse_config
 from .errors import AbortedError, ConfigError, ModelListError, UpstreamError
 from .exchange import exchange
+from .profiles import detect_profile
 from .reasoning_replay import encode_reasoning_signature
 from .redaction import LOG, register_secrets, unregister_secrets
 from .results import final_response, footer, reasoning_chunk, text_chunk
@@ -78,7 +79,9 @@ class ResponsesProvider(Provider):
         self.cfg: SourceConfig = cfg
         self._secrets = register_secrets(cfg.secrets())
         self.set_model(cfg.model)
-        self.transport = Transport(cfg)
+        #: the upstream family (spec 003 §"Profiles"), resolved once for transport and body
+        self.profile = detect_profile(cfg.api_base, cfg.compat_profile)
+        self.transport = Transport(cfg, self.profile)
         self._current_key = cfg.keys[0] if cfg.keys else ""
         # Optional request fields this upstream rejected (learned capability, not request
         # state): see exchange._rejected_feature.
@@ -169,6 +172,7 @@ class ResponsesProvider(Provider):
                 self.transport,
                 self.cfg,
                 call,
+                profile=self.profile,
                 stream=stream,
                 stats=stats,
                 attempts=attempts,

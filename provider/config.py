@@ -18,7 +18,7 @@ migration table: specs/001-redesign-responses-provider/quickstart.md.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -49,14 +49,23 @@ DEPRECATED_ALIASES: dict[str, str] = {
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 
+# The settings with a fixed set of values: error messages, WebUI drop-downs
+# (registration.py) and the README table are derived from these types (tests check it).
 CompatProfile = Literal[
     "auto", "openai", "azure", "openrouter", "vllm", "ollama", "lmstudio", "litellm", "relay"
 ]
 Citations = Literal["footnotes", "off"]
-
 FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
 ReasoningEffort = Literal["", "none", "minimal", "low", "medium", "high", "xhigh"]
 ForcedToolChoice = Literal["required", "auto"]
+
+
+def one_of(literal: Any) -> str:
+    """The values of a ``Literal`` type in words, for error messages: ``a, b or c``
+    (``""`` reads ``"" (not sent)``)."""
+    words = ['"" (not sent)' if v == "" else str(v) for v in get_args(literal)]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
 
 # What each field accepts, in words, for error messages (field -> hint).
 _ACCEPTS: dict[str, str] = {
@@ -65,24 +74,24 @@ _ACCEPTS: dict[str, str] = {
     "timeout": "a number of seconds greater than 0, e.g. 120",
     "proxy": "empty, or a URL such as http://127.0.0.1:7890 or socks5://host:1080",
     "custom_headers": 'an object of header names to string values, e.g. {"X-Team": "bots"}',
-    "reasoning_effort": '"" (not sent), none, minimal, low, medium, high or xhigh',
+    "reasoning_effort": one_of(ReasoningEffort),
     "custom_extra_body": "an object merged into the request body",
     "tool_fallback_enabled": "true or false",
-    "tool_fallback_mode": "parse_then_retry, retry_only or parse_only",
+    "tool_fallback_mode": one_of(FallbackMode),
     "tool_fallback_retry_attempts": "a whole number from 0 to 3",
-    "tool_fallback_force_tool_choice": "required or auto",
+    "tool_fallback_force_tool_choice": one_of(ForcedToolChoice),
     "tool_fallback_stream_buffer": "true or false",
     "log_usage": "true or false",
     "max_output_chars": "a whole number of characters, at least 1000",
     "stream_buffer_max_chars": "a whole number of characters, at least 100",
     "stream_buffer_max_responses": "a whole number of chunks, at least 1",
     "model": "a model name string",
-    "compat_profile": "auto, openai, azure, openrouter, vllm, ollama, lmstudio, litellm or relay",
+    "compat_profile": one_of(CompatProfile),
     "builtin_tools": (
         'a list such as ["web_search", "code_interpreter", "image_generation", '
         '"file_search:vs_123,vs_456"] or Responses tool objects'
     ),
-    "citations": "footnotes or off",
+    "citations": one_of(Citations),
 }
 
 

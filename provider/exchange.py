@@ -28,6 +28,7 @@ from .call import ChatCall
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError
 from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
+from .profiles import Profile
 from .redaction import LOG
 from .request import RequestPlan, build_request
 from .stream_guard import StreamGuard
@@ -49,6 +50,7 @@ async def exchange(
     cfg: SourceConfig,
     call: ChatCall,
     *,
+    profile: Profile,
     stream: bool,
     stats: RequestStats,
     attempts: int | None = None,
@@ -71,15 +73,13 @@ async def exchange(
     settings = FallbackSettings.from_config(cfg)
     retries_left = settings.retry_attempts
     tool_choice: str | None = None
-    profile = transport.profile
     while True:
-        replay = profile.encrypted_reasoning and "include" not in disabled
         plan = await build_request(
             call,
             cfg,
             stream=stream,
             tool_choice_override=tool_choice,
-            reasoning_source=reasoning_source if replay else "",
+            reasoning_source=reasoning_source,
             profile=profile,
             disabled=frozenset(disabled),
         )

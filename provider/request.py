@@ -67,8 +67,8 @@ async def build_request(
     *,
     stream: bool,
     tool_choice_override: str | dict[str, Any] | None = None,
+    profile: Profile,
     reasoning_source: str = "",
-    profile: Profile | None = None,
     disabled: frozenset[str] = frozenset(),
 ) -> RequestPlan:
     """Build the Responses request body for one AstrBot call.
@@ -85,20 +85,20 @@ async def build_request(
     Reasoning replay: an assistant ``think`` part whose ``encrypted`` holds a signature
     from :func:`.reasoning_replay.encode_reasoning_signature` is replayed as ``reasoning``
     items only when its ``source`` equals ``reasoning_source`` (an empty
-    ``reasoning_source`` replays nothing) and every item has ``encrypted_content``
-    (responses_api.md §2.1.6).
+    ``reasoning_source`` replays nothing), the profile supports encrypted reasoning, the
+    instance has not learned that the upstream rejects ``include`` (``disabled``) and every
+    item has ``encrypted_content`` (responses_api.md §2.1.6).
 
     Tools: function tools from ``func_tool`` plus ``cfg.builtin_tools`` (hosted tools);
     both omitted with ``tool_choice`` when there are none; ``tool_choice_override`` (the
     pseudo-call retry) replaces ``call.tool_choice``.
 
-    Profile (specs/003-beyond-basics/spec.md): with a ``profile``, ``reasoning.effort`` is
-    sent only if the profile accepts it, ``include: ["reasoning.encrypted_content"]`` when
-    the profile supports encrypted reasoning and ``"include"`` is not in ``disabled`` (the
-    instance learned that the upstream rejects it), and ``prompt_cache_key`` (see
-    :func:`prompt_cache_key`) when supported and not disabled. Without a profile,
-    ``reasoning``/``include`` follow ``cfg.reasoning_effort`` only. ``cfg.custom_extra_body``
-    is merged last (protected keys dropped and reported in ``dropped_extra_keys``).
+    Profile (specs/003-beyond-basics/spec.md §"Profiles", resolved once by the adapter):
+    ``reasoning.effort`` is sent only if the profile accepts it,
+    ``include: ["reasoning.encrypted_content"]`` under the same conditions as the replay,
+    and ``prompt_cache_key`` (see :func:`prompt_cache_key`) when supported and not in
+    ``disabled``. ``cfg.custom_extra_body`` is merged last (protected keys dropped and
+    reported in ``dropped_extra_keys``).
 
     Raises :class:`~.errors.ConfigError` when neither the call nor the config names a model.
     """
@@ -109,7 +109,8 @@ async def build_request(
             "in the provider settings (e.g. gpt-5) and try again."
         )
 
-    instructions, items = await conversation_input(call, reasoning_source)
+    replay = profile.encrypted_reasoning and "include" not in disabled
+    instructions, items = await conversation_input(call, reasoning_source if replay else "")
     tools, offered = function_tools(call.func_tool)
     tools.extend(copy.deepcopy(list(cfg.builtin_tools)))
 
@@ -125,18 +126,13 @@ async def build_request(
         body["tool_choice"] = copy.deepcopy(choice)
     body["stream"] = stream
     body["store"] = False
-    if profile is None:
-        if cfg.reasoning_effort:
-            body["reasoning"] = {"effort": cfg.reasoning_effort}
-            body["include"] = ["reasoning.encrypted_content"]
-    else:
-        if cfg.reasoning_effort and profile.reasoning_effort:
-            body["reasoning"] = {"effort": cfg.reasoning_effort}
-        if profile.encrypted_reasoning and "include" not in disabled:
-            body["include"] = ["reasoning.encrypted_content"]
-        cache_key = prompt_cache_key(call.conversation_id or call.session_id)
-        if cache_key and profile.prompt_cache_key and "prompt_cache_key" not in disabled:
-            body["prompt_cache_key"] = cache_key
+    if cfg.reasoning_effort and profile.reasoning_effort:
+        body["reasoning"] = {"effort": cfg.reasoning_effort}
+    if replay:
+        body["include"] = ["reasoning.encrypted_content"]
+    cache_key = prompt_cache_key(call.conversation_id or call.session_id)
+    if cache_key and profile.prompt_cache_key and "prompt_cache_key" not in disabled:
+        body["prompt_cache_key"] = cache_key
     dropped = merge_extra_body(body, copy.deepcopy(cfg.custom_extra_body))
     return RequestPlan(body=body, offered_tools=offered, dropped_extra_keys=tuple(dropped))
 

@@ -41,7 +41,7 @@ from .http_errors import (
     http_error,
     read_error,
 )
-from .profiles import Profile, detect_profile
+from .profiles import Profile
 from .retry import retrying
 from .sse import EventStream, looks_like_sse
 from .types import PRE_CONTENT_EVENTS, TERMINAL_EVENTS
@@ -207,15 +207,16 @@ async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) 
 class Transport:
     """Pooled HTTP client for one provider instance. Close it with :meth:`aclose`.
 
-    Limits (characters): ``max_line_chars`` for one SSE line and ``max_event_chars`` for
-    one event (defaults derived from ``max_output_chars``), ``max_body_bytes`` for a JSON
-    body. ``timeout`` (seconds) is the connect/read/write timeout and the longest time the
-    stream may go without an event (keep-alive comments do not count).
+    ``profile`` (resolved by the adapter) decides the auth header. Limits (characters):
+    ``max_line_chars`` for one SSE line and ``max_event_chars`` for one event (derived from
+    ``max_output_chars``), ``max_body_bytes`` for a JSON body. ``timeout`` (seconds) is the
+    connect/read/write timeout and the longest time the stream may go without an event
+    (keep-alive comments do not count).
     """
 
-    def __init__(self, cfg: SourceConfig, profile: Profile | None = None) -> None:
+    def __init__(self, cfg: SourceConfig, profile: Profile) -> None:
         self.cfg = cfg
-        self.profile = profile or detect_profile(cfg.api_base, cfg.compat_profile)
+        self.profile = profile
         self.url = endpoint_url(cfg.api_base, "responses")
         self.models_url = endpoint_url(cfg.api_base, "models")
         self.max_event_chars = max(4 * cfg.max_output_chars, 1_000_000) + 1_000_000

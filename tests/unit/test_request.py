@@ -47,6 +47,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.media import (
     image_input_part,
     sniff_image_mime,
 )
+from data.plugins.astrbot_plugin_openai_responses.provider.profiles import PROFILES, detect_profile
 from data.plugins.astrbot_plugin_openai_responses.provider.reasoning_replay import (
     decode_reasoning_signature,
     encode_reasoning_signature,
@@ -57,6 +58,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.request import (
     RequestPlan,
     build_request,
     merge_extra_body,
+    prompt_cache_key,
 )
 from tools.upstream.oracle import check_request
 
@@ -78,10 +80,15 @@ def cfg(**overrides: Any):
 
 
 async def build(call: ChatCall, config=None, **kwargs: Any) -> RequestPlan:
-    """Build and validate against the schema oracle (every body in this file goes here)."""
+    """Build and validate against the schema oracle (every body in this file goes here).
+
+    The profile is the one the adapter resolves for ``config`` (OpenAI for the default
+    ``api_base``) unless a test passes its own."""
+    config = config or cfg()
     kwargs.setdefault("stream", True)
     kwargs.setdefault("reasoning_source", SOURCE)
-    plan = await build_request(call, config or cfg(), **kwargs)
+    kwargs.setdefault("profile", detect_profile(config.api_base, config.compat_profile))
+    plan = await build_request(call, config, **kwargs)
     check_request(plan.body)
     json.dumps(plan.body)  # the body is plain JSON
     return plan
@@ -194,7 +201,9 @@ async def test_agent_runner_contexts_with_system_reminder() -> None:
     ]
     assert body["stream"] is True
     assert body["store"] is False
-    assert "reasoning" not in body and "include" not in body
+    assert "reasoning" not in body  # no reasoning_effort set
+    assert body["include"] == ["reasoning.encrypted_content"]  # the OpenAI profile replays
+    assert body["prompt_cache_key"] == prompt_cache_key("conv-1")
     assert [t["name"] for t in body["tools"]] == ["get_magic_number", "ping", "zeta_lookup"]
     assert body["tools"][0] == {
         "type": "function",
@@ -238,6 +247,7 @@ async def test_provider_test_prompt_only() -> None:
         ],
         "stream": False,
         "store": False,
+        "include": ["reasoning.encrypted_content"],
     }
 
 
@@ -650,7 +660,10 @@ async def test_tool_choice_passthrough_and_override() -> None:
 async def test_model_missing_raises_config_error() -> None:
     with pytest.raises(ConfigError, match="model"):
         await build_request(
-            ChatCall.from_kwargs(prompt="x"), parse_config({"id": "p"}), stream=False
+            ChatCall.from_kwargs(prompt="x"),
+            parse_config({"id": "p"}),
+            stream=False,
+            profile=PROFILES["openai"],
         )
     body = (
         await build(ChatCall.from_kwargs(prompt="x", model="o4-mini"), parse_config({"id": "p"}))
