@@ -1,12 +1,14 @@
-"""One AstrBot call, end to end: request → upstream → accumulator → guard → fallback.
+"""One AstrBot call, end to end: the retry/fallback loop around request → upstream → reader.
 
 :func:`exchange` is an async generator used by both ``text_chat`` (``stream=False``: no
 deltas are produced, the guard is off) and ``text_chat_stream``. It yields
 ``(TEXT | REASONING, delta)`` tuples for the user and finally one :class:`~.types.Turn`.
 All state lives in the generator's frame: one provider instance serves many chats at once.
 
-Pseudo tool calls (specs/002-pseudo-tool-calls/spec.md): when tools were offered, text
-deltas pass through the :class:`~.stream_guard.StreamGuard`; at the end the fallback policy
+Each upstream response is read by a :class:`~.response_reader.ResponseReader` (accumulator,
+stream guard, stop conditions, notices). Pseudo tool calls
+(specs/002-pseudo-tool-calls/spec.md): when tools were offered, text deltas pass through the
+:class:`~.stream_guard.StreamGuard`; at the end the fallback policy
 (:mod:`.tool_fallback`) decides to pass the text, use recovered calls, re-ask with a forced
 ``tool_choice`` (a new upstream request, at most ``tool_fallback_retry_attempts`` times) or
 replace the leak by a short notice.
@@ -18,19 +20,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from .accumulator import ResponseAccumulator
 from .call import ChatCall
 from .config import SourceConfig
-from .errors import AbortedError, UpstreamError
-from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
+from .errors import UpstreamError
 from .profiles import Profile
 from .redaction import LOG
 from .request import RequestPlan, build_request
+from .response_reader import ResponseReader
 from .stream_guard import StreamGuard
 from .tool_fallback import (
     FallbackSettings,
@@ -106,7 +106,7 @@ async def exchange(
         guard = (
             _guard_for(plan, cfg) if stream and settings.guards_stream(plan.offered_tools) else None
         )
-        reader = _ResponseReader(cfg, guard, abort)
+        reader = ResponseReader(cfg.max_output_chars, guard, abort)
         try:
             for delta in reader.feed_all(opened.prefetched):
                 yield delta
@@ -149,15 +149,6 @@ async def exchange(
         return
 
 
-@dataclass(slots=True)
-class _Outcome:
-    """End of one upstream response: the Turn, the text the guard still held, overflow."""
-
-    turn: Turn
-    held: str = ""
-    guard_aborted: bool = False
-
-
 #: request fields an upstream may reject with a 400 naming them → the body key we drop
 _OPTIONAL_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("include", ("include", "encrypted")),
@@ -182,98 +173,3 @@ def _guard_for(plan: RequestPlan, cfg: SourceConfig) -> StreamGuard:
         max_held_chars=cfg.stream_buffer_max_chars,
         max_held_responses=cfg.stream_buffer_max_responses,
     )
-
-
-class _ResponseReader:
-    """The events of ONE upstream response → deltas for the user, then an :class:`_Outcome`.
-
-    States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
-    true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
-    closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
-    then :meth:`outcome` builds the result once.
-    """
-
-    __slots__ = ("abort", "acc", "guard", "notice", "shown", "stop")
-
-    def __init__(
-        self, cfg: SourceConfig, guard: StreamGuard | None, abort: asyncio.Event | None
-    ) -> None:
-        self.acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
-        self.guard = guard
-        self.abort = abort
-        self.shown = False  # text reached the user
-        self.notice = ""
-        self.stop = False
-
-    def feed(self, event: dict[str, Any]) -> Delta | None:
-        """Apply one event; return what to yield (None: nothing to show)."""
-        acc = self.acc
-        delta = acc.feed(event)
-        if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
-            self.stop = True
-        if delta is None:
-            return None
-        guard = self.guard
-        if guard is None or delta[0] != TEXT:
-            self.shown = self.shown or delta[0] == TEXT
-            return delta
-        step = guard.feed(delta[1])
-        if step.abort:
-            self.notice = GUARD_OVERFLOW_NOTICE
-            self.stop = True
-        if not step.release:
-            return None
-        self.shown = True
-        return (TEXT, step.release)
-
-    def feed_all(self, events: list[dict[str, Any]]) -> list[Delta]:
-        """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
-        deltas = []
-        for event in events:
-            delta = self.feed(event)
-            if delta is not None:
-                deltas.append(delta)
-            if self.stop:
-                break
-        return deltas
-
-    def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
-        """The response failed mid-way: raise when nothing was produced, else note the cut."""
-        if not (self.shown or self.acc.saw_output):
-            raise _as_upstream_error(exc) from None
-        LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
-        self.notice = (
-            CUT_NOTICE if isinstance(exc, httpx.TransportError) else cut_by_notice(exc.message)
-        )
-
-    def outcome(self) -> _Outcome:
-        """The response's Turn with its notice; raises ``AbortedError`` for an abort that
-        came before anything was produced."""
-        acc, abort = self.acc, self.abort
-        aborted_by_user = abort is not None and abort.is_set()
-        turn = acc.result()
-        if aborted_by_user and not (self.shown or turn.text or turn.tool_calls):
-            raise AbortedError("The request was stopped by the user before the answer started.")
-        held = self.guard.finish() if self.guard is not None else ""
-        notice = self.notice
-        overflow = notice == GUARD_OVERFLOW_NOTICE
-        if acc.capped:
-            notice = CAP_NOTICE
-        elif not acc.terminal and not notice and not aborted_by_user:
-            notice = CUT_NOTICE
-        if overflow:
-            # only what the guard already released may ever be shown
-            turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
-            held = ""
-            notice = ""
-        if notice:
-            turn.notice = turn.notice_plus(notice)
-        return _Outcome(turn, held, overflow)
-
-
-def _as_upstream_error(exc: BaseException) -> UpstreamError:
-    if isinstance(exc, UpstreamError):
-        return exc
-    if isinstance(exc, httpx.TimeoutException):
-        return UpstreamError("The stream stalled: no data within the `timeout` setting.")
-    return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")

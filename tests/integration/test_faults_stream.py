@@ -296,7 +296,7 @@ async def test_20_mb_line_without_newline_stops_at_the_line_cap_with_bounded_mem
         ]
     )
     provider = await kit.provider()
-    limit = provider.transport.max_line_chars
+    limit = provider.transport.limits.max_line_chars
     tracemalloc.start()
     try:
         out = await kit.chat(provider, stream, bound=2.0, request_max_retries=3)
@@ -323,7 +323,7 @@ async def test_20_mb_json_body_stops_at_the_body_cap(kit: Kit, stream: bool) -> 
         ]
     )
     provider = await kit.provider()
-    limit = provider.transport.max_body_bytes
+    limit = provider.transport.limits.max_body_bytes
     tracemalloc.start()
     try:
         out = await kit.chat(provider, stream, bound=2.0, request_max_retries=3)
@@ -341,7 +341,7 @@ async def test_20_mb_json_body_stops_at_the_body_cap(kit: Kit, stream: bool) -> 
 async def test_event_of_many_data_lines_stops_at_the_event_cap(kit: Kit, stream: bool) -> None:
     line = "data: " + "z" * 100_000 + "\n"
     provider = await kit.provider(max_output_chars=1000)
-    limit = provider.transport.max_event_chars
+    limit = provider.transport.limits.max_event_chars
     lines = limit // 100_000 + 2
     kit.upstream.enqueue([StartStream(), *[Send(line) for _ in range(lines)], Close()])
     out = await kit.chat(provider, stream, bound=1.0, request_max_retries=3)
