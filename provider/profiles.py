@@ -5,7 +5,7 @@ the transport read its flags instead of branching on host names. :func:`detect_p
 picks one from ``api_base``; the ``compat_profile`` field overrides it.
 
 Sources for each row: responses_api.md §8 (deviation table), third_party_servers.md, and
-our own loopback tests (tests/integration/test_beyond_basics.py,
+our own loopback tests (tests/integration/test_replay_profiles_hosted_tools.py,
 tests/integration/test_thirdparty_server.py). Spec: specs/003-beyond-basics/spec.md
 §"Profiles".
 """

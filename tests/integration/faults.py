@@ -3,7 +3,7 @@
 :class:`Kit` wraps the ``upstream`` / ``make_provider`` fixtures: it builds providers with
 small timeouts, runs one call in either mode (``text_chat`` or ``text_chat_stream``) and
 measures it, and on exit checks that nothing was left behind (no open upstream connection,
-no stray asyncio task). Each fault test file defines a three-line ``kit`` fixture with it.
+no stray asyncio task). The ``kit`` fixture (tests/integration/conftest.py) yields one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import pytest
 from astrbot.core.provider.entities import LLMResponse
@@ -23,8 +23,10 @@ from data.plugins.astrbot_plugin_openai_responses.provider import retry as retry
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.notices import CUT_NOTICE
 from tests.conftest import USER_MARK
-from tests.integration.conftest import MakeProvider
 from tools.upstream import FakeUpstream
+
+if TYPE_CHECKING:  # conftest imports this module for the ``kit`` fixture
+    from tests.integration.conftest import MakeProvider
 
 #: ``stream`` parameter: every fault runs through both AstrBot entry points.
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["text_chat", "text_chat_stream"])

@@ -93,3 +93,31 @@ def test_sniffing() -> None:
     assert looks_like_sse("data: {")
     assert looks_like_sse(": hi")
     assert not looks_like_sse('{"id":')
+
+
+# -- the idle limit measures upstream silence, nothing else ---------------------------------
+
+EVENT = {"type": "response.output_text.delta", "delta": "a"}
+FRAME = f"data: {json.dumps(EVENT)}\n\n"
+
+
+def _stream(parts: list[str], *, idle: float, delay: float = 0.0) -> EventStream:
+    return EventStream(
+        _chunks(parts, delay), max_line_chars=10_000, max_event_chars=10_000, idle_timeout=idle
+    )
+
+
+async def test_a_slow_consumer_is_not_mistaken_for_a_silent_upstream() -> None:
+    """A consumer that takes longer than the idle limit per event (a slow chat platform)
+    must not turn promptly delivered events into a timeout."""
+    events = []
+    async for event in _stream([FRAME, FRAME[:10], FRAME[10:], FRAME], idle=0.05):
+        events.append(event)
+        await asyncio.sleep(0.1)  # the consumer is busy, the upstream is not silent
+    assert events == [EVENT, EVENT, EVENT]
+
+
+async def test_keep_alive_only_after_an_event_still_hits_the_idle_limit() -> None:
+    with pytest.raises(UpstreamError, match="no event for"):
+        async for _ in _stream([FRAME] + [": ping\n\n"] * 40, idle=0.05, delay=0.01):
+            pass

@@ -1,9 +1,9 @@
-"""Config validation, continued (issue 4): every wrong value type gets a clear error.
+"""Config errors: every wrong value type or range gets an error that names the field.
 
 ``test_config.py`` covers one wrong value per field; this adds the remaining types and
-ranges, and checks that a wrong config fails the provider's construction with a
-:class:`ConfigError` (an ``Exception``: AstrBot's provider manager logs it and keeps running)
-without registering or showing the rejected secret.
+ranges, and checks that a provider with a wrong config still loads ("misconfigured") and
+that every chat and model-list call raises the :class:`ConfigError` (a ``ValueError``, shown
+by the dashboard) without registering or showing the rejected secret.
 """
 
 from __future__ import annotations
