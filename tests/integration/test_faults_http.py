@@ -60,10 +60,12 @@ async def test_5xx_every_attempt_exhausts_retries_with_a_clear_error(
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
     message = out.raised(UpstreamError)
-    assert f"HTTP {code}" in message and "server error" in message
+    assert f"HTTP {code}" in message
+    assert "server error" in message
     assert kit.upstream.api_base in message
     if body:
-        assert "HTML page" in message and "nginx" not in message
+        assert "HTML page" in message
+        assert "nginx" not in message
     assert kit.requests() == 3
 
 
@@ -107,7 +109,9 @@ async def test_404_wrong_api_base_says_check_api_base(kit: Kit, stream: bool) ->
     provider = await kit.provider(api_base=base)
     out = await kit.chat(provider, stream, bound=0.3, request_max_retries=3)
     message = out.raised(UpstreamError)
-    assert "HTTP 404" in message and "`api_base`" in message and f"{base}/responses" in message
+    assert "HTTP 404" in message
+    assert "`api_base`" in message
+    assert f"{base}/responses" in message
     assert len(kit.upstream.requests) == 1
 
 
@@ -169,6 +173,7 @@ async def test_10_mb_error_body_is_read_only_up_to_the_cap(
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5)
     message = out.raised(UpstreamError)
-    assert "HTTP 400" in message and len(message) < 800  # the body is clipped in the message
+    assert "HTTP 400" in message
+    assert len(message) < 800
     assert read == [(transport_mod.MAX_ERROR_BODY, transport_mod.MAX_ERROR_BODY)]
     await kit.connections_closed()  # the unread rest of the body was not drained

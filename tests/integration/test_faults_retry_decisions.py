@@ -168,5 +168,6 @@ async def test_failure_no_retry_can_fix_fails_at_once_with_the_upstream_message(
     message = out.raised(UpstreamError)
     for word in words:
         assert word in message, (word, message)
-    assert isinstance(out.error, UpstreamError) and out.error.code == code
+    assert isinstance(out.error, UpstreamError)
+    assert out.error.code == code
     assert kit.requests() == 1

@@ -203,10 +203,14 @@ async def test_log_usage_writes_one_numbers_only_line_per_request(
     for line, outcome in zip(usage_lines, ("ok", "error"), strict=True):
         match = USAGE_FIELDS.fullmatch(line)
         assert match, line
-        assert match["provider"] == "usage/src" and match["stream"] == str(int(stream))
+        assert match["provider"] == "usage/src"
+        assert match["stream"] == str(int(stream))
         assert match["outcome"] == outcome
-        assert USER_MARK not in line and "CANNED" not in line and "hello" not in line
-    assert "output_tokens=0" not in usage_lines[0] and "http_attempts=1" in usage_lines[0]
+        assert USER_MARK not in line
+        assert "CANNED" not in line
+        assert "hello" not in line
+    assert "output_tokens=0" not in usage_lines[0]
+    assert "http_attempts=1" in usage_lines[0]
 
 
 async def test_log_usage_counts_the_attempts_of_a_failed_call(

@@ -116,7 +116,8 @@ async def test_only_malformed_events_is_retried_then_fails_clearly(kit: Kit, str
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.6, request_max_retries=2)
     message = out.raised(UpstreamError)
-    assert "ended before any answer" in message and "3 malformed events" in message
+    assert "ended before any answer" in message
+    assert "3 malformed events" in message
     assert kit.requests() == 2
 
 
@@ -197,7 +198,8 @@ async def test_response_incomplete_keeps_partial_text_and_shows_the_reason(
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5)
     assert out.text.startswith(ANSWER + "\n\n(")
-    assert reason in out.text and "incomplete" in out.text
+    assert reason in out.text
+    assert "incomplete" in out.text
     assert kit.requests() == 1
 
 
@@ -281,7 +283,9 @@ async def test_tool_arguments_over_max_output_chars_are_not_run_and_the_user_is_
         kit.upstream.enqueue([Status(200, body=response_object([item]))])
     provider = await kit.provider(max_output_chars=1000)
     out = await kit.chat(provider, stream, bound=0.5, func_tool=magic_tools())
-    assert out.final is not None and not out.final.tools_call_args
-    assert "max_output_chars" in out.text and "not run" in out.text
+    assert out.final is not None
+    assert not out.final.tools_call_args
+    assert "max_output_chars" in out.text
+    assert "not run" in out.text
     if body == "sse":
         await kit.connections_closed()  # reading stopped at the cap

@@ -86,7 +86,8 @@ def test_wrong_value_names_field_and_accepted_values(field: str, value: object, 
 def test_several_wrong_fields_are_all_named() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config({"timeout": "abc", "tool_fallback_mode": "x"})
-    assert "`timeout`" in str(err.value) and "`tool_fallback_mode`" in str(err.value)
+    assert "`timeout`" in str(err.value)
+    assert "`tool_fallback_mode`" in str(err.value)
 
 
 def test_deprecated_aliases_migrate_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -125,7 +126,9 @@ def test_secrets_never_in_repr() -> None:
         }
     )
     text = repr(cfg) + str(cfg)
-    assert SECRET not in text and "pw-SECRET" not in text and "hdr-SECRET" not in text
+    assert SECRET not in text
+    assert "pw-SECRET" not in text
+    assert "hdr-SECRET" not in text
     assert set(cfg.secrets()) >= {SECRET, "pw-SECRET", "hdr-SECRET-value"}
 
 

@@ -73,8 +73,10 @@ def test_wrong_value_names_field_and_accepted_values(field: str, value: Any, wor
     with pytest.raises(ConfigError) as err:
         parse_config({"id": "src", field: value})
     message = str(err.value)
-    assert f"`{field}`" in message and words in message
-    assert SECRET not in message and "CONFIGSECRET" not in message
+    assert f"`{field}`" in message
+    assert words in message
+    assert SECRET not in message
+    assert "CONFIGSECRET" not in message
     assert "Fix it in the provider source settings" in message
 
 
@@ -114,7 +116,8 @@ async def test_provider_with_a_wrong_config_loads_and_every_call_says_why(
                 await call
             assert isinstance(err.value, ValueError)  # the dashboard shows ValueError texts
             rendered = "".join(traceback.format_exception(err.value))
-            assert "CONFIGSECRET" not in rendered and "src/m" in str(err.value)
+            assert "CONFIGSECRET" not in rendered
+            assert "src/m" in str(err.value)
             assert "invalid configuration" in str(err.value)
         with pytest.raises(ConfigError):
             async for _ in provider.text_chat_stream(prompt="hi"):

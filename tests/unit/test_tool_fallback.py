@@ -62,9 +62,12 @@ def test_disabled_or_no_tools_passes_through_the_same_turn(mode: str) -> None:
     no_tools = decide(original, {}, FallbackSettings(mode=mode), retries_left=1)  # type: ignore[arg-type]
     normal = turn(NORMAL)
     clean = decide(normal, OFFERED, FallbackSettings(mode=mode), retries_left=1)  # type: ignore[arg-type]
-    assert isinstance(off, Passthrough) and off.turn is original
-    assert isinstance(no_tools, Passthrough) and no_tools.turn is original
-    assert isinstance(clean, Passthrough) and clean.turn is normal
+    assert isinstance(off, Passthrough)
+    assert off.turn is original
+    assert isinstance(no_tools, Passthrough)
+    assert no_tools.turn is original
+    assert isinstance(clean, Passthrough)
+    assert clean.turn is normal
 
 
 def test_recovered_turn_has_calls_and_prose_only() -> None:
@@ -76,9 +79,11 @@ def test_recovered_turn_has_calls_and_prose_only() -> None:
     assert [(c.name, c.arguments) for c in new.tool_calls] == [("get_weather", {"city": "Paris"})]
     assert new.tool_calls[0].call_id == leak_call_id("get_weather", {"city": "Paris"}, 0)
     assert new.tool_calls[0].call_id.startswith("call_leak_")
-    assert new.response_id == "resp_1" and new.reasoning == "why"
+    assert new.response_id == "resp_1"
+    assert new.reasoning == "why"
     assert decision.format == "recipient"
-    assert original.text == RECOVERABLE and not original.tool_calls  # input untouched
+    assert original.text == RECOVERABLE
+    assert not original.tool_calls
 
 
 def test_call_ids_are_deterministic_and_distinct() -> None:
@@ -88,7 +93,8 @@ def test_call_ids_are_deterministic_and_distinct() -> None:
     )
     first = decide(turn(text), OFFERED, FallbackSettings(), retries_left=0)
     again = decide(turn(text), OFFERED, FallbackSettings(), retries_left=0)
-    assert isinstance(first, Recovered) and isinstance(again, Recovered)
+    assert isinstance(first, Recovered)
+    assert isinstance(again, Recovered)
     ids = [c.call_id for c in first.turn.tool_calls]
     assert ids == [c.call_id for c in again.turn.tool_calls]
     assert len(set(ids)) == 2
@@ -165,5 +171,6 @@ def test_settings_come_from_the_source_config_and_decide_the_guard() -> None:
 
 
 def test_notice_is_short_clear_english() -> None:
-    assert "invalid format" in UNRECOVERABLE_NOTICE and "not run" in UNRECOVERABLE_NOTICE
+    assert "invalid format" in UNRECOVERABLE_NOTICE
+    assert "not run" in UNRECOVERABLE_NOTICE
     assert len(UNRECOVERABLE_NOTICE) < 120
