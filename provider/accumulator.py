@@ -4,14 +4,15 @@ Both paths use it: the stream path calls :meth:`ResponseAccumulator.feed` per ev
 forwards the returned deltas; the non-stream path calls :meth:`apply_response` once with
 the JSON body. :meth:`result` then gives the :class:`~.types.Turn`.
 
-Tolerated relay behaviour (responses_api.md §8 "client hardening rules"): no
+Tolerated relay behaviour (specs/004-responses-wire-format/spec.md §"Third-party deviations"): no
 ``content_part.added``; text only in ``output_text.done`` / ``content_part.done`` or only in
 the terminal response; ``response.completed`` with ``output: []`` (the accumulated items are
 used); ``response.done`` as terminal; missing ``item_id``/``call_id``/``usage``; function-call
 arguments only in a ``.done`` event; interleaved parallel calls (keyed by ``item_id`` and
 ``output_index``); unknown events (ignored, logged once at debug level).
 
-Spec: specs/001-redesign-responses-provider/spec.md §"Accumulation".
+Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation"; events and
+the fields read: spec 004 §"Streaming events", §"Response object".
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ Mirrors ``astrbot/core/provider/provider.py`` (``Provider``: ``text_chat``,
 :func:`~.exchange.exchange`; the instance keeps only the parsed config and the pooled
 HTTP client, so one instance serves many chats at once.
 
-Spec: specs/001-redesign-responses-provider/spec.md §"Adapter".
+Spec: specs/001-redesign-responses-provider/spec.md §"Data flow",
+§"Registration and lifecycle".
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ class ResponsesProvider(Provider):
         self.cfg: SourceConfig = cfg
         self._secrets = register_secrets(cfg.secrets())
         self.set_model(cfg.model)
-        #: the upstream family (spec 003 §"Profiles"), resolved once for transport and body
+        #: the upstream family (spec 003 §"Compatibility profiles"): resolved once, used by
+        #: the transport (auth header) and the request builder (optional fields)
         self.profile = detect_profile(cfg.api_base, cfg.compat_profile)
         self.transport = Transport(cfg, self.profile)
         self._current_key = cfg.keys[0] if cfg.keys else ""

@@ -1,6 +1,6 @@
 """Idempotent registration of the provider type and its WebUI template.
 
-AstrBot facts this relies on (astrbot_host.md §4 and §6; ``astrbot/core/provider/register.py``,
+AstrBot facts this relies on (``astrbot/core/provider/register.py``,
 ``astrbot/core/config/default.py``, ``dashboard/services/config_service.py``):
 
 * ``register_provider_adapter`` raises when the type name is taken, and a plugin reload

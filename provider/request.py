@@ -1,9 +1,10 @@
 """AstrBot call → Responses API request body (``POST /responses``).
 
 :func:`build_request` turns a :class:`~.call.ChatCall` into a :class:`RequestPlan` whose
-``body`` is the JSON request (responses_api.md §2): the input converter
-(:mod:`.input_items`), tool preparation (:mod:`.tool_schema`), then the request options
-(reasoning, ``include``, ``prompt_cache_key`` by profile) and ``custom_extra_body``.
+``body`` is the JSON request (specs/004-responses-wire-format/spec.md §"Request body"):
+the input converter (:mod:`.input_items`), tool preparation (:mod:`.tool_schema`), then
+the request options (reasoning, ``include``, ``prompt_cache_key`` by profile) and
+``custom_extra_body``.
 
 Spec: specs/001-redesign-responses-provider/spec.md §"Conversation → request".
 """
@@ -79,7 +80,7 @@ async def build_request(
     ``contexts`` become ``instructions`` (joined by blank lines). ``instructions`` is the
     documented place for the system prompt; with ``store: false`` it is re-sent every
     turn anyway, and harmony/Codex-style backends expect the system text there rather than
-    as input messages (responses_api.md §2, §2.1.2). ``system`` messages later in the
+    as input messages (spec 004 §"Request body"). ``system`` messages later in the
     history keep their position as ``developer`` messages.
 
     Reasoning replay: an assistant ``think`` part whose ``encrypted`` holds a signature
@@ -87,13 +88,14 @@ async def build_request(
     items only when its ``source`` equals ``reasoning_source`` (an empty
     ``reasoning_source`` replays nothing), the profile supports encrypted reasoning, the
     instance has not learned that the upstream rejects ``include`` (``disabled``) and every
-    item has ``encrypted_content`` (responses_api.md §2.1.6).
+    item has ``encrypted_content`` (spec 004 §"Input items").
 
     Tools: function tools from ``func_tool`` plus ``cfg.builtin_tools`` (hosted tools);
     both omitted with ``tool_choice`` when there are none; ``tool_choice_override`` (the
     pseudo-call retry) replaces ``call.tool_choice``.
 
-    Profile (specs/003-beyond-basics/spec.md §"Profiles", resolved once by the adapter):
+    Profile (resolved once by the adapter; specs/003-beyond-basics/spec.md
+    §"Compatibility profiles"):
     ``reasoning.effort`` is sent only if the profile accepts it,
     ``include: ["reasoning.encrypted_content"]`` under the same conditions as the replay,
     and ``prompt_cache_key`` (see :func:`prompt_cache_key`) when supported and not in

@@ -13,7 +13,8 @@ chatbot running unattended needs:
 * a malformed JSON event is skipped with a debug log (relays interleave garbage) — but a
   stream made only of garbage ends as "no events", which the caller reports.
 
-Spec: specs/001-redesign-responses-provider/spec.md §"SSE"; responses_api.md §4.1.
+Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation";
+specs/004-responses-wire-format/spec.md §"Framing".
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``builtin_tools`` setting → Responses hosted tools.
 
 Spec: specs/001-redesign-responses-provider/spec.md §"Conversation → request";
-responses_api.md §2.2.
+specs/004-responses-wire-format/spec.md §"Tools".
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ Offered = dict[str, dict[str, Any] | None]
 
 
 def function_tools(func_tool: object) -> tuple[list[dict[str, Any]], Offered]:
-    """``ToolSet`` → flat Responses function tools (responses_api.md §2.2) + offered map.
+    """``ToolSet`` → flat Responses function tools (spec 004 §"Tools") + offered map.
 
     Uses ``ToolSet.openai_schema()`` (sorted by name in AstrBot 4.29, which keeps the
     prompt cache stable) and flattens ``{"type": "function", "function": {...}}``.

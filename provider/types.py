@@ -50,7 +50,7 @@ class Usage:
     """Token counts of one response (Responses API ``usage``; all counts are tokens).
 
     ``input_tokens`` includes ``cached_tokens``; ``output_tokens`` includes
-    ``reasoning_tokens`` (responses_api.md §3.2).
+    ``reasoning_tokens`` (specs/004-responses-wire-format/spec.md §"Response object").
     """
 
     input_tokens: int = 0
