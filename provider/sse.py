@@ -4,8 +4,7 @@ Line splitting is httpx-sse's ``SSELineDecoder`` (private module ``httpx_sse._de
 requirements.txt pins the tested range, tests/unit/test_sse.py checks its interface); fields
 are parsed inline by the same WHATWG event-stream rules as its ``SSEDecoder`` (``\\n``,
 ``\\r\\n`` and ``\\r`` line ends, comments, multi-line ``data``) because this loop runs once
-per event. This module adds only what a
-chatbot running unattended needs:
+per event. This module adds only what a chatbot running unattended needs:
 
 * a cap on the length of one line and of one event (a 20 MB line without a newline must not
   grow memory without limit) → :class:`~.errors.UpstreamError`;

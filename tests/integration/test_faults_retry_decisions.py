@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from tests.integration.faults import ANSWER, BRAIN_ANSWER, FAST_BACKOFF, MODES, Kit
+from tests.integration.faults import ANSWER, BRAIN_ANSWER, FAST_BACKOFF, MODES, Kit, Outcome
 from tools.upstream import Close, Events, Hang, Reset, Send, StartStream, Status, error_body
 from tools.upstream import events as ev
 
@@ -24,6 +24,17 @@ from tools.upstream import events as ev
 QUICK = 0.5
 #: The opening events of a stream (``response.created``, ``response.in_progress``).
 OPENING = ev.text_stream(ANSWER)[:2]
+
+
+async def scripted_chat(
+    kit: Kit, stream: bool, script: list[Any], *, bound: float, attempts: int, **overrides: Any
+) -> Outcome:
+    """The upstream answers the first attempt with ``script``; one call with
+    ``request_max_retries=attempts`` on a provider with ``overrides``, within ``bound`` s."""
+    kit.upstream.enqueue(script)
+    provider = await kit.provider(**overrides)
+    return await kit.chat(provider, stream, bound=bound, request_max_retries=attempts)
+
 
 #: row id → (the first attempt's script, provider overrides, time bound in seconds)
 RETRIED: dict[str, tuple[list[Any], dict[str, Any], float]] = {
@@ -68,9 +79,7 @@ async def test_failure_before_content_is_retried_then_succeeds(
     kit: Kit, stream: bool, row: str
 ) -> None:
     script, overrides, bound = RETRIED[row]
-    kit.upstream.enqueue(script)
-    provider = await kit.provider(**overrides)
-    out = await kit.chat(provider, stream, bound=bound, request_max_retries=2)
+    out = await scripted_chat(kit, stream, script, bound=bound, attempts=2, **overrides)
     assert out.text == BRAIN_ANSWER
     assert kit.requests() == 2
     assert out.elapsed >= 0.75 * FAST_BACKOFF  # the backoff (its schedule: test_backoff.py)
@@ -162,9 +171,7 @@ async def test_failure_no_retry_can_fix_fails_at_once_with_the_upstream_message(
     kit: Kit, stream: bool, row: str
 ) -> None:
     script, code, words = FAILS_AT_ONCE[row]
-    kit.upstream.enqueue(script)
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
+    out = await scripted_chat(kit, stream, script, bound=0.5, attempts=3)
     message = out.raised(UpstreamError)
     for word in words:
         assert word in message, (word, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import astrbot.core.message.components as Comp
 from astrbot.core.agent.message import (
@@ -165,6 +166,14 @@ async def test_relay_profile_sends_no_optional_fields(
     assert "prompt_cache_key" not in body
 
 
+def cited_message(text: str, url: str, title: str) -> dict[str, Any]:
+    """A message output item whose text carries one ``url_citation`` annotation."""
+    msg = message_item(text)
+    citation = {"type": "url_citation", "url": url, "title": title}
+    msg["content"][0]["annotations"] = [{**citation, "start_index": 0, "end_index": 1}]
+    return msg
+
+
 async def test_hosted_tools_are_sent_and_citations_become_sources(
     make_provider: MakeProvider, upstream: FakeUpstream
 ) -> None:
@@ -175,16 +184,7 @@ async def test_hosted_tools_are_sent_and_citations_become_sources(
         "status": "completed",
         "action": {"type": "search", "query": "paris weather"},
     }
-    msg = message_item("It is sunny in Paris.")
-    msg["content"][0]["annotations"] = [
-        {
-            "type": "url_citation",
-            "url": "https://weather.example/paris",
-            "title": "Paris weather",
-            "start_index": 0,
-            "end_index": 10,
-        }
-    ]
+    msg = cited_message("It is sunny in Paris.", "https://weather.example/paris", "Paris weather")
     events = output_stream([search, msg])
     upstream.enqueue([StartStream(), Events(events)])
     chunks, finals = await collect(provider, prompt="weather?", func_tool=magic_tools())
@@ -199,16 +199,7 @@ async def test_hosted_tools_are_sent_and_citations_become_sources(
 
 async def test_citations_off(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
     provider = await make_provider(citations="off")
-    msg = message_item("Sunny.")
-    msg["content"][0]["annotations"] = [
-        {
-            "type": "url_citation",
-            "url": "https://w.example",
-            "title": "W",
-            "start_index": 0,
-            "end_index": 1,
-        }
-    ]
+    msg = cited_message("Sunny.", "https://w.example", "W")
     upstream.enqueue([Status(200, body=response_object([msg]))])
     assert (await provider.text_chat(prompt="w")).completion_text == "Sunny."
 

@@ -1,9 +1,9 @@
 """Config errors: every wrong value type or range gets an error that names the field.
 
-``test_config.py`` covers one wrong value per field; this adds the remaining types and
-ranges, and checks that a provider with a wrong config still loads ("misconfigured") and
-that every chat and model-list call raises the :class:`ConfigError` (a ``ValueError``, shown
-by the dashboard) without registering or showing the rejected secret.
+One table of wrong values (every field, the wrong types and ranges); also checks that a
+provider with a wrong config still loads ("misconfigured") and that every chat and
+model-list call raises the :class:`ConfigError` (a ``ValueError``, shown by the dashboard)
+without registering or showing the rejected secret.
 """
 
 from __future__ import annotations
@@ -26,6 +26,21 @@ ODD_SECRET = "odd~CONFIGSECRET~key"
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
+        ("timeout", "abc", "number of seconds"),
+        ("timeout", -1, "number of seconds"),
+        ("key", SECRET, "list of API keys"),
+        ("key", 42, "list of API keys"),
+        ("tool_fallback_mode", "guess", "parse_then_retry, retry_only or parse_only"),
+        ("tool_fallback_retry_attempts", 9, "0 to 3"),
+        ("tool_fallback_enabled", "maybe", "true or false"),
+        ("reasoning_effort", "turbo", "minimal"),
+        ("api_base", "ftp://x", "http(s) URL"),
+        ("proxy", "gopher://u:p@h", "socks5"),
+        ("custom_headers", ["x"], "object of header names"),
+        ("custom_extra_body", "nope", "object merged"),
+        ("max_output_chars", "lots", "whole number"),
+        ("stream_buffer_max_responses", 0, "at least 1"),
+        ("tool_fallback_force_tool_choice", "none", "required or auto"),
         ("timeout", 99999, "number of seconds"),
         ("timeout", 0, "number of seconds"),
         ("timeout", None, "number of seconds"),
