@@ -4,14 +4,15 @@ Both paths use it: the stream path calls :meth:`ResponseAccumulator.feed` per ev
 forwards the returned deltas; the non-stream path calls :meth:`apply_response` once with
 the JSON body. :meth:`result` then gives the :class:`~.types.Turn`.
 
-Tolerated relay behaviour (responses_api.md §8 "client hardening rules"): no
+Tolerated relay behaviour (specs/004-responses-wire-format/spec.md §"Third-party deviations"): no
 ``content_part.added``; text only in ``output_text.done`` / ``content_part.done`` or only in
 the terminal response; ``response.completed`` with ``output: []`` (the accumulated items are
 used); ``response.done`` as terminal; missing ``item_id``/``call_id``/``usage``; function-call
 arguments only in a ``.done`` event; interleaved parallel calls (keyed by ``item_id`` and
 ``output_index``); unknown events (ignored, logged once at debug level).
 
-Spec: specs/001-redesign-responses-provider/spec.md §"Accumulation".
+Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation"; events and
+the fields read: spec 004 §"Streaming events", §"Response object".
 """
 
 from __future__ import annotations
@@ -20,38 +21,14 @@ import hashlib
 import json
 from typing import Any
 
-from .errors import UpstreamError, clip
+from .http_errors import (
+    chat_completions_chunks_error,
+    error_from_payload,
+    failed_response_error,
+)
+from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
-from .types import ToolCall, Turn, Usage
-
-TEXT = "text"
-REASONING = "reasoning"
-Delta = tuple[str, str]  # (TEXT | REASONING, characters to show)
-
-TERMINAL_EVENTS = frozenset(
-    {"response.completed", "response.done", "response.incomplete", "response.failed"}
-)
-#: in-stream error codes worth another attempt (when nothing reached the user yet)
-RETRYABLE_CODES = frozenset(
-    {
-        "rate_limit_exceeded",
-        "too_many_requests",
-        "server_error",
-        "internal_error",
-        "service_unavailable",
-        "service_unavailable_error",
-        "server_is_overloaded",
-        "overloaded",
-        "overloaded_error",
-        "timeout",
-    }
-)
-_NOT_RETRYABLE = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
-#: ``incomplete_details.reason`` → why the answer stopped, for the user's notice
-_INCOMPLETE_WHY = {
-    "max_output_tokens": "it reached the output token limit",
-    "content_filter": "the upstream's content filter stopped it",
-}
+from .types import REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -64,25 +41,6 @@ def _usage(raw: Any) -> Usage | None:
         cached_tokens=int(details.get("cached_tokens") or 0),
         output_tokens=int(raw.get("output_tokens") or 0),
         reasoning_tokens=int(out_details.get("reasoning_tokens") or 0),
-    )
-
-
-def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
-    """Build an :class:`UpstreamError` from an error object, flat or nested under ``error``.
-
-    Each field is taken from ``payload["error"]`` first, then from the top level
-    (responses_api.md §4.4). ``what`` names the source ("stream error event", …).
-    """
-    nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
-    message = nested.get("message") or payload.get("message") or "no message"
-    code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
-    code = str(code) if code and code != "error" else None
-    retryable = bool(code) and code in RETRYABLE_CODES and code not in _NOT_RETRYABLE
-    return UpstreamError(
-        f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
-        f"{clip(str(message))}",
-        code=code,
-        retryable=retryable,
     )
 
 
@@ -178,11 +136,7 @@ class ResponseAccumulator:
         if kind in TERMINAL_EVENTS:
             return self._on_terminal(event)
         if kind is None and ("choices" in event or event.get("object") == "chat.completion.chunk"):
-            raise UpstreamError(
-                "The endpoint answered with Chat Completions chunks, not Responses events. "
-                "Check `api_base` (it must serve /responses) or use AstrBot's "
-                "OpenAI-compatible (chat completions) provider for it.",
-            )
+            raise chat_completions_chunks_error()
         if kind not in self._unknown:
             self._unknown.add(str(kind))
             LOG.debug("ignored Responses event type %s", kind)
@@ -337,9 +291,8 @@ class ResponseAccumulator:
         if not isinstance(response, dict):
             response = {}
         if event.get("type") == "response.failed" or response.get("status") == "failed":
-            error = response.get("error") if isinstance(response.get("error"), dict) else {}
-            raise error_from_payload(
-                {"error": error or {"message": "response.failed"}}, what="response.failed"
+            raise failed_response_error(
+                response, what="response.failed", fallback="response.failed"
             )
         status = response.get("status") or (
             "incomplete" if event.get("type") == "response.incomplete" else "completed"
@@ -355,9 +308,8 @@ class ResponseAccumulator:
         response status is ``failed``.
         """
         if response.get("status") == "failed":
-            raise error_from_payload(
-                {"error": response.get("error") or {"message": "status failed"}},
-                what="response status failed",
+            raise failed_response_error(
+                response, what="response status failed", fallback="status failed"
             )
         self.terminal = True
         self._final = response
@@ -451,9 +403,7 @@ class ResponseAccumulator:
             turn.text = turn.refusal
         notices: list[str] = []
         if turn.status == "incomplete":
-            reason = turn.incomplete_reason or "no reason given"
-            why = _INCOMPLETE_WHY.get(reason, "the upstream ended it early")
-            notices.append(f"The answer is incomplete: {why} ({reason}).")
+            notices.append(incomplete_notice(turn.incomplete_reason))
         dropped = 0
         for index, call in enumerate(self._call_order):
             parsed = _parse_arguments(call.text())
@@ -463,11 +413,7 @@ class ResponseAccumulator:
             call_id = call.call_id or _synthetic_call_id(call.name, call.text(), index)
             turn.tool_calls.append(ToolCall(call_id, call.name, parsed, call.item_id))
         if dropped:
-            notices.append(
-                f"{dropped} tool call(s) from the model had missing or malformed arguments"
-                + (" (the reply hit max_output_chars)" if self.capped else "")
-                + " and were not run."
-            )
+            notices.append(dropped_calls_notice(dropped, capped=self.capped))
         turn.notice = " ".join(notices)
         return turn
 

@@ -6,7 +6,8 @@ Mirrors ``astrbot/core/provider/provider.py`` (``Provider``: ``text_chat``,
 :func:`~.exchange.exchange`; the instance keeps only the parsed config and the pooled
 HTTP client, so one instance serves many chats at once.
 
-Spec: specs/001-redesign-responses-provider/spec.md §"Adapter".
+Spec: specs/001-redesign-responses-provider/spec.md §"Data flow",
+§"Registration and lifecycle".
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from typing import Any
 from astrbot.core.provider.entities import LLMResponse
 from astrbot.core.provider.provider import Provider
 
-from .accumulator import TEXT
 from .call import ChatCall
 from .config import SourceConfig, parse_config
 from .errors import AbortedError, ConfigError, ModelListError, UpstreamError
 from .exchange import exchange
+from .profiles import detect_profile
 from .reasoning_replay import encode_reasoning_signature
 from .redaction import LOG, register_secrets, unregister_secrets
 from .results import final_response, footer, reasoning_chunk, text_chunk
 from .transport import Transport
-from .types import Turn
+from .types import TEXT, Turn
 from .usage_log import RequestStats
 
 
@@ -79,7 +80,10 @@ class ResponsesProvider(Provider):
         self.cfg: SourceConfig = cfg
         self._secrets = register_secrets(cfg.secrets())
         self.set_model(cfg.model)
-        self.transport = Transport(cfg)
+        #: the upstream family (spec 003 §"Compatibility profiles"): resolved once, used by
+        #: the transport (auth header) and the request builder (optional fields)
+        self.profile = detect_profile(cfg.api_base, cfg.compat_profile)
+        self.transport = Transport(cfg, self.profile)
         self._current_key = cfg.keys[0] if cfg.keys else ""
         # Optional request fields this upstream rejected (learned capability, not request
         # state): see exchange._rejected_feature.
@@ -170,6 +174,7 @@ class ResponsesProvider(Provider):
                 self.transport,
                 self.cfg,
                 call,
+                profile=self.profile,
                 stream=stream,
                 stats=stats,
                 attempts=attempts,

@@ -1,5 +1,8 @@
 """Provider-source configuration, parsed once into a typed model.
 
+This module only parses: what the request body does with the settings lives in
+:mod:`.request` (``custom_extra_body`` merge) and :mod:`.tool_schema` (hosted tools).
+
 AstrBot hands the provider a plain dict: the provider source merged with the provider
 (model) entry (``{**source, **model}``, astrbot/core/provider/manager.py
 ``get_merged_provider_config``). :func:`parse_config` turns it into a frozen
@@ -15,7 +18,7 @@ migration table: specs/001-redesign-responses-provider/quickstart.md.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,6 +32,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .tool_schema import hosted_tool
 
 logger = logging.getLogger("astrbot_plugin_openai_responses")
 
@@ -43,35 +47,25 @@ DEPRECATED_ALIASES: dict[str, str] = {
     "extra_body": "custom_extra_body",
 }
 
-#: Request-body keys that ``custom_extra_body`` may not override: the adapter owns them
-#: (the conversation, streaming, tools, stateless replay). They are dropped with a warning.
-PROTECTED_BODY_KEYS: frozenset[str] = frozenset(
-    {
-        "model",
-        "input",
-        "instructions",
-        "stream",
-        "tools",
-        "tool_choice",
-        "store",
-        "previous_response_id",
-        "conversation",
-        "background",
-        "prompt",
-    }
-)
-
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 
+# The settings with a fixed set of values: error messages, WebUI drop-downs
+# (registration.py) and the README table are derived from these types (tests check it).
 CompatProfile = Literal[
     "auto", "openai", "azure", "openrouter", "vllm", "ollama", "lmstudio", "litellm", "relay"
 ]
 Citations = Literal["footnotes", "off"]
-HOSTED_TOOL_TYPES = ("web_search", "file_search", "code_interpreter", "image_generation")
-
 FallbackMode = Literal["parse_then_retry", "retry_only", "parse_only"]
 ReasoningEffort = Literal["", "none", "minimal", "low", "medium", "high", "xhigh"]
 ForcedToolChoice = Literal["required", "auto"]
+
+
+def one_of(literal: Any) -> str:
+    """The values of a ``Literal`` type in words, for error messages: ``a, b or c``
+    (``""`` reads ``"" (not sent)``)."""
+    words = ['"" (not sent)' if v == "" else str(v) for v in get_args(literal)]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
 
 # What each field accepts, in words, for error messages (field -> hint).
 _ACCEPTS: dict[str, str] = {
@@ -80,24 +74,24 @@ _ACCEPTS: dict[str, str] = {
     "timeout": "a number of seconds greater than 0, e.g. 120",
     "proxy": "empty, or a URL such as http://127.0.0.1:7890 or socks5://host:1080",
     "custom_headers": 'an object of header names to string values, e.g. {"X-Team": "bots"}',
-    "reasoning_effort": '"" (not sent), none, minimal, low, medium, high or xhigh',
+    "reasoning_effort": one_of(ReasoningEffort),
     "custom_extra_body": "an object merged into the request body",
     "tool_fallback_enabled": "true or false",
-    "tool_fallback_mode": "parse_then_retry, retry_only or parse_only",
+    "tool_fallback_mode": one_of(FallbackMode),
     "tool_fallback_retry_attempts": "a whole number from 0 to 3",
-    "tool_fallback_force_tool_choice": "required or auto",
+    "tool_fallback_force_tool_choice": one_of(ForcedToolChoice),
     "tool_fallback_stream_buffer": "true or false",
     "log_usage": "true or false",
     "max_output_chars": "a whole number of characters, at least 1000",
     "stream_buffer_max_chars": "a whole number of characters, at least 100",
     "stream_buffer_max_responses": "a whole number of chunks, at least 1",
     "model": "a model name string",
-    "compat_profile": "auto, openai, azure, openrouter, vllm, ollama, lmstudio, litellm or relay",
+    "compat_profile": one_of(CompatProfile),
     "builtin_tools": (
         'a list such as ["web_search", "code_interpreter", "image_generation", '
         '"file_search:vs_123,vs_456"] or Responses tool objects'
     ),
-    "citations": "footnotes or off",
+    "citations": one_of(Citations),
 }
 
 
@@ -143,7 +137,7 @@ class SourceConfig(BaseModel):
             value = [v for v in value.split(";") if v.strip()]
         if not isinstance(value, list | tuple):
             raise ValueError("must be a list")
-        return tuple(_hosted_tool(entry) for entry in value)
+        return tuple(hosted_tool(entry) for entry in value)
 
     @field_validator("compat_profile", "citations", mode="before")
     @classmethod
@@ -239,28 +233,6 @@ class SourceConfig(BaseModel):
         return out
 
 
-def _hosted_tool(entry: Any) -> dict[str, Any]:
-    """One ``builtin_tools`` entry → a Responses hosted-tool object."""
-    if isinstance(entry, dict):
-        if not isinstance(entry.get("type"), str):
-            raise ValueError("tool objects need a string `type`")
-        return dict(entry)
-    if not isinstance(entry, str):
-        raise ValueError("entries must be strings or objects")
-    name, _, arg = entry.strip().partition(":")
-    name = name.strip().lower()
-    if name not in HOSTED_TOOL_TYPES:
-        raise ValueError(f"unknown hosted tool {name!r}")
-    if name == "file_search":
-        ids = [v.strip() for v in arg.split(",") if v.strip()]
-        if not ids:
-            raise ValueError("file_search needs vector store ids: file_search:vs_1,vs_2")
-        return {"type": "file_search", "vector_store_ids": ids}
-    if name == "code_interpreter":
-        return {"type": "code_interpreter", "container": {"type": "auto"}}
-    return {"type": name}
-
-
 _SECRET_HEADER_WORDS = ("auth", "key", "token", "cookie", "secret", "signature")
 
 
@@ -317,33 +289,3 @@ def parse_config(raw: dict[str, Any]) -> SourceConfig:
         f"Provider {source_id or '?'} (OpenAI Responses plugin) has an invalid configuration: "
         f"{problems}. Fix it in the provider source settings."
     )
-
-
-#: Chat Completions body keys admins carry over from other providers → Responses keys
-CHAT_COMPLETIONS_BODY_KEYS: dict[str, str] = {
-    "max_tokens": "max_output_tokens",
-    "max_completion_tokens": "max_output_tokens",
-}
-
-
-def merge_extra_body(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
-    """Merge ``custom_extra_body`` into ``body`` in place; return the dropped protected keys.
-
-    ``reasoning`` and ``text`` objects are merged key by key; ``include`` lists are united.
-    Chat Completions spellings are translated: ``max_tokens`` / ``max_completion_tokens``
-    → ``max_output_tokens``, ``reasoning_effort`` → ``reasoning.effort``.
-    """
-    dropped: list[str] = []
-    for name, value in extra.items():
-        name = CHAT_COMPLETIONS_BODY_KEYS.get(name, name)
-        if name == "reasoning_effort":
-            name, value = "reasoning", {"effort": value}
-        if name in PROTECTED_BODY_KEYS:
-            dropped.append(name)
-        elif name in ("reasoning", "text") and isinstance(value, dict):
-            body[name] = {**body.get(name, {}), **value}
-        elif name == "include" and isinstance(value, list):
-            body["include"] = list(dict.fromkeys([*body.get("include", []), *value]))
-        else:
-            body[name] = value
-    return dropped

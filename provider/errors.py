@@ -3,7 +3,7 @@
 AstrBot shows a provider's exception text to the chat user ("All chat models failed: …")
 and logs it with a traceback, so messages are short, English, say what failed and which
 setting to change, and keep the upstream's own message (redacted, truncated).
-Spec: specs/001-redesign-responses-provider/spec.md §"Errors".
+Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries" (errors).
 """
 
 from __future__ import annotations

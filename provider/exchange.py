@@ -1,12 +1,14 @@
-"""One AstrBot call, end to end: request → upstream → accumulator → guard → fallback.
+"""One AstrBot call, end to end: the retry/fallback loop around request → upstream → reader.
 
 :func:`exchange` is an async generator used by both ``text_chat`` (``stream=False``: no
 deltas are produced, the guard is off) and ``text_chat_stream``. It yields
 ``(TEXT | REASONING, delta)`` tuples for the user and finally one :class:`~.types.Turn`.
 All state lives in the generator's frame: one provider instance serves many chats at once.
 
-Pseudo tool calls (specs/002-pseudo-tool-calls/spec.md): when tools were offered, text
-deltas pass through the :class:`~.stream_guard.StreamGuard`; at the end the fallback policy
+Each upstream response is read by a :class:`~.response_reader.ResponseReader` (accumulator,
+stream guard, stop conditions, notices). Pseudo tool calls
+(specs/002-pseudo-tool-calls/spec.md): when tools were offered, text deltas pass through the
+:class:`~.stream_guard.StreamGuard`; at the end the fallback policy
 (:mod:`.tool_fallback`) decides to pass the text, use recovered calls, re-ask with a forced
 ``tool_choice`` (a new upstream request, at most ``tool_fallback_retry_attempts`` times) or
 replace the leak by a short notice.
@@ -17,22 +19,20 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from .accumulator import TEXT, Delta, ResponseAccumulator
 from .call import ChatCall
 from .config import SourceConfig
-from .errors import AbortedError, UpstreamError
+from .errors import UpstreamError
+from .profiles import Profile
 from .redaction import LOG
 from .request import RequestPlan, build_request
+from .response_reader import ResponseReader
 from .stream_guard import StreamGuard
 from .tool_fallback import (
-    Decision,
     FallbackSettings,
     Passthrough,
     Recovered,
@@ -41,14 +41,8 @@ from .tool_fallback import (
     decide,
 )
 from .transport import Transport
-from .types import Turn
+from .types import TEXT, Delta, Turn
 from .usage_log import RequestStats
-
-CUT_NOTICE = "The connection to the model broke; the answer above is incomplete."
-CAP_NOTICE = "The reply reached the max_output_chars limit and was cut."
-GUARD_OVERFLOW_NOTICE = (
-    "The model wrote a tool call as text that was too long to check; it was not run."
-)
 
 
 async def exchange(
@@ -56,6 +50,7 @@ async def exchange(
     cfg: SourceConfig,
     call: ChatCall,
     *,
+    profile: Profile,
     stream: bool,
     stats: RequestStats,
     attempts: int | None = None,
@@ -75,21 +70,16 @@ async def exchange(
     """
     if disabled is None:
         disabled = set()
-    settings = FallbackSettings(
-        enabled=cfg.tool_fallback_enabled,
-        mode=cfg.tool_fallback_mode,
-    )
-    retries_left = cfg.tool_fallback_retry_attempts
+    settings = FallbackSettings.from_config(cfg)
+    retries_left = settings.retry_attempts
     tool_choice: str | None = None
-    profile = transport.profile
     while True:
-        replay = profile.encrypted_reasoning and "include" not in disabled
         plan = await build_request(
             call,
             cfg,
             stream=stream,
             tool_choice_override=tool_choice,
-            reasoning_source=reasoning_source if replay else "",
+            reasoning_source=reasoning_source,
             profile=profile,
             disabled=frozenset(disabled),
         )
@@ -113,7 +103,10 @@ async def exchange(
         stats.http_attempts += opened.attempts
         # One upstream response. The event loop lives here, not in a nested generator: each
         # generator layer costs every streamed delta a resume (benchmarks/README.md).
-        reader = _ResponseReader(cfg, _guard_for(plan, cfg, stream=stream), abort)
+        guard = (
+            _guard_for(plan, cfg) if stream and settings.guards_stream(plan.offered_tools) else None
+        )
+        reader = ResponseReader(cfg.max_output_chars, guard, abort)
         try:
             for delta in reader.feed_all(opened.prefetched):
                 yield delta
@@ -131,13 +124,16 @@ async def exchange(
         outcome = reader.outcome()
         turn = outcome.turn
         stats.add_usage(turn.usage)
-        if outcome.guard_aborted:
-            decision = _overflow_decision(turn, settings, retries_left)
-        else:
-            decision = decide(turn, plan.offered_tools, settings, retries_left=retries_left)
+        decision = decide(
+            turn,
+            plan.offered_tools,
+            settings,
+            retries_left=retries_left,
+            overflow=outcome.guard_aborted,
+        )
         if isinstance(decision, Retry):
             retries_left -= 1
-            tool_choice = cfg.tool_fallback_force_tool_choice
+            tool_choice = decision.tool_choice
             stats.fallback_path = "retried"
             LOG.info("pseudo tool call detected; asking again with tool_choice=%s", tool_choice)
             continue
@@ -151,23 +147,6 @@ async def exchange(
             yield (TEXT, outcome.held)
         yield final
         return
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """End of one upstream response: the Turn, the text the guard still held, overflow."""
-
-    turn: Turn
-    held: str = ""
-    guard_aborted: bool = False
-
-
-def _overflow_decision(turn: Turn, settings: FallbackSettings, retries_left: int) -> Decision:
-    """The guard's buffer overflowed on a confirmed pseudo call: never show the held text."""
-    if settings.mode != "parse_only" and retries_left > 0:
-        return Retry("overflow")
-    notice = turn.notice_plus(GUARD_OVERFLOW_NOTICE)
-    return Unrecoverable(dataclasses.replace(turn, notice=notice), "overflow")
 
 
 #: request fields an upstream may reject with a 400 naming them → the body key we drop
@@ -188,111 +167,9 @@ def _rejected_feature(exc: UpstreamError, body: dict[str, Any], disabled: set[st
     return None
 
 
-def _guard_for(plan: RequestPlan, cfg: SourceConfig, *, stream: bool) -> StreamGuard | None:
-    if not (stream and plan.offered_tools and cfg.tool_fallback_enabled):
-        return None
-    if not cfg.tool_fallback_stream_buffer:
-        return None
+def _guard_for(plan: RequestPlan, cfg: SourceConfig) -> StreamGuard:
     return StreamGuard(
         plan.offered_tools,
         max_held_chars=cfg.stream_buffer_max_chars,
         max_held_responses=cfg.stream_buffer_max_responses,
     )
-
-
-class _ResponseReader:
-    """The events of ONE upstream response → deltas for the user, then an :class:`_Outcome`.
-
-    States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
-    true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
-    closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
-    then :meth:`outcome` builds the result once.
-    """
-
-    __slots__ = ("abort", "acc", "guard", "notice", "shown", "stop")
-
-    def __init__(
-        self, cfg: SourceConfig, guard: StreamGuard | None, abort: asyncio.Event | None
-    ) -> None:
-        self.acc = ResponseAccumulator(max_output_chars=cfg.max_output_chars)
-        self.guard = guard
-        self.abort = abort
-        self.shown = False  # text reached the user
-        self.notice = ""
-        self.stop = False
-
-    def feed(self, event: dict[str, Any]) -> Delta | None:
-        """Apply one event; return what to yield (None: nothing to show)."""
-        acc = self.acc
-        delta = acc.feed(event)
-        if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
-            self.stop = True
-        if delta is None:
-            return None
-        guard = self.guard
-        if guard is None or delta[0] != TEXT:
-            self.shown = self.shown or delta[0] == TEXT
-            return delta
-        step = guard.feed(delta[1])
-        if step.abort:
-            self.notice = GUARD_OVERFLOW_NOTICE
-            self.stop = True
-        if not step.release:
-            return None
-        self.shown = True
-        return (TEXT, step.release)
-
-    def feed_all(self, events: list[dict[str, Any]]) -> list[Delta]:
-        """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
-        deltas = []
-        for event in events:
-            delta = self.feed(event)
-            if delta is not None:
-                deltas.append(delta)
-            if self.stop:
-                break
-        return deltas
-
-    def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
-        """The response failed mid-way: raise when nothing was produced, else note the cut."""
-        if not (self.shown or self.acc.saw_output):
-            raise _as_upstream_error(exc) from None
-        LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
-        self.notice = CUT_NOTICE if isinstance(exc, httpx.TransportError) else _cut_by(exc)
-
-    def outcome(self) -> _Outcome:
-        """The response's Turn with its notice; raises ``AbortedError`` for an abort that
-        came before anything was produced."""
-        acc, abort = self.acc, self.abort
-        aborted_by_user = abort is not None and abort.is_set()
-        turn = acc.result()
-        if aborted_by_user and not (self.shown or turn.text or turn.tool_calls):
-            raise AbortedError("The request was stopped by the user before the answer started.")
-        held = self.guard.finish() if self.guard is not None else ""
-        notice = self.notice
-        overflow = notice == GUARD_OVERFLOW_NOTICE
-        if acc.capped:
-            notice = CAP_NOTICE
-        elif not acc.terminal and not notice and not aborted_by_user:
-            notice = CUT_NOTICE
-        if overflow:
-            # only what the guard already released may ever be shown
-            turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
-            held = ""
-            notice = ""
-        if notice:
-            turn.notice = turn.notice_plus(notice)
-        return _Outcome(turn, held, overflow)
-
-
-def _cut_by(exc: UpstreamError) -> str:
-    """The notice under an answer that an upstream error ended after text was shown."""
-    return f"The answer above is incomplete. {exc.message}"
-
-
-def _as_upstream_error(exc: BaseException) -> UpstreamError:
-    if isinstance(exc, UpstreamError):
-        return exc
-    if isinstance(exc, httpx.TimeoutException):
-        return UpstreamError("The stream stalled: no data within the `timeout` setting.")
-    return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")

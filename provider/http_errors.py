@@ -1,15 +1,20 @@
-"""Failed HTTP exchanges → :class:`~.errors.UpstreamError` with a message an admin can act on.
+"""Error classification (one home): what the upstream did wrong → ``UpstreamError``.
 
-Each message keeps the upstream's own error text (clipped, redacted by the error class),
-names what to change (``key``, ``api_base``, ``proxy``, ``timeout``, the model, billing) and
-says whether the retry layer (:mod:`.retry`) may try again.
-Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries"; the README's
-troubleshooting table lists the messages.
+Failed HTTP exchanges (status, error body, connection), error objects inside a stream or a
+JSON body (flat or nested ``error``), and answers in the wrong API format all become an
+``UpstreamError`` with a message an admin can act on. Each message keeps the upstream's own
+error text (clipped, redacted by the error class), names what to change (``key``,
+``api_base``, ``proxy``, ``timeout``, the model, billing) and says whether the retry layer
+(:mod:`.retry`) may try again.
+Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries";
+specs/004-responses-wire-format/spec.md §"Errors"; the README's troubleshooting table lists
+the messages.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +29,64 @@ MAX_ERROR_BODY = 64 * 1024
 RETRY_STATUS = frozenset({408, 409, 429})
 #: Error codes that mean "out of money": never retried.
 QUOTA_CODES = frozenset({"insufficient_quota", "credit_balance_exhausted", "billing_hard_limit"})
+#: In-stream error codes worth another attempt (when nothing reached the user yet).
+RETRYABLE_CODES = frozenset(
+    {
+        "rate_limit_exceeded",
+        "too_many_requests",
+        "server_error",
+        "internal_error",
+        "service_unavailable",
+        "service_unavailable_error",
+        "server_is_overloaded",
+        "overloaded",
+        "overloaded_error",
+        "timeout",
+    }
+)
+
+
+def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
+    """Build an :class:`UpstreamError` from an error object, flat or nested under ``error``.
+
+    Each field is taken from ``payload["error"]`` first, then from the top level
+    (specs/004-responses-wire-format/spec.md §"Errors"). ``what`` names the source
+    ("stream error event", …). Retryable when the code is in :data:`RETRYABLE_CODES`.
+    """
+    nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+    message = nested.get("message") or payload.get("message") or "no message"
+    code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
+    code = str(code) if code and code != "error" else None
+    return UpstreamError(
+        f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
+        f"{clip(str(message))}",
+        code=code,
+        retryable=bool(code) and code in RETRYABLE_CODES,
+    )
+
+
+def failed_response_error(response: dict[str, Any], *, what: str, fallback: str) -> UpstreamError:
+    """A ``Response`` object whose status is ``failed`` (its ``error`` object, else
+    ``fallback`` as the message) → :func:`error_from_payload`."""
+    error = response.get("error") if isinstance(response.get("error"), dict) else {}
+    return error_from_payload({"error": error or {"message": fallback}}, what=what)
+
+
+def chat_completions_chunks_error() -> UpstreamError:
+    """A stream of Chat Completions chunks where Responses events were expected."""
+    return UpstreamError(
+        "The endpoint answered with Chat Completions chunks, not Responses events. "
+        "Check `api_base` (it must serve /responses) or use AstrBot's "
+        "OpenAI-compatible (chat completions) provider for it."
+    )
+
+
+def chat_completions_body_error() -> UpstreamError:
+    """A JSON body in Chat Completions format where a Responses object was expected."""
+    return UpstreamError(
+        "The endpoint answered in Chat Completions format, not Responses. Check `api_base` "
+        "or use AstrBot's OpenAI-compatible (chat completions) provider for it."
+    )
 
 
 def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> UpstreamError:
@@ -149,9 +212,14 @@ def origin(url: str) -> str:
 __all__ = [
     "MAX_ERROR_BODY",
     "QUOTA_CODES",
+    "RETRYABLE_CODES",
     "RETRY_STATUS",
+    "chat_completions_body_error",
+    "chat_completions_chunks_error",
     "connection_error",
+    "error_from_payload",
     "error_message",
+    "failed_response_error",
     "http_error",
     "origin",
     "read_error",

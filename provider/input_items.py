@@ -3,7 +3,7 @@
 :func:`conversation_input` is the input converter of :func:`.request.build_request`.
 
 History mapping (OpenAI-chat dicts or ``Message`` objects, ``astrbot/core/agent/message.py``
-→ Responses input items, responses_api.md §2.1):
+→ Responses input items, specs/004-responses-wire-format/spec.md §"Input items"):
 
 =====================================  ===================================================
 AstrBot                                Responses ``input``
@@ -23,7 +23,7 @@ assistant ``tool_calls``               one ``function_call`` each (after the tex
 Nothing the caller passed is mutated: messages are copied (``Message.model_dump()`` or a
 deep copy) before they are touched. Unpaired tool items are dropped (a lone
 ``function_call`` or ``function_call_output`` makes the upstream answer 400), and so is a
-reasoning item whose following item is gone (responses_api.md §2.1.3, §2.1.6).
+reasoning item whose following item is gone (spec 004 §"Input items").
 
 Spec: specs/001-redesign-responses-provider/spec.md §"Conversation → request".
 """
@@ -44,7 +44,7 @@ from .media import AUDIO_PLACEHOLDER, audio_input_part, image_input_part
 from .reasoning_replay import reasoning_from_think
 from .redaction import LOG
 
-#: Longest ``call_id`` the upstream accepts (responses_api.md §2.1.3).
+#: Longest ``call_id`` the upstream accepts (spec 004 §"Input items").
 MAX_CALL_ID_CHARS = 64
 
 _CHECKPOINT_ROLE = "_checkpoint"
@@ -209,7 +209,7 @@ def _plain_text(content: object) -> str:
 
 
 async def _input_parts(content: object) -> list[dict[str, Any]]:
-    """User/developer content → Responses input content parts (responses_api.md §2.1.1)."""
+    """User/developer content → Responses input content parts (spec 004 §"Input items")."""
     if content is None:
         return []
     if isinstance(content, str):

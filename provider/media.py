@@ -4,7 +4,7 @@ AstrBot hands media around as strings (``astrbot/core/agent/message.py`` ``Image
 ``AudioURLPart``, ``ProviderRequest.image_urls`` / ``audio_urls``): ``data:`` URLs (the usual
 form inside ``contexts``), ``http(s)://`` URLs, ``base64://`` payloads, ``file://`` URLs and
 local paths. This module turns one reference into one Responses content part
-(responses_api.md §2.1.1):
+(specs/004-responses-wire-format/spec.md §"Input items"):
 
 * image → ``{"type": "input_image", "image_url": <http(s) URL or data URL>, "detail": "auto"}``.
   Data URLs get the MIME type of their *bytes* (magic-number sniffing: png, jpeg, gif, webp,
@@ -16,7 +16,7 @@ local paths. This module turns one reference into one Responses content part
   a warning on :data:`~.redaction.LOG` naming the file name only, never the full path. The
   chat goes on.
 * audio → always the text part :data:`AUDIO_PLACEHOLDER`. ``input_audio`` content parts were
-  removed from the Responses input types in openai-python 2.x (responses_api.md §2.1.1) and
+  removed from the Responses input types in openai-python 2.x (spec 004 §"Input items") and
   the Responses endpoint has no other audio input, so the audio is never inlined (a base64
   blob as text would waste the context window and leak nothing useful to the model).
 

@@ -4,10 +4,11 @@ A :class:`Profile` says what a family of servers accepts and sends; the request 
 the transport read its flags instead of branching on host names. :func:`detect_profile`
 picks one from ``api_base``; the ``compat_profile`` field overrides it.
 
-Sources for each row: responses_api.md §8 (deviation table), third_party_servers.md, and
-our own loopback tests (tests/integration/test_beyond_basics.py,
+Sources for each row: specs/004-responses-wire-format/spec.md §"Third-party deviations"
+(with links to each server's documentation) and our own loopback tests
+(tests/integration/test_replay_profiles_hosted_tools.py,
 tests/integration/test_thirdparty_server.py). Spec: specs/003-beyond-basics/spec.md
-§"Profiles".
+§"Compatibility profiles".
 """
 
 from __future__ import annotations

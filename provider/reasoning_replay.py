@@ -4,7 +4,8 @@ A response's ``reasoning`` output items travel through ``LLMResponse.reasoning_s
 (AstrBot keeps them as the ``encrypted`` field of the turn's ``think`` part) and come back
 as ``reasoning`` input items in the next request, before the items they led to. This module
 is the one place that knows that signature's format.
-Spec: specs/003-beyond-basics/spec.md §"Reasoning round trip"; responses_api.md §2.1.6.
+Spec: specs/003-beyond-basics/spec.md §"Reasoning round trip";
+specs/004-responses-wire-format/spec.md §"Input items".
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def encode_reasoning_signature(items: list[dict[str, Any]], source: str) -> str:
     Format: ``{"type": REASONING_SIGNATURE_TYPE, "v": 1, "source": <source>, "items":
     [<reasoning items as received>]}`` (compact JSON). ``source`` identifies the issuer
     (endpoint + model); :func:`build_request` replays the items only to the same source
-    because ``encrypted_content`` is sealed to it (responses_api.md §2.1.6).
+    because ``encrypted_content`` is sealed to it (spec 004 §"Input items").
     """
     return json.dumps(
         {

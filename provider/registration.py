@@ -1,6 +1,6 @@
 """Idempotent registration of the provider type and its WebUI template.
 
-AstrBot facts this relies on (astrbot_host.md §4 and §6; ``astrbot/core/provider/register.py``,
+AstrBot facts this relies on (``astrbot/core/provider/register.py``,
 ``astrbot/core/config/default.py``, ``dashboard/services/config_service.py``):
 
 * ``register_provider_adapter`` raises when the type name is taken, and a plugin reload
@@ -22,7 +22,7 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Registration and lifecycl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from astrbot.core.config.default import CONFIG_METADATA_2
 from astrbot.core.provider.entities import ProviderType
@@ -50,39 +50,26 @@ DESCRIPTION = "OpenAI Responses API (/v1/responses) chat provider, from the plug
 # ``reasoning_effort`` has no host item in 4.29 (it would be a bare text box); ``""`` means
 # "not sent". ``builtin_tools`` stays a free list: ``file_search:<ids>`` needs typed entries
 # and the host's list-with-options widget (VAutocomplete) accepts only preset values.
-_FIELD_ITEMS: dict[str, dict[str, Any]] = {
-    "reasoning_effort": {
-        "type": "string",
-        "options": ["", "none", "minimal", "low", "medium", "high", "xhigh"],
-    },
+_WIDGETS: dict[str, dict[str, Any]] = {
     "tool_fallback_enabled": {"type": "bool"},
-    "tool_fallback_mode": {
-        "type": "string",
-        "options": ["parse_then_retry", "retry_only", "parse_only"],
-    },
     "tool_fallback_retry_attempts": {"type": "int", "slider": {"min": 0, "max": 3, "step": 1}},
-    "tool_fallback_force_tool_choice": {"type": "string", "options": ["required", "auto"]},
     "tool_fallback_stream_buffer": {"type": "bool"},
     "log_usage": {"type": "bool"},
     "max_output_chars": {"type": "int"},
     "stream_buffer_max_chars": {"type": "int"},
     "stream_buffer_max_responses": {"type": "int"},
-    "compat_profile": {
-        "type": "string",
-        "options": [
-            "auto",
-            "openai",
-            "azure",
-            "openrouter",
-            "vllm",
-            "ollama",
-            "lmstudio",
-            "litellm",
-            "relay",
-        ],
-    },
     "builtin_tools": {"type": "list"},
-    "citations": {"type": "string", "options": ["footnotes", "off"]},
+}
+#: field → widget, in the order of :class:`SourceConfig`; every ``Literal`` field is a
+#: drop-down of its values (default first), derived from its type
+_FIELD_ITEMS: dict[str, dict[str, Any]] = {
+    name: (
+        {"type": "string", "options": list(get_args(field.annotation))}
+        if get_origin(field.annotation) is Literal
+        else _WIDGETS[name]
+    )
+    for name, field in SourceConfig.model_fields.items()
+    if name in _WIDGETS or get_origin(field.annotation) is Literal
 }
 
 

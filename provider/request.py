@@ -1,9 +1,10 @@
 """AstrBot call → Responses API request body (``POST /responses``).
 
 :func:`build_request` turns a :class:`~.call.ChatCall` into a :class:`RequestPlan` whose
-``body`` is the JSON request (responses_api.md §2): the input converter
-(:mod:`.input_items`), tool preparation (:mod:`.tool_schema`), then the request options
-(reasoning, ``include``, ``prompt_cache_key`` by profile) and ``custom_extra_body``.
+``body`` is the JSON request (specs/004-responses-wire-format/spec.md §"Request body"):
+the input converter (:mod:`.input_items`), tool preparation (:mod:`.tool_schema`), then
+the request options (reasoning, ``include``, ``prompt_cache_key`` by profile) and
+``custom_extra_body``.
 
 Spec: specs/001-redesign-responses-provider/spec.md §"Conversation → request".
 """
@@ -16,11 +17,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import ChatCall
-from .config import SourceConfig, merge_extra_body
+from .config import SourceConfig
 from .errors import ConfigError
 from .input_items import conversation_input, neutralise_control_tokens
 from .profiles import Profile
 from .tool_schema import function_tools
+
+#: Request-body keys that ``custom_extra_body`` may not override: the adapter owns them
+#: (the conversation, streaming, tools, stateless replay). They are dropped with a warning.
+PROTECTED_BODY_KEYS: frozenset[str] = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "stream",
+        "tools",
+        "tool_choice",
+        "store",
+        "previous_response_id",
+        "conversation",
+        "background",
+        "prompt",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -30,7 +49,7 @@ class RequestPlan:
     ``body``: the JSON body for ``POST /responses``. ``offered_tools``: function tool name →
     its parameters JSON Schema (``None`` when the tool declared none), for pseudo-call
     detection. ``dropped_extra_keys``: ``custom_extra_body`` keys ignored because the
-    adapter owns them (``config.PROTECTED_BODY_KEYS``), for one warning.
+    adapter owns them (:data:`PROTECTED_BODY_KEYS`), for one warning.
     """
 
     body: dict[str, Any]
@@ -49,8 +68,8 @@ async def build_request(
     *,
     stream: bool,
     tool_choice_override: str | dict[str, Any] | None = None,
+    profile: Profile,
     reasoning_source: str = "",
-    profile: Profile | None = None,
     disabled: frozenset[str] = frozenset(),
 ) -> RequestPlan:
     """Build the Responses request body for one AstrBot call.
@@ -61,26 +80,27 @@ async def build_request(
     ``contexts`` become ``instructions`` (joined by blank lines). ``instructions`` is the
     documented place for the system prompt; with ``store: false`` it is re-sent every
     turn anyway, and harmony/Codex-style backends expect the system text there rather than
-    as input messages (responses_api.md §2, §2.1.2). ``system`` messages later in the
+    as input messages (spec 004 §"Request body"). ``system`` messages later in the
     history keep their position as ``developer`` messages.
 
     Reasoning replay: an assistant ``think`` part whose ``encrypted`` holds a signature
     from :func:`.reasoning_replay.encode_reasoning_signature` is replayed as ``reasoning``
     items only when its ``source`` equals ``reasoning_source`` (an empty
-    ``reasoning_source`` replays nothing) and every item has ``encrypted_content``
-    (responses_api.md §2.1.6).
+    ``reasoning_source`` replays nothing), the profile supports encrypted reasoning, the
+    instance has not learned that the upstream rejects ``include`` (``disabled``) and every
+    item has ``encrypted_content`` (spec 004 §"Input items").
 
     Tools: function tools from ``func_tool`` plus ``cfg.builtin_tools`` (hosted tools);
     both omitted with ``tool_choice`` when there are none; ``tool_choice_override`` (the
     pseudo-call retry) replaces ``call.tool_choice``.
 
-    Profile (specs/003-beyond-basics/spec.md): with a ``profile``, ``reasoning.effort`` is
-    sent only if the profile accepts it, ``include: ["reasoning.encrypted_content"]`` when
-    the profile supports encrypted reasoning and ``"include"`` is not in ``disabled`` (the
-    instance learned that the upstream rejects it), and ``prompt_cache_key`` (see
-    :func:`prompt_cache_key`) when supported and not disabled. Without a profile,
-    ``reasoning``/``include`` follow ``cfg.reasoning_effort`` only. ``cfg.custom_extra_body``
-    is merged last (protected keys dropped and reported in ``dropped_extra_keys``).
+    Profile (resolved once by the adapter; specs/003-beyond-basics/spec.md
+    §"Compatibility profiles"):
+    ``reasoning.effort`` is sent only if the profile accepts it,
+    ``include: ["reasoning.encrypted_content"]`` under the same conditions as the replay,
+    and ``prompt_cache_key`` (see :func:`prompt_cache_key`) when supported and not in
+    ``disabled``. ``cfg.custom_extra_body`` is merged last (protected keys dropped and
+    reported in ``dropped_extra_keys``).
 
     Raises :class:`~.errors.ConfigError` when neither the call nor the config names a model.
     """
@@ -91,7 +111,8 @@ async def build_request(
             "in the provider settings (e.g. gpt-5) and try again."
         )
 
-    instructions, items = await conversation_input(call, reasoning_source)
+    replay = profile.encrypted_reasoning and "include" not in disabled
+    instructions, items = await conversation_input(call, reasoning_source if replay else "")
     tools, offered = function_tools(call.func_tool)
     tools.extend(copy.deepcopy(list(cfg.builtin_tools)))
 
@@ -107,18 +128,13 @@ async def build_request(
         body["tool_choice"] = copy.deepcopy(choice)
     body["stream"] = stream
     body["store"] = False
-    if profile is None:
-        if cfg.reasoning_effort:
-            body["reasoning"] = {"effort": cfg.reasoning_effort}
-            body["include"] = ["reasoning.encrypted_content"]
-    else:
-        if cfg.reasoning_effort and profile.reasoning_effort:
-            body["reasoning"] = {"effort": cfg.reasoning_effort}
-        if profile.encrypted_reasoning and "include" not in disabled:
-            body["include"] = ["reasoning.encrypted_content"]
-        cache_key = prompt_cache_key(call.conversation_id or call.session_id)
-        if cache_key and profile.prompt_cache_key and "prompt_cache_key" not in disabled:
-            body["prompt_cache_key"] = cache_key
+    if cfg.reasoning_effort and profile.reasoning_effort:
+        body["reasoning"] = {"effort": cfg.reasoning_effort}
+    if replay:
+        body["include"] = ["reasoning.encrypted_content"]
+    cache_key = prompt_cache_key(call.conversation_id or call.session_id)
+    if cache_key and profile.prompt_cache_key and "prompt_cache_key" not in disabled:
+        body["prompt_cache_key"] = cache_key
     dropped = merge_extra_body(body, copy.deepcopy(cfg.custom_extra_body))
     return RequestPlan(body=body, offered_tools=offered, dropped_extra_keys=tuple(dropped))
 
@@ -133,4 +149,41 @@ def prompt_cache_key(conversation: str | None) -> str | None:
     return "astrbot-" + hashlib.sha256(conversation.encode()).hexdigest()[:40]
 
 
-__all__ = ["RequestPlan", "build_request", "prompt_cache_key"]
+#: Chat Completions body keys admins carry over from other providers → Responses keys
+CHAT_COMPLETIONS_BODY_KEYS: dict[str, str] = {
+    "max_tokens": "max_output_tokens",
+    "max_completion_tokens": "max_output_tokens",
+}
+
+
+def merge_extra_body(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+    """Merge ``custom_extra_body`` into ``body`` in place; return the dropped protected keys.
+
+    ``reasoning`` and ``text`` objects are merged key by key; ``include`` lists are united.
+    Chat Completions spellings are translated: ``max_tokens`` / ``max_completion_tokens``
+    → ``max_output_tokens``, ``reasoning_effort`` → ``reasoning.effort``.
+    """
+    dropped: list[str] = []
+    for name, value in extra.items():
+        name = CHAT_COMPLETIONS_BODY_KEYS.get(name, name)
+        if name == "reasoning_effort":
+            name, value = "reasoning", {"effort": value}
+        if name in PROTECTED_BODY_KEYS:
+            dropped.append(name)
+        elif name in ("reasoning", "text") and isinstance(value, dict):
+            body[name] = {**body.get(name, {}), **value}
+        elif name == "include" and isinstance(value, list):
+            body["include"] = list(dict.fromkeys([*body.get("include", []), *value]))
+        else:
+            body[name] = value
+    return dropped
+
+
+__all__ = [
+    "CHAT_COMPLETIONS_BODY_KEYS",
+    "PROTECTED_BODY_KEYS",
+    "RequestPlan",
+    "build_request",
+    "merge_extra_body",
+    "prompt_cache_key",
+]

@@ -1,6 +1,7 @@
 """Turn → AstrBot ``LLMResponse`` (the only module that builds them).
 
-Streaming contract (astrbot_host.md §3.1): zero or more ``LLMResponse(is_chunk=True)``
+Streaming contract (how AstrBot's ``astrbot/core/agent/runners/tool_loop_agent_runner.py``
+consumes ``text_chat_stream``): zero or more ``LLMResponse(is_chunk=True)``
 deltas, then exactly ONE final non-chunk response with the full text, tool calls, reasoning
 and usage. Mirrors ``astrbot/core/provider/entities.py`` ``LLMResponse`` / ``TokenUsage``.
 Spec: specs/001-redesign-responses-provider/spec.md §"Results".

@@ -1,9 +1,10 @@
 """Bounded Server-Sent-Events framing: an httpx response body → JSON event dicts.
 
-Line splitting is httpx-sse's ``SSELineDecoder``; fields are parsed inline by the same WHATWG
-event-stream rules as its ``SSEDecoder`` (``\\n``, ``\\r\\n`` and ``\\r`` line ends, comments,
-multi-line ``data``) because this loop runs once per event. This module adds only what a
-chatbot running unattended needs:
+Line splitting is httpx-sse's ``SSELineDecoder`` (private module ``httpx_sse._decoders``:
+requirements.txt pins the tested range, tests/unit/test_sse.py checks its interface); fields
+are parsed inline by the same WHATWG event-stream rules as its ``SSEDecoder`` (``\\n``,
+``\\r\\n`` and ``\\r`` line ends, comments, multi-line ``data``) because this loop runs once
+per event. This module adds only what a chatbot running unattended needs:
 
 * a cap on the length of one line and of one event (a 20 MB line without a newline must not
   grow memory without limit) → :class:`~.errors.UpstreamError`;
@@ -13,7 +14,8 @@ chatbot running unattended needs:
 * a malformed JSON event is skipped with a debug log (relays interleave garbage) — but a
   stream made only of garbage ends as "no events", which the caller reports.
 
-Spec: specs/001-redesign-responses-provider/spec.md §"SSE"; responses_api.md §4.1.
+Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation";
+specs/004-responses-wire-format/spec.md §"Framing".
 """
 
 from __future__ import annotations

@@ -13,37 +13,36 @@ Secrets: the key is put into the request headers inside :meth:`_build` and never
 frame that can raise; errors are converted into redacted :class:`UpstreamError` with the
 chain suppressed (``from None``) because AstrBot logs tracebacks with variable values.
 
-The retry policy lives in :mod:`.retry`, the HTTP error messages in :mod:`.http_errors`.
+The retry policy lives in :mod:`.retry`, error classification in :mod:`.http_errors`, body
+sniffing in :mod:`.response_body`, the opened response in :mod:`.upstream_stream`.
 Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries".
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import random
 import ssl
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 
-from .accumulator import TERMINAL_EVENTS, error_from_payload
 from .config import SourceConfig
-from .errors import AbortedError, UpstreamError, clip
-from .http_errors import MAX_ERROR_BODY, QUOTA_CODES, connection_error, http_error, read_error
-from .profiles import Profile, detect_profile
+from .errors import AbortedError, UpstreamError
+from .http_errors import (
+    MAX_ERROR_BODY,
+    QUOTA_CODES,
+    connection_error,
+    http_error,
+)
+from .profiles import Profile
+from .response_body import BodyLimits, open_body
 from .retry import retrying
-from .sse import EventStream, looks_like_sse
+from .upstream_stream import UpstreamStream
 
-#: After the terminal event, at most this much of the body (characters / seconds) is read so
-#: that the connection can be reused (see :func:`_drain`).
-DRAIN_CHARS = 64 * 1024
-DRAIN_SECONDS = 0.1
-_TERMINAL = TERMINAL_EVENTS | {"error"}
-_PRE_CONTENT = frozenset({"response.created", "response.in_progress", "response.queued"})
 _ROTATE_ON = frozenset({401, 403, 429})
 
 
@@ -73,111 +72,6 @@ class RequestBody(bytes):
         return f"<request body, {len(self)} bytes>"
 
 
-class UpstreamStream:
-    """One opened upstream response; close it with :meth:`aclose`.
-
-    ``prefetched``: the events :meth:`Transport.open` read before returning (up to and
-    including the first content event); ``rest``: an async iterator over the events after
-    them (None for a JSON body). Read ``prefetched`` first, then ``rest``: two plain loops,
-    no wrapper generator per event. ``sse`` is the :class:`EventStream` (None for a JSON
-    body), ``attempts`` how many HTTP attempts :meth:`Transport.open` needed.
-
-    ``abort`` (set by :meth:`Transport.open`) ends ``rest`` quietly once it is set, even
-    while it waits for the upstream: the body's text chunks pass through :meth:`chunks`,
-    which ONE watcher per stream interrupts (per network read, not per event).
-    """
-
-    __slots__ = (
-        "_reader",
-        "_response",
-        "_stopped",
-        "_waiter",
-        "abort",
-        "attempts",
-        "prefetched",
-        "rest",
-        "sse",
-    )
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-        self.prefetched: list[dict[str, Any]] = []
-        self.rest: AsyncIterator[dict[str, Any]] | None = None
-        self.sse: EventStream | None = None
-        self.attempts = 1
-        self.abort: asyncio.Event | None = None  # set by Transport.open
-        self._waiter: asyncio.Future[Any] | None = None
-        self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next chunk
-        self._stopped = False  # _on_abort cancelled that task
-
-    async def chunks(self, source: AsyncIterator[str], first: str = "") -> AsyncIterator[str]:
-        """``first`` (already read), then ``source``'s text chunks; ends (quietly) once
-        ``abort`` is set, even while waiting for the upstream."""
-        if first:
-            yield first
-        current = asyncio.current_task
-        while True:
-            abort = self.abort
-            if abort is not None:
-                if abort.is_set():
-                    return
-                if self._waiter is None:
-                    self._waiter = asyncio.ensure_future(abort.wait())
-                    self._waiter.add_done_callback(self._on_abort)
-                reader = self._reader = current()
-            try:
-                chunk = await anext(source)
-            except StopAsyncIteration:
-                return
-            except asyncio.CancelledError:
-                reader = self._reader
-                if not self._stopped or reader is None or reader.uncancel() > 0:
-                    raise  # (also) cancelled by someone else
-                return
-            finally:
-                self._reader = None
-            yield chunk
-
-    def _on_abort(self, waiter: asyncio.Future[Any]) -> None:
-        """``abort`` was set: stop a pending read (the reading task gets a cancellation)."""
-        if waiter.cancelled() or self._reader is None:
-            return
-        self._stopped = True
-        self._reader.cancel()
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection (safe to call twice)."""
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            waiter.cancel()
-        self.abort = None  # draining below must not stop at a user's abort
-        iterator, self.rest = self.rest, None
-        if iterator is not None and hasattr(iterator, "aclose"):
-            # The body may already be broken; we are closing anyway.
-            with contextlib.suppress(Exception):
-                await iterator.aclose()  # type: ignore[attr-defined]
-            sse = self.sse
-            if sse is not None and sse.last is not None and sse.last.get("type") in _TERMINAL:
-                await _drain(sse.remaining())
-        await self._response.aclose()
-
-
-async def _drain(rest: AsyncIterator[str]) -> None:
-    """Read the rest of a body whose terminal event was seen (normally just the chunked-encoding
-    end, perhaps ``data: [DONE]``), at most :data:`DRAIN_CHARS` / :data:`DRAIN_SECONDS`. A body
-    read to its end lets httpx put the connection back into the pool; closing it unread
-    would close the connection and cost the next request a new TCP + TLS handshake."""
-    budget = DRAIN_CHARS
-    try:
-        async with asyncio.timeout(DRAIN_SECONDS):
-            async for text in rest:
-                budget -= len(text)
-                if budget < 0:
-                    return
-    except (TimeoutError, httpx.HTTPError, UpstreamError):
-        return
-
-
 async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) -> UpstreamStream:
     """Await ``work`` (opening a response) unless ``abort`` is set first: then cancel it (which
     closes its connection) and raise :class:`AbortedError`."""
@@ -200,20 +94,19 @@ async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) 
 class Transport:
     """Pooled HTTP client for one provider instance. Close it with :meth:`aclose`.
 
-    Limits (characters): ``max_line_chars`` for one SSE line and ``max_event_chars`` for
-    one event (defaults derived from ``max_output_chars``), ``max_body_bytes`` for a JSON
-    body. ``timeout`` (seconds) is the connect/read/write timeout and the longest time the
-    stream may go without an event (keep-alive comments do not count).
+    ``profile`` (resolved by the adapter) decides the auth header. Limits (characters):
+    ``max_line_chars`` for one SSE line and ``max_event_chars`` for one event (derived from
+    ``max_output_chars``), ``max_body_bytes`` for a JSON body. ``timeout`` (seconds) is the
+    connect/read/write timeout and the longest time the stream may go without an event
+    (keep-alive comments do not count).
     """
 
-    def __init__(self, cfg: SourceConfig, profile: Profile | None = None) -> None:
+    def __init__(self, cfg: SourceConfig, profile: Profile) -> None:
         self.cfg = cfg
-        self.profile = profile or detect_profile(cfg.api_base, cfg.compat_profile)
+        self.profile = profile
         self.url = endpoint_url(cfg.api_base, "responses")
         self.models_url = endpoint_url(cfg.api_base, "models")
-        self.max_event_chars = max(4 * cfg.max_output_chars, 1_000_000) + 1_000_000
-        self.max_line_chars = self.max_event_chars
-        self.max_body_bytes = self.max_event_chars * 4
+        self.limits = BodyLimits.for_output(cfg.max_output_chars, cfg.timeout)
         self._counter = itertools.count(random.randrange(1 << 16))
         headers = {"User-Agent": "astrbot-plugin-openai-responses", **cfg.custom_headers}
         timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 15.0))
@@ -287,7 +180,7 @@ class Transport:
         try:
             if response.status_code >= 400:
                 raise await self._http_error(response, self.models_url)
-            raw = await self._read_capped(response, self.max_body_bytes)
+            raw = await self._read_capped(response, self.limits.max_body_bytes)
         finally:
             await response.aclose()
         try:
@@ -329,87 +222,10 @@ class Transport:
                     error.retryable = True
                     error.retry_after = 0.0 if error.status != 429 else error.retry_after
                 raise error
-            return await self._open_body(response)
+            return await open_body(response, self.limits)
         except BaseException:
             await response.aclose()
             raise
-
-    async def _open_body(self, response: httpx.Response) -> UpstreamStream:
-        chunks = response.aiter_text()
-        try:
-            head = ""
-            while not head.strip():
-                piece = await anext(chunks, None)
-                if piece is None:
-                    break
-                head += piece
-        except httpx.TransportError as exc:
-            raise read_error(
-                exc,
-                "The upstream sent headers but no body",
-                "before the answer started",
-                self.cfg.timeout,
-            ) from None
-        start = head.lstrip()[:16]
-        if not start:
-            raise UpstreamError("The upstream returned an empty body (HTTP 200).", retryable=True)
-        if start.startswith("<"):
-            raise UpstreamError(
-                "The endpoint returned an HTML page (HTTP 200), not a Responses API answer: "
-                "a CDN, login or captive-portal page? Check `api_base` and `proxy`."
-            )
-        if start.startswith(("{", "[")) and not looks_like_sse(start):
-            try:
-                # once the JSON has started, all of it must arrive within `timeout` (a body
-                # trickling in slower than the read timeout would otherwise never end)
-                async with asyncio.timeout(self.cfg.timeout):
-                    rest = [c async for c in _capped(chunks, self.max_body_bytes)]
-                text = head + "".join(rest)
-            except (httpx.TransportError, TimeoutError) as exc:
-                raise read_error(
-                    exc,
-                    "The upstream did not finish sending its answer",
-                    "while the answer was read",
-                    self.cfg.timeout,
-                ) from None
-            opened = UpstreamStream(response)
-            opened.prefetched.append(_json_body_event(text))
-            return opened
-        opened = UpstreamStream(response)
-        sse = opened.sse = EventStream(
-            opened.chunks(chunks, head),
-            max_line_chars=self.max_line_chars,
-            max_event_chars=self.max_event_chars,
-            idle_timeout=self.cfg.timeout,
-        )
-        iterator = opened.rest = aiter(sse)
-        prefetched = opened.prefetched
-        try:
-            async for event in iterator:
-                prefetched.append(event)
-                kind = event.get("type")
-                if kind in _PRE_CONTENT:
-                    continue
-                if kind == "error" or kind == "response.failed":
-                    payload = event if kind == "error" else (event.get("response") or {})
-                    raise error_from_payload(payload, what=str(kind))
-                break
-        except httpx.TransportError as exc:
-            raise read_error(
-                exc,
-                "The stream produced no content",
-                "before the answer started",
-                self.cfg.timeout,
-            ) from None
-        if not prefetched or prefetched[-1].get("type") in _PRE_CONTENT:
-            # the body ended before any content: nothing usable arrived
-            raise UpstreamError(
-                "The stream ended before any answer arrived"
-                + (f" ({sse.malformed} malformed events skipped)" if sse.malformed else "")
-                + ".",
-                retryable=True,
-            )
-        return opened
 
     async def _read_capped(self, response: httpx.Response, limit: int) -> bytes:
         data = bytearray()
@@ -426,33 +242,3 @@ class Transport:
         except httpx.HTTPError:
             raw = b""
         return http_error(response.status_code, response.headers, raw, url)
-
-
-async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise UpstreamError(f"The upstream's JSON body is larger than {limit} characters.")
-        yield chunk
-
-
-def _json_body_event(text: str) -> dict[str, Any]:
-    """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        raise UpstreamError(
-            f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
-        ) from None
-    if not isinstance(obj, dict):
-        raise UpstreamError("The upstream returned JSON that is not a Responses object.")
-    if "output" not in obj and isinstance(obj.get("error"), dict | str):
-        error = obj["error"] if isinstance(obj["error"], dict) else {"message": obj["error"]}
-        raise error_from_payload({"error": error}, what="JSON error body")
-    if obj.get("object") == "chat.completion" or "choices" in obj:
-        raise UpstreamError(
-            "The endpoint answered in Chat Completions format, not Responses. Check `api_base` "
-            "or use AstrBot's OpenAI-compatible (chat completions) provider for it."
-        )
-    return {"type": "response.completed", "response": obj}

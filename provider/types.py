@@ -1,8 +1,10 @@
-"""Typed data passed between the stages of the adapter.
+"""Typed data and vocabulary shared by the stages of the adapter.
 
-These are plain dataclasses (no validation cost on the hot path). The accumulator
-(`accumulator.py`) produces a :class:`Turn`; the pseudo-call fallback (`tool_fallback.py`)
-may rewrite it; `results.py` turns it into AstrBot ``LLMResponse`` objects.
+Plain dataclasses (no validation cost on the hot path). The accumulator (`accumulator.py`)
+produces a :class:`Turn` and :data:`Delta` tuples; the pseudo-call fallback
+(`tool_fallback.py`) may rewrite the turn; `results.py` turns both into AstrBot
+``LLMResponse`` objects. The Responses event names every stage agrees on live here too
+(specs/004-responses-wire-format/spec.md §"Streaming events").
 
 Spec: specs/001-redesign-responses-provider/spec.md §"Data flow".
 """
@@ -13,6 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 TurnStatus = Literal["completed", "incomplete", "failed", "truncated"]
+
+#: :data:`Delta` kinds: answer text, or reasoning shown as "thinking"
+TEXT = "text"
+REASONING = "reasoning"
+#: ``(TEXT | REASONING, characters to show)``: one piece of a streamed answer
+Delta = tuple[str, str]
+
+#: events that end a response (``response.done`` is a relay spelling of ``.completed``)
+TERMINAL_EVENTS = frozenset(
+    {"response.completed", "response.done", "response.incomplete", "response.failed"}
+)
+#: events a stream may send before its first content event
+PRE_CONTENT_EVENTS = frozenset({"response.created", "response.in_progress", "response.queued"})
 
 
 @dataclass(slots=True)
@@ -35,7 +50,7 @@ class Usage:
     """Token counts of one response (Responses API ``usage``; all counts are tokens).
 
     ``input_tokens`` includes ``cached_tokens``; ``output_tokens`` includes
-    ``reasoning_tokens`` (responses_api.md §3.2).
+    ``reasoning_tokens`` (specs/004-responses-wire-format/spec.md §"Response object").
     """
 
     input_tokens: int = 0

@@ -442,7 +442,7 @@ async def soak(args: argparse.Namespace) -> int:
     await provider.terminate()
     await dead.terminate()
     deadline = time.monotonic() + 3
-    while upstream.connections_open and time.monotonic() < deadline:
+    while upstream.connections_open and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     left_connections = upstream.connections_open
     await upstream.stop()

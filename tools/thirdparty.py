@@ -1,6 +1,7 @@
 """Third-party Responses servers from the package registries, installed on demand.
 
-Checks the plugin against code nobody here wrote (see ../shared/docs/third_party_servers.md):
+Checks the plugin against code nobody here wrote (their deviations:
+specs/004-responses-wire-format/spec.md §"Third-party deviations"):
 
 * ``llmock`` (PyPI, :data:`LLMOCK_SPEC`): a generic mock; calls any offered tool, answers in
   text once the last input item is a ``function_call_output``; scriptable replies and faults

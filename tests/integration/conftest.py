@@ -1,4 +1,5 @@
-"""Fixtures: a real loopback upstream (tools.upstream.FakeUpstream) and providers on it."""
+"""Fixtures: a real loopback upstream (tools.upstream.FakeUpstream), providers on it, and
+the fault tests' :class:`~tests.integration.faults.Kit`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
+from tests.integration.faults import Kit
 from tools.upstream import FakeUpstream
 from tools.upstream.oracle import check_request
 
@@ -65,3 +67,12 @@ async def make_provider(upstream: FakeUpstream) -> AsyncIterator[MakeProvider]:
             return build(**overrides)
 
         yield make
+
+
+@pytest.fixture
+async def kit(
+    upstream: FakeUpstream, make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Kit]:
+    """A :class:`~tests.integration.faults.Kit` (short backoff, leak check on exit)."""
+    async with Kit(upstream, make_provider, monkeypatch) as k:
+        yield k

@@ -3,7 +3,7 @@
 :class:`Kit` wraps the ``upstream`` / ``make_provider`` fixtures: it builds providers with
 small timeouts, runs one call in either mode (``text_chat`` or ``text_chat_stream``) and
 measures it, and on exit checks that nothing was left behind (no open upstream connection,
-no stray asyncio task). Each fault test file defines a three-line ``kit`` fixture with it.
+no stray asyncio task). The ``kit`` fixture (tests/integration/conftest.py) yields one.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import pytest
 from astrbot.core.provider.entities import LLMResponse
 
 from data.plugins.astrbot_plugin_openai_responses.provider import retry as retry_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
-from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import CUT_NOTICE
 from tests.conftest import USER_MARK
-from tests.integration.conftest import MakeProvider
 from tools.upstream import FakeUpstream
+
+if TYPE_CHECKING:  # conftest imports this module for the ``kit`` fixture
+    from tests.integration.conftest import MakeProvider
 
 #: ``stream`` parameter: every fault runs through both AstrBot entry points.
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["text_chat", "text_chat_stream"])
@@ -50,7 +52,8 @@ def cut(text: str, notice: str = CUT_NOTICE) -> str:
 def assert_cut_by_upstream(text: str, shown: str, *reason: str) -> None:
     """``text`` is ``shown`` plus the notice that names why the upstream ended it."""
     head = f"{shown}\n\n(The answer above is incomplete. "
-    assert text.startswith(head) and text.endswith(")"), text
+    assert text.startswith(head), text
+    assert text.endswith(")"), text
     for fragment in reason:
         assert fragment in text[len(head) :], (fragment, text)
 
@@ -178,9 +181,10 @@ class Kit:
             assert_clear_error(out.error)
         return out
 
-    async def settled(self, timeout: float = 2.0) -> None:
-        """Wait until the upstream has no open connection and no new task is alive."""
-        deadline = time.monotonic() + timeout
+    async def settled(self, within: float = 2.0) -> None:
+        """Wait (up to ``within`` s) until the upstream has no open connection and no new
+        task is alive."""
+        deadline = time.monotonic() + within
         while True:
             current = asyncio.current_task()
             stray = {t for t in asyncio.all_tasks() if t is not current} - self._tasks_before
@@ -193,9 +197,10 @@ class Kit:
                 )
             await asyncio.sleep(0.01)
 
-    async def connections_closed(self, timeout: float = 1.0) -> None:
-        """Assert the provider closed every upstream connection (before ``terminate``)."""
-        deadline = time.monotonic() + timeout
+    async def connections_closed(self, within: float = 1.0) -> None:
+        """Assert the provider closed every upstream connection (before ``terminate``) within
+        ``within`` seconds."""
+        deadline = time.monotonic() + within
         while self.upstream.connections_open:
             if time.monotonic() > deadline:
                 pytest.fail(f"{self.upstream.connections_open} upstream connection(s) still open")
@@ -219,9 +224,11 @@ def assert_clear_error(error: BaseException) -> None:
 
     assert isinstance(error, ResponsesPluginError), f"raw exception escaped: {error!r}"
     message = str(error)
-    assert message and message[0].isupper(), message
+    assert message, "empty error message"
+    assert message[0].isupper(), message
     assert len(message) < 1200, f"error message too long ({len(message)} chars)"
-    assert "Traceback" not in message and "\n" not in message, message
+    assert "Traceback" not in message, message
+    assert "\n" not in message, message
     assert ".." not in message.replace("...", ""), f"double full stop: {message}"
     assert (error.__cause__ is None and error.__suppress_context__) or error.__context__ is None
     rendered = "".join(traceback.format_exception(error))

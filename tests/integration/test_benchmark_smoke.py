@@ -28,7 +28,10 @@ def test_benchmark_smoke_run_prints_the_table() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    assert "figure" in out and "ours" in out and "raw loop" in out and "built-in" in out
+    assert "figure" in out
+    assert "ours" in out
+    assert "raw loop" in out
+    assert "built-in" in out
     for row in ("TTFT median", "CPU per SSE event", "Peak heap growth", "max event-loop lag"):
         assert row in out, row
     assert "targets:" in out

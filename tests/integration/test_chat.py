@@ -46,9 +46,12 @@ async def test_streamed_answer_yields_chunks_then_exactly_one_final(
     final = finals[0]
     assert "".join(c.completion_text for c in chunks) == final.completion_text
     assert final.completion_text.startswith("CANNED REPLY")
-    assert final.usage is not None and final.usage.output > 0
+    assert final.usage is not None
+    assert final.usage.output > 0
     body = upstream.requests[-1].body
-    assert body["stream"] is True and body["store"] is False and body["model"] == "fake-model"
+    assert body["stream"] is True
+    assert body["store"] is False
+    assert body["model"] == "fake-model"
     assert upstream.requests[-1].headers["authorization"] == f"Bearer {KEY}"
 
 
@@ -91,10 +94,12 @@ async def test_tool_round_trip_streamed(
         {"role": "tool", "tool_call_id": call_id, "content": '{"magic": 42}'},
     ]
     _chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
-    assert "TOOL RESULT WAS" in finals[0].completion_text and "42" in finals[0].completion_text
+    assert "TOOL RESULT WAS" in finals[0].completion_text
+    assert "42" in finals[0].completion_text
     items = upstream.requests[-1].body["input"]
     kinds = [i.get("type") for i in items]
-    assert "function_call" in kinds and "function_call_output" in kinds
+    assert "function_call" in kinds
+    assert "function_call_output" in kinds
     assert items[kinds.index("function_call")]["call_id"] == call_id
     assert items[kinds.index("function_call_output")]["call_id"] == call_id
 
@@ -102,7 +107,8 @@ async def test_tool_round_trip_streamed(
 async def test_tool_call_non_streamed(make_provider: MakeProvider) -> None:
     provider = await make_provider()
     response = await provider.text_chat(prompt="MAGIC please", func_tool=magic_tools())
-    assert response.role == "tool" and response.tools_call_args == [{"seed": 7}]
+    assert response.role == "tool"
+    assert response.tools_call_args == [{"seed": 7}]
 
 
 async def test_reasoning_is_separate_from_the_answer(make_provider: MakeProvider) -> None:

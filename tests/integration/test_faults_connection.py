@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,10 +17,8 @@ from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
     AbortedError,
     UpstreamError,
 )
-from tests.integration.conftest import MakeProvider
 from tests.integration.faults import (
     ANSWER,
-    BRAIN_ANSWER,
     MODES,
     TIMEOUT,
     Kit,
@@ -30,21 +27,13 @@ from tests.integration.faults import (
     closed_port,
     cut,
 )
-from tools.upstream import Events, FakeUpstream, Hang, Reset, Send, Sleep, StartStream, Status
+from tools.upstream import Events, Hang, Reset, Send, Sleep, StartStream, Status
 from tools.upstream import events as ev
 
 #: ``ev.text_stream(ANSWER, chunks=6)[:SHOWN]`` ends after three text deltas.
 SHOWN = 7
 #: Timeout (seconds) of the variants beyond the issue's matrix (keeps the file fast).
 QUICK = 0.5
-
-
-@pytest.fixture
-async def kit(
-    upstream: FakeUpstream, make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Kit]:
-    async with Kit(upstream, make_provider, monkeypatch) as k:
-        yield k
 
 
 def partial() -> tuple[list[dict[str, Any]], str]:
@@ -66,24 +55,9 @@ async def test_connection_refused_is_retried_then_fails_naming_api_base(
     out = await kit.chat(provider, stream, bound=base + 0.1, request_max_retries=2)
     message = out.raised(UpstreamError)
     assert f"Could not reach http://127.0.0.1:{port}" in message
-    assert "`api_base`" in message and "`proxy`" in message
+    assert "`api_base`" in message
+    assert "`proxy`" in message
     assert out.elapsed >= 0.75 * base  # one backoff: it was retried
-
-
-@MODES
-@pytest.mark.parametrize(
-    "script",
-    [[Reset()], [StartStream(), Reset()], [Events(ev.text_stream(ANSWER)[:2]), Reset()]],
-    ids=["before-headers", "after-headers", "after-opening-events"],
-)
-async def test_reset_before_first_content_is_retried_then_succeeds(
-    kit: Kit, stream: bool, script: list[Any]
-) -> None:
-    kit.upstream.enqueue(script)
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.6, request_max_retries=2)
-    assert out.text == BRAIN_ANSWER
-    assert kit.requests() == 2
 
 
 @MODES
@@ -114,23 +88,12 @@ async def test_reset_mid_stream_after_text_keeps_text_and_tells_user_cut(
     await kit.connections_closed()
 
 
-@MODES
-async def test_json_body_cut_mid_way_is_retried_then_succeeds(kit: Kit, stream: bool) -> None:
-    kit.upstream.enqueue(
-        [StartStream(content_type="application/json"), Send('{"id": "resp_1", "outp'), Reset()]
-    )
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.6, request_max_retries=2)
-    assert out.text == BRAIN_ANSWER
-    assert kit.requests() == 2
-
-
 # -- silence ---------------------------------------------------------------------------------
 
 
 @MODES
 @pytest.mark.parametrize(
-    ("script", "timeout"),
+    ("script", "seconds"),
     [
         ([Hang()], TIMEOUT),
         ([StartStream(), Hang()], QUICK),
@@ -139,24 +102,16 @@ async def test_json_body_cut_mid_way_is_retried_then_succeeds(kit: Kit, stream: 
     ids=["no-headers", "headers-only", "opening-events-only"],
 )
 async def test_upstream_that_never_answers_times_out_after_timeout(
-    kit: Kit, stream: bool, script: list[Any], timeout: float
+    kit: Kit, stream: bool, script: list[Any], seconds: float
 ) -> None:
     kit.upstream.enqueue(script)
-    provider = await kit.provider(timeout=timeout)
-    out = await kit.chat(provider, stream, bound=timeout, request_max_retries=1)
+    provider = await kit.provider(timeout=seconds)
+    out = await kit.chat(provider, stream, bound=seconds, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert f"{timeout:g} s" in message and "`timeout`" in message
-    assert out.elapsed >= timeout * 0.9
+    assert f"{seconds:g} s" in message
+    assert "`timeout`" in message
+    assert out.elapsed >= seconds * 0.9
     await kit.connections_closed()
-
-
-@MODES
-async def test_upstream_that_never_answers_is_retried_then_succeeds(kit: Kit, stream: bool) -> None:
-    kit.upstream.enqueue([Hang()])
-    provider = await kit.provider(timeout=QUICK)
-    out = await kit.chat(provider, stream, bound=QUICK + 0.2, request_max_retries=2)
-    assert out.text == BRAIN_ANSWER
-    assert kit.requests() == 2
 
 
 @MODES
@@ -167,7 +122,8 @@ async def test_json_body_that_stalls_times_out_with_a_clear_error(kit: Kit, stre
     provider = await kit.provider(timeout=QUICK)
     out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert f"{QUICK:g} s" in message and "`timeout`" in message
+    assert f"{QUICK:g} s" in message
+    assert "`timeout`" in message
     await kit.connections_closed()
 
 
@@ -180,7 +136,8 @@ async def test_json_body_trickling_slower_than_the_timeout_ends_within_timeout(
     provider = await kit.provider(timeout=QUICK)
     out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert f"within {QUICK:g} s" in message and "`timeout`" in message
+    assert f"within {QUICK:g} s" in message
+    assert "`timeout`" in message
 
 
 @MODES
@@ -210,7 +167,8 @@ async def test_endless_keep_alive_comments_end_within_timeout(kit: Kit, stream: 
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=TIMEOUT, request_max_retries=1)
     message = out.raised(UpstreamError)
-    assert "no event" in message and "`timeout`" in message
+    assert "no event" in message
+    assert "`timeout`" in message
     await kit.connections_closed()
 
 
@@ -234,15 +192,16 @@ ABORT_LATENCY = 0.3
 
 
 async def chat_and_abort(
-    kit: Kit, stream: bool, *, delay: float, timeout: float = TIMEOUT
+    kit: Kit, stream: bool, *, delay: float, provider_timeout: float = TIMEOUT
 ) -> Outcome:
-    """Run one call and set its ``abort_signal`` ``delay`` s after the upstream saw the
-    request; assert the call ended within :data:`ABORT_LATENCY` of the abort."""
-    provider = await kit.provider(timeout=timeout)
+    """Run one call (on a provider with ``timeout`` ``provider_timeout``) and set its
+    ``abort_signal`` ``delay`` s after the upstream saw the request; assert the call ended
+    within :data:`ABORT_LATENCY` of the abort."""
+    provider = await kit.provider(timeout=provider_timeout)
     abort = asyncio.Event()
 
     async def abort_later() -> float:
-        while kit.requests() < 1:
+        while kit.requests() < 1:  # noqa: ASYNC110 - the upstream's request log has no event
             await asyncio.sleep(0.005)
         await asyncio.sleep(delay)
         abort.set()
@@ -273,7 +232,7 @@ async def test_abort_signal_set_while_waiting_for_the_first_byte_ends_quickly_wi
     kit: Kit, stream: bool
 ) -> None:
     kit.upstream.enqueue([Hang()])
-    out = await chat_and_abort(kit, stream, delay=0.2, timeout=30)
+    out = await chat_and_abort(kit, stream, delay=0.2, provider_timeout=30)
     assert "stopped by the user" in out.raised(AbortedError)
     await kit.connections_closed()
 
@@ -284,7 +243,7 @@ async def test_abort_signal_set_mid_stream_stops_reading_and_keeps_the_text(
 ) -> None:
     events, text = partial()
     kit.upstream.enqueue([Events(events), Hang()])  # the model "thinks" for a long time
-    out = await chat_and_abort(kit, stream, delay=0.3, timeout=30)
+    out = await chat_and_abort(kit, stream, delay=0.3, provider_timeout=30)
     assert out.text == text  # what was shown, nothing more: the user stopped it
     await kit.connections_closed()
 
@@ -294,5 +253,5 @@ async def test_abort_signal_set_after_the_response_started_but_before_text_ends_
     kit: Kit, stream: bool
 ) -> None:
     kit.upstream.enqueue([Events(ev.text_stream(ANSWER)[:3]), Hang()])  # up to output_item.added
-    out = await chat_and_abort(kit, stream, delay=0.2, timeout=30)
+    out = await chat_and_abort(kit, stream, delay=0.2, provider_timeout=30)
     assert "stopped by the user" in out.raised(AbortedError)

@@ -8,29 +8,19 @@ Every call must end within its bound and leave no connection or task behind (:cl
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider import transport as transport_mod
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from tests.integration.conftest import MakeProvider
-from tests.integration.faults import ANSWER, BRAIN_ANSWER, FAST_BACKOFF, MODES, Kit
-from tools.upstream import Events, FakeUpstream, StartStream, Status, error_body
+from tests.integration.faults import ANSWER, BRAIN_ANSWER, MODES, Kit
+from tools.upstream import Events, StartStream, Status
 from tools.upstream import events as ev
 from tools.upstream.items import response_object
 
 BAD_KEY = "sk-test-bad-0123456789abcdef"
 GOOD_KEY = "sk-test-good-0123456789abcdef"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-
-
-@pytest.fixture
-async def kit(
-    upstream: FakeUpstream, make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Kit]:
-    async with Kit(upstream, make_provider, monkeypatch) as k:
-        yield k
 
 
 # -- 429 -------------------------------------------------------------------------------------
@@ -54,50 +44,9 @@ async def test_429_retry_after_is_honoured_then_succeeds(
     assert delay <= out.elapsed < delay + 0.6
 
 
-@MODES
-async def test_429_retry_after_beyond_60_s_fails_at_once_saying_so(kit: Kit, stream: bool) -> None:
-    kit.upstream.enqueue([Status(429, headers={"retry-after": "120"})])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
-    message = out.raised(UpstreamError)
-    assert "HTTP 429" in message and "wait 120 s" in message and "not retried" in message
-    assert kit.requests() == 1
-
-
-@MODES
-async def test_429_insufficient_quota_is_not_retried_and_says_check_billing(
-    kit: Kit, stream: bool
-) -> None:
-    body = error_body(
-        429,
-        "You exceeded your current quota, please check your plan and billing details.",
-        error_type="insufficient_quota",
-        code="insufficient_quota",
-    )
-    kit.upstream.enqueue([Status(429, body=body)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
-    message = out.raised(UpstreamError)
-    assert "You exceeded your current quota" in message
-    assert "quota" in message and "billing" in message and "Not retried" in message
-    assert isinstance(out.error, UpstreamError) and out.error.code == "insufficient_quota"
-    assert kit.requests() == 1
-
-
 # -- 5xx -------------------------------------------------------------------------------------
 
 SERVER_ERRORS = [500, 502, 503, 504]
-
-
-@MODES
-@pytest.mark.parametrize("code", SERVER_ERRORS)
-async def test_5xx_is_retried_with_backoff_then_succeeds(kit: Kit, stream: bool, code: int) -> None:
-    kit.upstream.enqueue([Status(code)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.3, request_max_retries=2)
-    assert out.text == BRAIN_ANSWER
-    assert kit.requests() == 2
-    assert out.elapsed >= 0.75 * FAST_BACKOFF  # the backoff (its schedule: test_backoff.py)
 
 
 @MODES
@@ -111,35 +60,16 @@ async def test_5xx_every_attempt_exhausts_retries_with_a_clear_error(
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
     message = out.raised(UpstreamError)
-    assert f"HTTP {code}" in message and "server error" in message
+    assert f"HTTP {code}" in message
+    assert "server error" in message
     assert kit.upstream.api_base in message
     if body:
-        assert "HTML page" in message and "nginx" not in message
+        assert "HTML page" in message
+        assert "nginx" not in message
     assert kit.requests() == 3
 
 
-async def test_x_should_retry_false_stops_retries(kit: Kit) -> None:
-    kit.upstream.enqueue([Status(503, headers={"x-should-retry": "false"})])
-    provider = await kit.provider()
-    out = await kit.chat(provider, True, bound=0.5, request_max_retries=3)
-    assert "HTTP 503" in out.raised(UpstreamError)
-    assert kit.requests() == 1
-
-
 # -- keys ------------------------------------------------------------------------------------
-
-
-@MODES
-@pytest.mark.parametrize("code", [401, 403])
-async def test_401_403_with_one_key_is_not_retried_and_names_the_key_setting(
-    kit: Kit, stream: bool, code: int
-) -> None:
-    kit.upstream.enqueue([Status(code)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
-    message = out.raised(UpstreamError)
-    assert f"HTTP {code}" in message and "`key`" in message
-    assert kit.requests() == 1
 
 
 @MODES
@@ -174,54 +104,15 @@ async def test_401_on_every_key_tries_each_once_then_names_the_key_setting(
 
 
 @MODES
-async def test_400_keeps_the_upstream_message_and_is_not_retried(kit: Kit, stream: bool) -> None:
-    body = error_body(
-        400,
-        "Unsupported parameter: 'temperature' is not supported with this model.",
-        param="temperature",
-        code="unsupported_parameter",
-    )
-    kit.upstream.enqueue([Status(400, body=body)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.3, request_max_retries=3)
-    message = out.raised(UpstreamError)
-    assert "HTTP 400" in message
-    assert "Unsupported parameter: 'temperature' is not supported with this model" in message
-    assert kit.requests() == 1
-
-
-@MODES
 async def test_404_wrong_api_base_says_check_api_base(kit: Kit, stream: bool) -> None:
     base = kit.upstream.api_base.removesuffix("/v1")  # forgot the /v1
     provider = await kit.provider(api_base=base)
     out = await kit.chat(provider, stream, bound=0.3, request_max_retries=3)
     message = out.raised(UpstreamError)
-    assert "HTTP 404" in message and "`api_base`" in message and f"{base}/responses" in message
+    assert "HTTP 404" in message
+    assert "`api_base`" in message
+    assert f"{base}/responses" in message
     assert len(kit.upstream.requests) == 1
-
-
-@MODES
-async def test_404_unknown_model_says_check_the_model_name(kit: Kit, stream: bool) -> None:
-    body = error_body(404, "The model `gpt-9` does not exist.", code="model_not_found")
-    kit.upstream.enqueue([Status(404, body=body)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.3)
-    message = out.raised(UpstreamError)
-    assert "The model `gpt-9` does not exist" in message and "model name" in message
-    assert kit.requests() == 1
-
-
-@MODES
-async def test_200_html_page_is_a_clear_error_naming_api_base_and_proxy(
-    kit: Kit, stream: bool
-) -> None:
-    page = "<!DOCTYPE html><html><body>Please sign in to the hotel Wi-Fi</body></html>"
-    kit.upstream.enqueue([Status(200, headers={"Content-Type": "text/html"}, body=page)])
-    provider = await kit.provider()
-    out = await kit.chat(provider, stream, bound=0.3, request_max_retries=3)
-    message = out.raised(UpstreamError)
-    assert "HTML page" in message and "`api_base`" in message and "`proxy`" in message
-    assert kit.requests() == 1
 
 
 @MODES
@@ -282,6 +173,7 @@ async def test_10_mb_error_body_is_read_only_up_to_the_cap(
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5)
     message = out.raised(UpstreamError)
-    assert "HTTP 400" in message and len(message) < 800  # the body is clipped in the message
+    assert "HTTP 400" in message
+    assert len(message) < 800
     assert read == [(transport_mod.MAX_ERROR_BODY, transport_mod.MAX_ERROR_BODY)]
     await kit.connections_closed()  # the unread rest of the body was not drained

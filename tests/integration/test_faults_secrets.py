@@ -13,14 +13,13 @@ import asyncio
 import logging
 import re
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 from tests.conftest import REPO, SECRET_MARK, USER_MARK
-from tests.integration.conftest import MakeProvider
 from tests.integration.faults import (
     ANSWER,
     BRAIN_ANSWER,
@@ -47,14 +46,6 @@ KEY = "sk-test-SECRET-0123456789abcdef"
 ODD_KEY = "relay~SECRET~token~42"
 PROXY_PASSWORD = "SECRETpw"
 ECHO = f"Incorrect API key provided: {KEY}; Authorization: Bearer {ODD_KEY}; key={ODD_KEY}"
-
-
-@pytest.fixture
-async def kit(
-    upstream: FakeUpstream, make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Kit]:
-    async with Kit(upstream, make_provider, monkeypatch) as k:
-        yield k
 
 
 def assert_no_secret(*texts: object) -> None:
@@ -212,10 +203,14 @@ async def test_log_usage_writes_one_numbers_only_line_per_request(
     for line, outcome in zip(usage_lines, ("ok", "error"), strict=True):
         match = USAGE_FIELDS.fullmatch(line)
         assert match, line
-        assert match["provider"] == "usage/src" and match["stream"] == str(int(stream))
+        assert match["provider"] == "usage/src"
+        assert match["stream"] == str(int(stream))
         assert match["outcome"] == outcome
-        assert USER_MARK not in line and "CANNED" not in line and "hello" not in line
-    assert "output_tokens=0" not in usage_lines[0] and "http_attempts=1" in usage_lines[0]
+        assert USER_MARK not in line
+        assert "CANNED" not in line
+        assert "hello" not in line
+    assert "output_tokens=0" not in usage_lines[0]
+    assert "http_attempts=1" in usage_lines[0]
 
 
 async def test_log_usage_counts_the_attempts_of_a_failed_call(

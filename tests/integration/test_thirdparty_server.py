@@ -61,7 +61,7 @@ from astrbot.core.provider.entities import LLMResponse, ToolCallsResult
 
 from data.plugins.astrbot_plugin_openai_responses.provider.adapter import ResponsesProvider
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from data.plugins.astrbot_plugin_openai_responses.provider.exchange import CUT_NOTICE
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import CUT_NOTICE
 from tests.integration.conftest import provider_factory
 from tests.integration.test_chat import collect, magic_tools
 from tools.thirdparty import (
@@ -236,9 +236,13 @@ async def test_llmock_text(llmock: ServerProcess, make: Make, stream: bool, prof
     final = await answer(provider, stream, prompt="Say something", conversation_id="conv-1")
     assert final.completion_text == reply
     assert not final.tools_call_name
-    assert final.usage is not None and final.usage.input > 0 and final.usage.output > 0
+    assert final.usage is not None
+    assert final.usage.input > 0
+    assert final.usage.output > 0
     (body,) = llmock_bodies(llmock)
-    assert body["stream"] is stream and body["model"] == MODEL and body["store"] is False
+    assert body["stream"] is stream
+    assert body["model"] == MODEL
+    assert body["store"] is False
     assert ("include" in body) is (profile == "openai")
 
 
@@ -266,7 +270,8 @@ async def test_llmock_tool_round_trip(llmock: ServerProcess, make: Make, stream:
 
     contexts = tool_round_contexts(prompt, first, '{"magic": 42}')
     second = await answer(provider, stream, contexts=contexts, func_tool=magic_tools())
-    assert second.completion_text.strip() and not second.tools_call_name, second
+    assert second.completion_text.strip(), second
+    assert not second.tools_call_name, second
 
     bodies = llmock_bodies(llmock)
     assert len(bodies) == 2
@@ -275,7 +280,8 @@ async def test_llmock_tool_round_trip(llmock: ServerProcess, make: Make, stream:
     ) == ["user", "function_call", "function_call_output"]
     call, output = bodies[1]["input"][1:]
     assert call["call_id"] == output["call_id"] == call_id
-    assert call["name"] == MagicTool and json.loads(call["arguments"]) == first.tools_call_args[0]
+    assert call["name"] == MagicTool
+    assert json.loads(call["arguments"]) == first.tools_call_args[0]
     assert output["output"] == '{"magic": 42}'
 
 
@@ -297,7 +303,8 @@ async def test_llmock_judges_our_retries(llmock: ServerProcess, make: Make) -> N
         fault = {"type": "stream_fault", "kind": kind, "after_chunks": 2}
         control(llmock, "POST", "/_llmock/scenario", {"behaviors": [fault]})
         final = await answer(provider, True, prompt=f"after a {kind}")
-        assert final.completion_text.strip() and CUT_NOTICE not in final.completion_text
+        assert final.completion_text.strip()
+        assert CUT_NOTICE not in final.completion_text
 
     control(llmock, "POST", "/_llmock/scenario", {"behaviors": [{"type": "fail", "status": 400}]})
     with pytest.raises(UpstreamError) as caught:
@@ -305,7 +312,8 @@ async def test_llmock_judges_our_retries(llmock: ServerProcess, make: Make) -> N
     assert caught.value.status == 400
 
     verdict = control(llmock, "GET", "/_llmock/verdict")
-    assert verdict["passed"] and not verdict["findings"], json.dumps(verdict, indent=1)
+    assert verdict["passed"], json.dumps(verdict, indent=1)
+    assert not verdict["findings"], json.dumps(verdict, indent=1)
     # 4 faults (the 400 counts); 4 calls; 3 of them retried once, the 400 not retried
     assert (verdict["faults_injected"], verdict["calls"], verdict["attempts"]) == (4, 4, 7)
 
@@ -351,7 +359,8 @@ async def test_aimock_text(aimock: ServerProcess, make: Make, stream: bool) -> N
     assert final.usage is not None  # aimock reports 0 tokens
     assert [e["response"]["status"] for e in aimock_requests(aimock)] == [200]
     (body,) = sent
-    assert body["stream"] is stream and body["include"] == ["reasoning.encrypted_content"]
+    assert body["stream"] is stream
+    assert body["include"] == ["reasoning.encrypted_content"]
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
@@ -362,7 +371,8 @@ async def test_aimock_reasoning_round_trip(aimock: ServerProcess, make: Make, st
     sent = record_bodies(provider)
     prompt = "REASON about it, then get the magic number"
     first = await answer(provider, stream, prompt=prompt, func_tool=magic_tools())
-    assert first.tools_call_name == [MagicTool] and first.tools_call_args == [{"seed": 7}]
+    assert first.tools_call_name == [MagicTool]
+    assert first.tools_call_args == [{"seed": 7}]
     assert first.reasoning_content == "I need the magic number first."
     assert first.reasoning_signature
 
@@ -379,7 +389,9 @@ async def test_aimock_reasoning_round_trip(aimock: ServerProcess, make: Make, st
     assert kinds(second_body)[1:] == ["reasoning", "function_call", "function_call_output"]
     reasoning, call, output = second_body["input"][1:]
     blob = reasoning["encrypted_content"]
-    assert isinstance(blob, str) and blob and blob in first.reasoning_signature
+    assert isinstance(blob, str)
+    assert blob
+    assert blob in first.reasoning_signature
     assert reasoning["summary"] == [
         {"type": "summary_text", "text": "I need the magic number first."}
     ]

@@ -141,12 +141,15 @@ def test_builder_shapes() -> None:
     ]
     deltas = [e["delta"] for e in text if e["type"] == "response.output_text.delta"]
     assert deltas == ["ab", "cd", "ef", "gh"]
-    assert text[0]["response"]["usage"] is None and text[-1]["response"]["usage"]
+    assert text[0]["response"]["usage"] is None
+    assert text[-1]["response"]["usage"]
 
     call = ev.function_call_stream("f", {"a": 1}, call_id="call_x")
     done = next(e for e in call if e["type"] == "response.output_item.done")["item"]
-    assert done["call_id"] == "call_x" and done["id"].startswith("fc_")
-    assert call[2]["item"]["arguments"] == "" and json.loads(done["arguments"]) == {"a": 1}
+    assert done["call_id"] == "call_x"
+    assert done["id"].startswith("fc_")
+    assert call[2]["item"]["arguments"] == ""
+    assert json.loads(done["arguments"]) == {"a": 1}
 
     par = ev.parallel_calls_interleaved(chunks=3)
     lanes = [e["output_index"] for e in par if e["type"].endswith("arguments.delta")]
@@ -167,7 +170,8 @@ def test_builder_shapes() -> None:
 
 def test_nested_error_event_is_the_production_shape() -> None:
     (nested,) = ev.error_event("Too Many Requests", "too_many_requests", nested=True)
-    assert nested["error"]["message"] == "Too Many Requests" and "message" not in nested
+    assert nested["error"]["message"] == "Too Many Requests"
+    assert "message" not in nested
     with pytest.raises(AssertionError, match="message"):
         check_event(nested)  # the SDK model describes only the flat form (§7 caveat 5)
 
@@ -190,7 +194,8 @@ def test_response_object_validates() -> None:
     ]
     full = response_object(output, request=request)
     check_response(full)
-    assert full["tools"][0]["name"] == "get_magic_number" and full["tool_choice"] == "required"
+    assert full["tools"][0]["name"] == "get_magic_number"
+    assert full["tool_choice"] == "required"
     check_response(response_object(text="hi"))
     check_response(
         response_object(text="cut", status="incomplete", incomplete_reason="max_output_tokens")
@@ -321,7 +326,8 @@ async def test_brain_stream_and_json_agree(client: httpx.AsyncClient, case: str)
 async def test_brain_ids_and_encrypted_reasoning(client: httpx.AsyncClient) -> None:
     events = await stream_events(client, body_for("MAGIC"))
     call = events[-1]["response"]["output"][0]
-    assert call["call_id"].startswith("call_") and call["id"].startswith("fc_")
+    assert call["call_id"].startswith("call_")
+    assert call["id"].startswith("fc_")
 
     events = await stream_events(client, body_for("THINK", include=["reasoning.encrypted_content"]))
     blobs = [
@@ -354,9 +360,11 @@ async def test_models_404_bad_json(client: httpx.AsyncClient) -> None:
     assert [m["id"] for m in models["data"]] == ["fake-model", "fake-reasoner"]
     assert models["object"] == "list"
     missing = await client.get("/nope")
-    assert missing.status_code == 404 and missing.json()["error"]["message"]
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"]
     broken = await client.post("/responses", content=b"{not json")
-    assert broken.status_code == 400 and broken.json()["error"]["code"] == "invalid_json"
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "invalid_json"
 
 
 async def test_api_keys() -> None:
@@ -401,7 +409,8 @@ async def test_enqueue_fifo_per_path_then_brain(
     body = body_for("hi", stream=False)
 
     first = await client.post("/responses", json=body)
-    assert first.status_code == 429 and first.headers["retry-after"] == "1"
+    assert first.status_code == 429
+    assert first.headers["retry-after"] == "1"
     assert first.json()["error"]["code"] == "rate_limit_exceeded"
     assert (await client.post("/responses", json=body)).json()["error"]["message"] == "custom"
     assert (await client.get("/models")).status_code == 503
@@ -413,19 +422,24 @@ async def test_enqueue_fifo_per_path_then_brain(
     rec = fake.requests[0]
     assert (rec.method, rec.path, rec.body) == ("POST", "/v1/responses", body)
     assert rec.headers["content-type"] == "application/json"
-    assert rec.raw_len == len(rec.raw) > 0 and json.loads(rec.raw) == body
+    assert rec.raw_len == len(rec.raw) > 0
+    assert json.loads(rec.raw) == body
     assert len(fake.requests) == 6
 
 
 async def test_partial_stream_then_reset(fake: FakeUpstream, client: httpx.AsyncClient) -> None:
     events = ev.text_stream("hello world")
     fake.enqueue([StartStream(), Events(events[:4]), Sleep(0.01), Reset()])
-    received = b""
-    with pytest.raises(httpx.ReadError):
+    received: list[bytes] = []
+
+    async def read() -> None:
         async with client.stream("POST", "/responses", json=body_for("x")) as response:
             async for chunk in response.aiter_bytes():
-                received += chunk
-    assert parse_sse_json(received) == events[:4]
+                received.append(chunk)
+
+    with pytest.raises(httpx.ReadError):
+        await read()
+    assert parse_sse_json(b"".join(received)) == events[:4]
 
 
 async def test_close_midstream_and_raw_send(fake: FakeUpstream, client: httpx.AsyncClient) -> None:
@@ -441,9 +455,9 @@ async def test_hang_until_client_gives_up(fake: FakeUpstream) -> None:
     fake.enqueue([StartStream(), Hang()])
     fake.enqueue([Hang()])
     async with make_client(fake.api_base, timeout=0.1) as client:
-        with pytest.raises(httpx.ReadTimeout):
-            async with client.stream("POST", "/responses", json=body_for("x")) as response:
-                assert response.status_code == 200  # headers arrived, then silence
+        async with client.stream("POST", "/responses", json=body_for("x")) as response:
+            assert response.status_code == 200  # headers arrived, then silence
+            with pytest.raises(httpx.ReadTimeout):
                 await response.aread()
         with pytest.raises(httpx.ReadTimeout):
             await client.post("/responses", json=body_for("x"))
@@ -485,7 +499,8 @@ async def test_split_frames_arrive_in_pieces(fake: FakeUpstream) -> None:
     chunks = await _raw_exchange(fake, body_for("x"))
     raw = b"".join(chunks)
     head, _, sse = raw.partition(b"\r\n\r\n")
-    assert b"Connection: close" in head and b"Content-Length" not in head
+    assert b"Connection: close" in head
+    assert b"Content-Length" not in head
     assert len(chunks) >= 5  # 6 pieces written with pauses; reads see them separately
     assert parse_sse_json(sse) == events
 
@@ -495,15 +510,18 @@ async def test_framing_options(fake: FakeUpstream) -> None:
     fake.enqueue([Events(events, event_lines=False, crlf=True), Done()])
     raw = b"".join(await _raw_exchange(fake, body_for("x")))
     head, _, sse = raw.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200 OK") and b"text/event-stream" in head
-    assert b"event:" not in sse and sse.count(b"\r\n\r\n") == len(events)
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"text/event-stream" in head
+    assert b"event:" not in sse
+    assert sse.count(b"\r\n\r\n") == len(events)
     assert sse.endswith(b"data: [DONE]\n\n")
     assert parse_sse_json(sse) == events
 
 
 async def test_brain_script_can_be_edited(fake: FakeUpstream, client: httpx.AsyncClient) -> None:
     script = brain_script(body_for("hello"))
-    assert isinstance(script[0], StartStream) and isinstance(script[1], Events)
+    assert isinstance(script[0], StartStream)
+    assert isinstance(script[1], Events)
     events = script[1].events
     fake.enqueue([script[0], Events(events[:-1], split=2), Done()])  # no terminal event
     got = await stream_events(client, body_for("hello"))
@@ -517,7 +535,8 @@ async def test_stop_closes_everything() -> None:
     before = asyncio.all_tasks()
     up = FakeUpstream()
     base = await up.start()
-    assert base == f"http://127.0.0.1:{up.port}/v1" and up.port > 0
+    assert base == f"http://127.0.0.1:{up.port}/v1"
+    assert up.port > 0
     up.enqueue([StartStream(), Hang()])
     up.enqueue([Sleep(30), Status(200)])
     async with (
@@ -562,8 +581,10 @@ async def test_request_log(tmp_path: Path) -> None:
         await client.post("/responses", json=body, headers={"Authorization": "Bearer sk-secret"})
     (line,) = log.read_text().splitlines()
     entry = json.loads(line)
-    assert entry["body"] == body and entry["path"] == "/v1/responses"
-    assert entry["headers"]["authorization"] == "***" and "sk-secret" not in line
+    assert entry["body"] == body
+    assert entry["path"] == "/v1/responses"
+    assert entry["headers"]["authorization"] == "***"
+    assert "sk-secret" not in line
 
 
 def test_cli_runs_until_sigterm(tmp_path: Path) -> None:
@@ -586,7 +607,8 @@ def test_cli_runs_until_sigterm(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
-        assert line.startswith("upstream ready http://127.0.0.1:") and line.endswith("/v1")
+        assert line.startswith("upstream ready http://127.0.0.1:")
+        assert line.endswith("/v1")
         base = line.split()[-1]
         assert (
             httpx.get(f"{base}/models", headers={"Authorization": "Bearer k1"}).status_code == 200

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.accumulator import (
-    REASONING,
-    TEXT,
     ResponseAccumulator,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
+from data.plugins.astrbot_plugin_openai_responses.provider.types import REASONING, TEXT
 
 USAGE = {
     "input_tokens": 100,
@@ -86,7 +85,8 @@ def test_text_deltas_then_completed() -> None:
     deltas, acc = run([text_delta("Hel"), text_delta("lo"), completed([msg("Hello")])])
     assert deltas == [(TEXT, "Hel"), (TEXT, "lo")]
     turn = acc.result()
-    assert turn.text == "Hello" and turn.status == "completed"
+    assert turn.text == "Hello"
+    assert turn.status == "completed"
     assert turn.usage is not None
     assert (turn.usage.input_tokens, turn.usage.cached_tokens) == (100, 40)
     assert (turn.usage.output_tokens, turn.usage.reasoning_tokens) == (20, 5)
@@ -165,7 +165,9 @@ def test_arguments_only_in_done_event_and_terminal_calls_are_authoritative() -> 
     ]
     _, acc = run(events)
     calls = acc.result().tool_calls
-    assert len(calls) == 1 and calls[0].arguments == {"k": "v"} and calls[0].item_id == "fc_1"
+    assert len(calls) == 1
+    assert calls[0].arguments == {"k": "v"}
+    assert calls[0].item_id == "fc_1"
 
 
 def test_missing_call_id_gets_a_deterministic_one() -> None:
@@ -221,7 +223,8 @@ def test_error_event_flat_and_nested(nested: bool) -> None:
     event = {"type": "error", "error": body} if nested else {"type": "error", **body}
     with pytest.raises(UpstreamError) as err:
         run([event])
-    assert "slow down" in str(err.value) and err.value.code == "rate_limit_exceeded"
+    assert "slow down" in str(err.value)
+    assert err.value.code == "rate_limit_exceeded"
     assert err.value.retryable
 
 
@@ -261,12 +264,14 @@ def test_incomplete_keeps_partial_text_and_reason(reason: str) -> None:
 
 def test_stream_without_terminal_event_is_truncated() -> None:
     _, acc = run([text_delta("half")])
-    assert acc.result().status == "truncated" and not acc.terminal
+    assert acc.result().status == "truncated"
+    assert not acc.terminal
 
 
 def test_response_done_counts_as_terminal() -> None:
     _, acc = run([text_delta("x"), {"type": "response.done", "response": {"output": []}}])
-    assert acc.terminal and acc.result().status == "completed"
+    assert acc.terminal
+    assert acc.result().status == "completed"
 
 
 def test_cap_cuts_text_and_flags() -> None:
@@ -290,7 +295,8 @@ def test_unknown_events_are_ignored() -> None:
             completed([msg("ok")]),
         ]
     )
-    assert deltas == [(TEXT, "ok")] and acc.result().text == "ok"
+    assert deltas == [(TEXT, "ok")]
+    assert acc.result().text == "ok"
 
 
 def test_stream_and_non_stream_give_the_same_turn() -> None:

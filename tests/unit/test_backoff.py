@@ -67,7 +67,8 @@ def test_retry_after_headers(headers: dict[str, str], seconds: float | None) -> 
 def test_retry_after_http_date() -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     seconds = retry.retry_after_seconds(httpx.Headers({"retry-after": when}))
-    assert seconds is not None and 25 <= seconds <= 31
+    assert seconds is not None
+    assert 25 <= seconds <= 31
 
 
 async def test_backoff_sleep_is_interrupted_by_the_abort_signal() -> None:

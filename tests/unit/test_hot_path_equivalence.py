@@ -98,10 +98,13 @@ def test_fast_chunks_equal_the_constructor_and_share_nothing() -> None:
     text = results.text_chunk("hello")
     assert type(text) is LLMResponse
     assert vars(text) == vars(LLMResponse("assistant", completion_text="hello", is_chunk=True))
-    assert text.completion_text == "hello" and text.is_chunk and text.reasoning_content is None
+    assert text.completion_text == "hello"
+    assert text.is_chunk
+    assert text.reasoning_content is None
     other = results.text_chunk("x")
     assert other.tools_call_args is not text.tools_call_args
     assert other.tools_call_extra_content is not text.tools_call_extra_content
     thinking = results.reasoning_chunk("hmm")
     assert vars(thinking) == vars(LLMResponse("assistant", reasoning_content="hmm", is_chunk=True))
-    assert thinking.reasoning_content == "hmm" and thinking.is_chunk
+    assert thinking.reasoning_content == "hmm"
+    assert thinking.is_chunk

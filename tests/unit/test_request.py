@@ -1,7 +1,7 @@
 """AstrBot call → Responses request body (provider/request.py) and media parts (media.py).
 
 Every body built here is validated with the openai-python schema oracle
-(``tools.upstream.oracle.check_request``, responses_api.md §7).
+(``tools.upstream.oracle.check_request``, specs/004-responses-wire-format/spec.md §"Test oracle").
 """
 
 from __future__ import annotations
@@ -47,14 +47,18 @@ from data.plugins.astrbot_plugin_openai_responses.provider.media import (
     image_input_part,
     sniff_image_mime,
 )
+from data.plugins.astrbot_plugin_openai_responses.provider.profiles import PROFILES, detect_profile
 from data.plugins.astrbot_plugin_openai_responses.provider.reasoning_replay import (
     decode_reasoning_signature,
     encode_reasoning_signature,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
 from data.plugins.astrbot_plugin_openai_responses.provider.request import (
+    PROTECTED_BODY_KEYS,
     RequestPlan,
     build_request,
+    merge_extra_body,
+    prompt_cache_key,
 )
 from tools.upstream.oracle import check_request
 
@@ -76,10 +80,15 @@ def cfg(**overrides: Any):
 
 
 async def build(call: ChatCall, config=None, **kwargs: Any) -> RequestPlan:
-    """Build and validate against the schema oracle (every body in this file goes here)."""
+    """Build and validate against the schema oracle (every body in this file goes here).
+
+    The profile is the one the adapter resolves for ``config`` (OpenAI for the default
+    ``api_base``) unless a test passes its own."""
+    config = config or cfg()
     kwargs.setdefault("stream", True)
     kwargs.setdefault("reasoning_source", SOURCE)
-    plan = await build_request(call, config or cfg(), **kwargs)
+    kwargs.setdefault("profile", detect_profile(config.api_base, config.compat_profile))
+    plan = await build_request(call, config, **kwargs)
     check_request(plan.body)
     json.dumps(plan.body)  # the body is plain JSON
     return plan
@@ -192,7 +201,9 @@ async def test_agent_runner_contexts_with_system_reminder() -> None:
     ]
     assert body["stream"] is True
     assert body["store"] is False
-    assert "reasoning" not in body and "include" not in body
+    assert "reasoning" not in body  # no reasoning_effort set
+    assert body["include"] == ["reasoning.encrypted_content"]  # the OpenAI profile replays
+    assert body["prompt_cache_key"] == prompt_cache_key("conv-1")
     assert [t["name"] for t in body["tools"]] == ["get_magic_number", "ping", "zeta_lookup"]
     assert body["tools"][0] == {
         "type": "function",
@@ -224,7 +235,8 @@ async def test_title_generation_system_prompt_and_prompt() -> None:
         {"role": "user", "content": [{"type": "input_text", "text": "How do I bake?"}]}
     ]
     assert body["stream"] is False
-    assert "tools" not in body and "tool_choice" not in body
+    assert "tools" not in body
+    assert "tool_choice" not in body
 
 
 async def test_provider_test_prompt_only() -> None:
@@ -236,6 +248,7 @@ async def test_provider_test_prompt_only() -> None:
         ],
         "stream": False,
         "store": False,
+        "include": ["reasoning.encrypted_content"],
     }
 
 
@@ -268,7 +281,8 @@ async def test_llm_generate_with_images_and_audio() -> None:
             {"type": "input_text", "text": AUDIO_PLACEHOLDER},
         ],
     }
-    assert "audio/wav" not in json.dumps(body) and "UklGR" not in json.dumps(body)
+    assert "audio/wav" not in json.dumps(body)
+    assert "UklGR" not in json.dumps(body)
 
 
 async def test_prompt_uses_extra_parts_but_runner_contexts_do_not() -> None:
@@ -412,7 +426,8 @@ async def test_orphans_are_dropped(log_records: list[logging.LogRecord]) -> None
     assert kinds == ["user", "assistant", "function_call", "function_call_output"]
     assert {i.get("call_id") for i in items} == {None, "call_4970c111"}
     messages = " ".join(r.getMessage() for r in log_records)
-    assert "call_gone" in messages and "call_open" in messages
+    assert "call_gone" in messages
+    assert "call_open" in messages
 
 
 async def test_later_system_messages_become_developer_messages() -> None:
@@ -450,7 +465,9 @@ async def test_checkpoint_and_no_save_are_removed() -> None:
     ]
     body = (await build(ChatCall.from_kwargs(contexts=contexts))).body
     dumped = json.dumps(body)
-    assert "_no_save" not in dumped and "_checkpoint" not in dumped and "cp-" not in dumped
+    assert "_no_save" not in dumped
+    assert "_checkpoint" not in dumped
+    assert "cp-" not in dumped
     assert body["input"][1]["content"] == [
         {"type": "input_text", "text": "a"},
         {"type": "input_text", "text": "temp"},
@@ -487,7 +504,8 @@ async def test_contexts_and_parts_are_not_mutated() -> None:
     assert contexts == before
     assert [m.model_dump() for m in messages] == before_messages
     assert messages[0].content[0]._no_save is True
-    assert extra[1] == before_extra and extra[0]._no_save is True
+    assert extra[1] == before_extra
+    assert extra[0]._no_save is True
 
 
 # -- reasoning replay ----------------------------------------------------------------------
@@ -617,7 +635,9 @@ async def test_extra_body_protected_keys_are_dropped() -> None:
     plan = await build(ChatCall.from_kwargs(prompt="hi"), config)
     assert set(plan.dropped_extra_keys) == {"model", "store", "input"}
     body = plan.body
-    assert body["model"] == "gpt-5" and body["store"] is False and body["input"]
+    assert body["model"] == "gpt-5"
+    assert body["store"] is False
+    assert body["input"]
     assert body["temperature"] == 0.2
     assert body["include"] == ["reasoning.encrypted_content", "message.output_text.logprobs"]
     assert body["reasoning"] == {"effort": "low", "summary": "auto"}
@@ -641,14 +661,18 @@ async def test_tool_choice_passthrough_and_override() -> None:
     no_tools = await build(
         ChatCall.from_kwargs(prompt="x", func_tool=ToolSet()), tool_choice_override="required"
     )
-    assert "tools" not in no_tools.body and "tool_choice" not in no_tools.body
+    assert "tools" not in no_tools.body
+    assert "tool_choice" not in no_tools.body
     assert no_tools.offered_tools == {}
 
 
 async def test_model_missing_raises_config_error() -> None:
     with pytest.raises(ConfigError, match="model"):
         await build_request(
-            ChatCall.from_kwargs(prompt="x"), parse_config({"id": "p"}), stream=False
+            ChatCall.from_kwargs(prompt="x"),
+            parse_config({"id": "p"}),
+            stream=False,
+            profile=PROFILES["openai"],
         )
     body = (
         await build(ChatCall.from_kwargs(prompt="x", model="o4-mini"), parse_config({"id": "p"}))
@@ -665,7 +689,9 @@ async def test_unknown_kwargs_are_ignored() -> None:
         tool_choice=None,
         model="",
     )
-    assert call.tool_choice == "auto" and call.model is None and call.contexts == []
+    assert call.tool_choice == "auto"
+    assert call.model is None
+    assert call.contexts == []
     await build(call)
 
 
@@ -707,7 +733,8 @@ async def test_think_and_unknown_user_parts() -> None:
     assert "secret thoughts" not in json.dumps(content)
     assert content[0]["type"] == "input_text"
     assert content[0]["text"].startswith("[Unsupported content part:")
-    assert "a.pdf" in content[0]["text"] and "AAAA" not in content[0]["text"]
+    assert "a.pdf" in content[0]["text"]
+    assert "AAAA" not in content[0]["text"]
     assert "BBBB" not in content[0]["text"]
     assert content[1] == {
         "type": "input_image",
@@ -817,3 +844,37 @@ async def test_large_or_non_image_files_are_refused(
 async def test_audio_is_always_a_placeholder() -> None:
     for ref in ("https://e.com/a.mp3", "/tmp/a.wav", f"data:audio/wav;base64,{b64(b'x' * 64)}"):
         assert await audio_input_part(ref) == {"type": "input_text", "text": AUDIO_PLACEHOLDER}
+
+
+# -- custom_extra_body merge ----------------------------------------------------------------
+
+
+def test_extra_body_cannot_override_protected_keys() -> None:
+    body = {"model": "m", "input": [], "stream": True, "reasoning": {"effort": "low"}}
+    dropped = merge_extra_body(
+        body,
+        {
+            "model": "x",
+            "stream": False,
+            "temperature": 0.1,
+            "reasoning": {"summary": "auto"},
+            "include": ["reasoning.encrypted_content"],
+        },
+    )
+    assert set(dropped) == {"model", "stream"}
+    assert body["model"] == "m"
+    assert body["stream"] is True
+    assert body["temperature"] == 0.1
+    assert body["reasoning"] == {"effort": "low", "summary": "auto"}
+    assert body["include"] == ["reasoning.encrypted_content"]
+    assert {"input", "tools", "tool_choice", "store"} <= PROTECTED_BODY_KEYS
+
+
+def test_chat_completions_names_in_extra_body_are_translated() -> None:
+    body: dict = {"model": "m", "reasoning": {"summary": "auto"}}
+    dropped = merge_extra_body(body, {"max_tokens": 500, "reasoning_effort": "high"})
+    assert dropped == []
+    assert body["max_output_tokens"] == 500
+    assert "max_tokens" not in body
+    assert body["reasoning"] == {"summary": "auto", "effort": "high"}
+    assert "reasoning_effort" not in body

@@ -1,15 +1,19 @@
-"""EventStream framing: CRLF, split frames, [DONE], comments, junk, size and idle limits."""
+"""EventStream framing: CRLF, split frames, [DONE], comments, junk, size and idle limits;
+the httpx-sse class it is built on."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
 from data.plugins.astrbot_plugin_openai_responses.provider.sse import EventStream, looks_like_sse
+from tests.conftest import REPO
 
 
 async def _chunks(parts: list[str], delay: float = 0.0) -> AsyncIterator[str]:
@@ -93,3 +97,65 @@ def test_sniffing() -> None:
     assert looks_like_sse("data: {")
     assert looks_like_sse(": hi")
     assert not looks_like_sse('{"id":')
+
+
+# -- the idle limit measures upstream silence, nothing else ---------------------------------
+
+EVENT = {"type": "response.output_text.delta", "delta": "a"}
+FRAME = f"data: {json.dumps(EVENT)}\n\n"
+
+
+def _stream(parts: list[str], *, idle: float, delay: float = 0.0) -> EventStream:
+    return EventStream(
+        _chunks(parts, delay), max_line_chars=10_000, max_event_chars=10_000, idle_timeout=idle
+    )
+
+
+async def test_a_slow_consumer_is_not_mistaken_for_a_silent_upstream() -> None:
+    """A consumer that takes longer than the idle limit per event (a slow chat platform)
+    must not turn promptly delivered events into a timeout."""
+    events = []
+    async for event in _stream([FRAME, FRAME[:10], FRAME[10:], FRAME], idle=0.05):
+        events.append(event)
+        await asyncio.sleep(0.1)  # the consumer is busy, the upstream is not silent
+    assert events == [EVENT, EVENT, EVENT]
+
+
+async def test_keep_alive_only_after_an_event_still_hits_the_idle_limit() -> None:
+    with pytest.raises(UpstreamError, match="no event for"):
+        async for _ in _stream([FRAME] + [": ping\n\n"] * 40, idle=0.05, delay=0.01):
+            pass
+
+
+# -- the private httpx-sse class we build on ---------------------------------------------------
+
+
+def test_httpx_sse_is_in_the_tested_range() -> None:
+    """requirements.txt pins the range whose ``SSELineDecoder`` the checks below cover."""
+    pinned = next(
+        line
+        for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("httpx-sse")
+    )
+    assert pinned == "httpx-sse>=0.4.3,<0.5"
+    major, minor, patch = (int(p) for p in version("httpx-sse").split(".")[:3])
+    assert (0, 4, 3) <= (major, minor, patch) < (0, 5, 0), version("httpx-sse")
+
+
+def test_httpx_sse_line_decoder_interface_is_what_sse_py_calls() -> None:
+    """provider/sse.py calls ``SSELineDecoder()``, ``.decode(text) -> list[str]`` and
+    ``.flush() -> list[str]`` from the private ``httpx_sse._decoders``: a release that
+    changes any of them must fail here, not in a user's chat."""
+    from httpx_sse._decoders import SSELineDecoder
+
+    assert list(inspect.signature(SSELineDecoder).parameters) == []
+    assert list(inspect.signature(SSELineDecoder.decode).parameters) == ["self", "text"]
+    assert list(inspect.signature(SSELineDecoder.flush).parameters) == ["self"]
+    lines = SSELineDecoder()
+    # \n, \r\n and \r end lines; a \r\n split across chunks is one line end; a line
+    # without its end is kept until flush
+    assert lines.decode("data: a\r") == []
+    assert lines.decode("\ndata: b\rdata: c\n\nda") == ["data: a", "data: b", "data: c", ""]
+    assert lines.decode("ta: d") == []
+    assert lines.flush() == ["data: d"]
+    assert lines.flush() == []

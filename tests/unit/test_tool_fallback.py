@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from data.plugins.astrbot_plugin_openai_responses.provider.config import parse_config
+from data.plugins.astrbot_plugin_openai_responses.provider.notices import GUARD_OVERFLOW_NOTICE
 from data.plugins.astrbot_plugin_openai_responses.provider.tool_fallback import (
     UNRECOVERABLE_NOTICE,
     FallbackSettings,
@@ -60,9 +62,12 @@ def test_disabled_or_no_tools_passes_through_the_same_turn(mode: str) -> None:
     no_tools = decide(original, {}, FallbackSettings(mode=mode), retries_left=1)  # type: ignore[arg-type]
     normal = turn(NORMAL)
     clean = decide(normal, OFFERED, FallbackSettings(mode=mode), retries_left=1)  # type: ignore[arg-type]
-    assert isinstance(off, Passthrough) and off.turn is original
-    assert isinstance(no_tools, Passthrough) and no_tools.turn is original
-    assert isinstance(clean, Passthrough) and clean.turn is normal
+    assert isinstance(off, Passthrough)
+    assert off.turn is original
+    assert isinstance(no_tools, Passthrough)
+    assert no_tools.turn is original
+    assert isinstance(clean, Passthrough)
+    assert clean.turn is normal
 
 
 def test_recovered_turn_has_calls_and_prose_only() -> None:
@@ -74,9 +79,11 @@ def test_recovered_turn_has_calls_and_prose_only() -> None:
     assert [(c.name, c.arguments) for c in new.tool_calls] == [("get_weather", {"city": "Paris"})]
     assert new.tool_calls[0].call_id == leak_call_id("get_weather", {"city": "Paris"}, 0)
     assert new.tool_calls[0].call_id.startswith("call_leak_")
-    assert new.response_id == "resp_1" and new.reasoning == "why"
+    assert new.response_id == "resp_1"
+    assert new.reasoning == "why"
     assert decision.format == "recipient"
-    assert original.text == RECOVERABLE and not original.tool_calls  # input untouched
+    assert original.text == RECOVERABLE
+    assert not original.tool_calls
 
 
 def test_call_ids_are_deterministic_and_distinct() -> None:
@@ -86,7 +93,8 @@ def test_call_ids_are_deterministic_and_distinct() -> None:
     )
     first = decide(turn(text), OFFERED, FallbackSettings(), retries_left=0)
     again = decide(turn(text), OFFERED, FallbackSettings(), retries_left=0)
-    assert isinstance(first, Recovered) and isinstance(again, Recovered)
+    assert isinstance(first, Recovered)
+    assert isinstance(again, Recovered)
     ids = [c.call_id for c in first.turn.tool_calls]
     assert ids == [c.call_id for c in again.turn.tool_calls]
     assert len(set(ids)) == 2
@@ -125,6 +133,44 @@ def test_retry_only_never_uses_parsed_calls() -> None:
     assert decision.format == "recipient"
 
 
+@pytest.mark.parametrize(
+    ("mode", "retries", "expected"),
+    [
+        ("parse_then_retry", 1, Retry),
+        ("parse_then_retry", 0, Unrecoverable),
+        ("retry_only", 1, Retry),
+        ("retry_only", 0, Unrecoverable),
+        ("parse_only", 1, Unrecoverable),
+    ],
+)
+def test_guard_overflow_is_a_leak_with_nothing_recoverable(
+    mode: str, retries: int, expected: type
+) -> None:
+    shown = turn("Checking.", notice="Earlier.")
+    settings = FallbackSettings(mode=mode, force_tool_choice="auto")  # type: ignore[arg-type]
+    decision = decide(shown, OFFERED, settings, retries_left=retries, overflow=True)
+    assert type(decision) is expected
+    if isinstance(decision, Retry):
+        assert decision == Retry("overflow", "auto")
+    else:
+        assert isinstance(decision, Unrecoverable)
+        assert decision.turn.text == "Checking."
+        assert decision.turn.notice == f"Earlier. {GUARD_OVERFLOW_NOTICE}"
+
+
+def test_settings_come_from_the_source_config_and_decide_the_guard() -> None:
+    cfg = parse_config(
+        {"tool_fallback_force_tool_choice": "auto", "tool_fallback_retry_attempts": 2}
+    )
+    settings = FallbackSettings.from_config(cfg)
+    assert settings == FallbackSettings(force_tool_choice="auto", retry_attempts=2)
+    assert settings.guards_stream(OFFERED) is True
+    assert settings.guards_stream({}) is False
+    assert FallbackSettings(stream_buffer=False).guards_stream(OFFERED) is False
+    assert FallbackSettings(enabled=False).guards_stream(OFFERED) is False
+
+
 def test_notice_is_short_clear_english() -> None:
-    assert "invalid format" in UNRECOVERABLE_NOTICE and "not run" in UNRECOVERABLE_NOTICE
+    assert "invalid format" in UNRECOVERABLE_NOTICE
+    assert "not run" in UNRECOVERABLE_NOTICE
     assert len(UNRECOVERABLE_NOTICE) < 120

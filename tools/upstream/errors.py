@@ -1,4 +1,7 @@
-"""OpenAI error bodies (``{"error": {message, type, param, code}}``, responses_api.md §6)."""
+"""OpenAI error bodies: ``{"error": {message, type, param, code}}``.
+
+Spec: specs/004-responses-wire-format/spec.md §"Errors".
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Stream event builders: lists of event dicts in OpenAI's canonical order (responses_api.md §4.3).
+"""Stream event builders: lists of event dicts in OpenAI's canonical order
+(specs/004-responses-wire-format/spec.md §"Streaming events").
 
 Every builder is pure apart from random ids (pass ids to make it deterministic) and returns
 events whose ``sequence_number`` counts from 0. All events validate against openai-python's
 ``ResponseStreamEvent`` classes (see :mod:`.oracle`) except ``error_event(nested=True)``, which
 is the *production* nested error shape that the SDK model deliberately does not describe
-(responses_api.md §4.4, §7 caveat 5). Combine lists freely and call :func:`renumber`.
+(spec 004 §"Errors", §"Test oracle"). Combine lists freely and call :func:`renumber`.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ def error_event(
 
     ``nested=False``: the documented flat form ``{type, code, message, param}``.
     ``nested=True``: the production form with the fields under ``error`` (plus its ``type``),
-    which does not validate against ``ResponseErrorEvent`` (responses_api.md §4.4).
+    which does not validate against ``ResponseErrorEvent`` (spec 004 §"Errors").
     """
     if nested:
         inner = {"type": error_type or code, "code": code, "message": message, "param": param}

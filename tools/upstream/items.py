@@ -1,4 +1,5 @@
-"""Output items, usage and full ``Response`` objects as plain dicts (responses_api.md §3).
+"""Output items, usage and full ``Response`` objects as plain dicts
+(specs/004-responses-wire-format/spec.md §"Response object").
 
 Everything here is pure data construction (only ids are random unless given), valid against
 ``openai.types.responses.Response`` and its item classes; :mod:`.events` streams these items

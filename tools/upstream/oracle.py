@@ -1,10 +1,11 @@
 """Schema oracle: validate events, responses and requests with openai-python's own types.
 
-Follows responses_api.md §7: events are checked against the class named by their ``type``
-(the SDK's discriminator is invisible to pydantic), requests with ``TypeAdapter`` of the
-create-params ``TypedDict`` plus ``list[ToolParam]`` / ``list[ResponseInputItemParam]``
-(``Iterable`` fields are validated lazily otherwise) plus an allow-list of top-level keys
-(``TypedDict`` ignores unknown keys). Every failure is an ``AssertionError``.
+Follows specs/004-responses-wire-format/spec.md §"Test oracle": events are checked against
+the class named by their ``type`` (the SDK's discriminator is invisible to pydantic),
+requests with ``TypeAdapter`` of the create-params ``TypedDict`` plus ``list[ToolParam]`` /
+``list[ResponseInputItemParam]`` (``Iterable`` fields are validated lazily otherwise) plus an
+allow-list of top-level keys (``TypedDict`` ignores unknown keys). Every failure is an
+``AssertionError``.
 
 Import cost: ~1 s for openai's types, so the server modules do not import this one.
 """

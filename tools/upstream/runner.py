@@ -156,7 +156,7 @@ async def _flush(writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(0.001)
 
 
-async def close(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:
+async def close(writer: asyncio.StreamWriter, timeout: float = 1.0) -> None:  # noqa: ASYNC109
     """Close cleanly (FIN) after flushing; abort if the client does not take the data in
     ``timeout`` seconds. A client that is already gone is ignored."""
     writer.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-#: The sentinel some relays append (OpenAI itself never sends it, responses_api.md §4.1).
+#: The sentinel some relays append (OpenAI itself never sends it,
+#: specs/004-responses-wire-format/spec.md §"Framing").
 DONE_FRAME = b"data: [DONE]\n\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import astrbot.core.message.components as Comp
 from astrbot.core.agent.message import (
@@ -41,7 +42,8 @@ async def test_reasoning_items_round_trip_in_order(
     _, finals = await collect(provider, prompt="MAGIC please", func_tool=magic_tools())
     first = finals[0]
     assert posts(upstream)[0]["include"] == ["reasoning.encrypted_content"]
-    assert first.reasoning_signature and "enc-BLOB-1" in first.reasoning_signature
+    assert first.reasoning_signature
+    assert "enc-BLOB-1" in first.reasoning_signature
 
     # what AstrBot's runner stores for this turn (tool_loop_agent_runner.py ThinkPart)
     result = ToolCallsResult(
@@ -119,7 +121,8 @@ async def test_rejected_include_is_dropped_once_and_remembered(
     await provider.text_chat(prompt="hi again")
     bodies = posts(upstream)
     assert "include" in bodies[0]
-    assert "include" not in bodies[1] and "include" not in bodies[2]
+    assert "include" not in bodies[1]
+    assert "include" not in bodies[2]
 
 
 async def test_prompt_cache_key_is_stable_ascii_and_dropped_when_rejected(
@@ -129,7 +132,10 @@ async def test_prompt_cache_key_is_stable_ascii_and_dropped_when_rejected(
     await provider.text_chat(prompt="a", conversation_id="conv-42")
     await provider.text_chat(prompt="b", conversation_id="conv-42")
     key1, key2 = (b["prompt_cache_key"] for b in posts(upstream))
-    assert key1 == key2 and key1.isascii() and len(key1) <= 64 and "conv-42" not in key1
+    assert key1 == key2
+    assert key1.isascii()
+    assert len(key1) <= 64
+    assert "conv-42" not in key1
     upstream.enqueue(
         [
             Status(
@@ -156,7 +162,16 @@ async def test_relay_profile_sends_no_optional_fields(
     provider = await make_provider()  # 127.0.0.1:<random port> → generic relay
     await provider.text_chat(prompt="x", conversation_id="c1")
     body = posts(upstream)[0]
-    assert "include" not in body and "prompt_cache_key" not in body
+    assert "include" not in body
+    assert "prompt_cache_key" not in body
+
+
+def cited_message(text: str, url: str, title: str) -> dict[str, Any]:
+    """A message output item whose text carries one ``url_citation`` annotation."""
+    msg = message_item(text)
+    citation = {"type": "url_citation", "url": url, "title": title}
+    msg["content"][0]["annotations"] = [{**citation, "start_index": 0, "end_index": 1}]
+    return msg
 
 
 async def test_hosted_tools_are_sent_and_citations_become_sources(
@@ -169,16 +184,7 @@ async def test_hosted_tools_are_sent_and_citations_become_sources(
         "status": "completed",
         "action": {"type": "search", "query": "paris weather"},
     }
-    msg = message_item("It is sunny in Paris.")
-    msg["content"][0]["annotations"] = [
-        {
-            "type": "url_citation",
-            "url": "https://weather.example/paris",
-            "title": "Paris weather",
-            "start_index": 0,
-            "end_index": 10,
-        }
-    ]
+    msg = cited_message("It is sunny in Paris.", "https://weather.example/paris", "Paris weather")
     events = output_stream([search, msg])
     upstream.enqueue([StartStream(), Events(events)])
     chunks, finals = await collect(provider, prompt="weather?", func_tool=magic_tools())
@@ -193,16 +199,7 @@ async def test_hosted_tools_are_sent_and_citations_become_sources(
 
 async def test_citations_off(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
     provider = await make_provider(citations="off")
-    msg = message_item("Sunny.")
-    msg["content"][0]["annotations"] = [
-        {
-            "type": "url_citation",
-            "url": "https://w.example",
-            "title": "W",
-            "start_index": 0,
-            "end_index": 1,
-        }
-    ]
+    msg = cited_message("Sunny.", "https://w.example", "W")
     upstream.enqueue([Status(200, body=response_object([msg]))])
     assert (await provider.text_chat(prompt="w")).completion_text == "Sunny."
 
@@ -216,7 +213,8 @@ async def test_generated_image_becomes_an_image_component(
     response = await provider.text_chat(prompt="draw a cat")
     assert response.result_chain is not None
     kinds = [type(c) for c in response.result_chain.chain]
-    assert Comp.Image in kinds and Comp.Plain in kinds
+    assert Comp.Image in kinds
+    assert Comp.Plain in kinds
     assert response.completion_text == "Here you go."
 
 

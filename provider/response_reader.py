@@ -1,0 +1,132 @@
+"""The events of ONE upstream response → deltas for the user, then an :class:`Outcome`.
+
+:class:`ResponseReader` feeds each event to the accumulator, passes text deltas through the
+stream guard (when tools were offered), notices the stop conditions (terminal event,
+``max_output_chars``, guard overflow, the user's abort) and a broken stream, and finally
+builds the response's :class:`~.types.Turn` with its notice. :func:`.exchange.exchange`
+drives it in its own loop (no nested generator per delta).
+
+Spec: specs/001-redesign-responses-provider/spec.md §"Data flow" (4, 5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .accumulator import ResponseAccumulator
+from .errors import AbortedError, UpstreamError
+from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
+from .redaction import LOG
+from .stream_guard import StreamGuard
+from .types import TEXT, Delta, Turn
+
+
+@dataclass(slots=True)
+class Outcome:
+    """End of one upstream response: the Turn, the text the guard still held, overflow."""
+
+    turn: Turn
+    held: str = ""
+    guard_aborted: bool = False
+
+
+class ResponseReader:
+    """The events of ONE upstream response → deltas for the user, then an :class:`Outcome`.
+
+    States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
+    true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
+    closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
+    then :meth:`outcome` builds the result once.
+    """
+
+    __slots__ = ("abort", "acc", "guard", "notice", "shown", "stop")
+
+    def __init__(
+        self, max_output_chars: int, guard: StreamGuard | None, abort: asyncio.Event | None
+    ) -> None:
+        self.acc = ResponseAccumulator(max_output_chars=max_output_chars)
+        self.guard = guard
+        self.abort = abort
+        self.shown = False  # text reached the user
+        self.notice = ""
+        self.stop = False
+
+    def feed(self, event: dict[str, Any]) -> Delta | None:
+        """Apply one event; return what to yield (None: nothing to show)."""
+        acc = self.acc
+        delta = acc.feed(event)
+        if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
+            self.stop = True
+        if delta is None:
+            return None
+        guard = self.guard
+        if guard is None or delta[0] != TEXT:
+            self.shown = self.shown or delta[0] == TEXT
+            return delta
+        step = guard.feed(delta[1])
+        if step.abort:
+            self.notice = GUARD_OVERFLOW_NOTICE
+            self.stop = True
+        if not step.release:
+            return None
+        self.shown = True
+        return (TEXT, step.release)
+
+    def feed_all(self, events: list[dict[str, Any]]) -> list[Delta]:
+        """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
+        deltas = []
+        for event in events:
+            delta = self.feed(event)
+            if delta is not None:
+                deltas.append(delta)
+            if self.stop:
+                break
+        return deltas
+
+    def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
+        """The response failed mid-way: raise when nothing was produced, else note the cut."""
+        if not (self.shown or self.acc.saw_output):
+            raise _as_upstream_error(exc) from None
+        LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
+        self.notice = (
+            CUT_NOTICE if isinstance(exc, httpx.TransportError) else cut_by_notice(exc.message)
+        )
+
+    def outcome(self) -> Outcome:
+        """The response's Turn with its notice; raises ``AbortedError`` for an abort that
+        came before anything was produced."""
+        acc, abort = self.acc, self.abort
+        aborted_by_user = abort is not None and abort.is_set()
+        turn = acc.result()
+        if aborted_by_user and not (self.shown or turn.text or turn.tool_calls):
+            raise AbortedError("The request was stopped by the user before the answer started.")
+        held = self.guard.finish() if self.guard is not None else ""
+        notice = self.notice
+        overflow = notice == GUARD_OVERFLOW_NOTICE
+        if acc.capped:
+            notice = CAP_NOTICE
+        elif not acc.terminal and not notice and not aborted_by_user:
+            notice = CUT_NOTICE
+        if overflow:
+            # only what the guard already released may ever be shown
+            turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""
+            held = ""
+            notice = ""
+        if notice:
+            turn.notice = turn.notice_plus(notice)
+        return Outcome(turn, held, overflow)
+
+
+def _as_upstream_error(exc: BaseException) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamError("The stream stalled: no data within the `timeout` setting.")
+    return UpstreamError(f"The connection to the upstream broke ({type(exc).__name__}).")
+
+
+__all__ = ["Outcome", "ResponseReader"]
