@@ -41,7 +41,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from .pseudo_calls.code_state import CodeState, CodeTracker, inline_resolution
-from .pseudo_calls.heads import matcher, partial_len, word_boundary, word_prefixes
+from .pseudo_calls.heads import matcher, partial_len, whole_name, word_boundary, word_prefixes
 from .pseudo_calls.verdicts import Verdict, classify, start_verdict
 
 
@@ -90,6 +90,7 @@ class StreamGuard:
         "_last_char",
         "_max_chars",
         "_max_deltas",
+        "_names",
         "_offered",
         "_pending_head",
         "_pending_line_start",
@@ -112,6 +113,7 @@ class StreamGuard:
     ) -> None:
         self._offered = offered
         names = tuple(offered)
+        self._names = frozenset(names)
         self._heads = matcher(names)
         self._prefixes = word_prefixes(names)
         self._max_chars = max(1, max_held_chars)
@@ -248,7 +250,7 @@ class StreamGuard:
             m = self._heads.search(held, pos)
             if m is None:
                 return None
-            if word_boundary(held, m.start(), self._last_char):
+            if word_boundary(held, m.start(), self._last_char) and whole_name(held, m, self._names):
                 return m.start()
             pos = m.start() + 1
 

@@ -2,8 +2,8 @@
 
 ``.venv/bin/python -m tools.pseudo_report [--fixture PATH ...] [--no-own]`` runs the
 extractor and the stream guard over JSONL files of real leaked outputs (default:
-``tests/fixtures/pseudo_calls_real.jsonl`` and, when present next to the repository,
-``../shared/fixtures/pseudo_calls_dev.jsonl``; rows as documented in
+``tests/fixtures/pseudo_calls_dev.jsonl`` and ``tests/fixtures/pseudo_calls_real.jsonl``; rows
+as documented in
 specs/002-pseudo-tool-calls/spec.md §"Evaluation") and over the hand-written cases of
 ``tests/unit/pseudo_cases.py``, and prints one row per format:
 
@@ -40,8 +40,8 @@ if str(REPO) not in sys.path:
 from tools.plugin_root import enter_plugin_root  # noqa: E402
 
 DEFAULT_FIXTURES = (
+    REPO / "tests" / "fixtures" / "pseudo_calls_dev.jsonl",
     REPO / "tests" / "fixtures" / "pseudo_calls_real.jsonl",
-    REPO.parent / "shared" / "fixtures" / "pseudo_calls_dev.jsonl",
 )
 CHUNK_SIZES = (1, 3, 7, 64, 0)  # 0 = the whole text in one delta
 #: generic leak residue (besides every family marker) that must never be released

@@ -66,6 +66,13 @@ def word_prefixes(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w[:i] for w in words for i in range(1, len(w)))
 
 
+def whole_name(text: str, m: re.Match[str], names: frozenset[str]) -> bool:
+    """False when the head ``m`` is an offered name continued by a word character
+    (``read`` in ``ready``): that is another word. Other heads pass."""
+    end = m.end()
+    return end >= len(text) or m.group() not in names or text[end] not in _WORD
+
+
 def word_boundary(text: str, pos: int, before: str = "") -> bool:
     """True when a head word at ``text[pos]`` is not glued to a word character (nor, for
     ``to=`` / ``functions.`` / ``default_api.``, to a URL or path character); ``before``

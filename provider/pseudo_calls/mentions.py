@@ -26,7 +26,7 @@ _TRANSCRIPT = re.compile(
 _INTRO = re.compile(
     r"(?i)\b(?:examples?|e\.g\.|for instance|such as|looks? like|syntax|template|parsers?|"
     r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
-    r"formatted as|repeat(?:ed|ing)?|quot(?:e|ed|ing)|echo(?:ed|ing)?|verbatim|"
+    r"formatted as|repeat(?:ed|ing)?|quot(?:e|ed|ing)|echo(?:ed|ing)|verbatim|"
     r"(?:you|user|they|he|she|someone|somebody|member|message) (?:said|wrote|write|sent|"
     r"send|typed|pasted|posted|asked|requested|wants?)|"
     r"(?:said|wrote|sent|typed|pasted|posted)\s*:)\b|format:"
@@ -42,6 +42,8 @@ PLACEHOLDER = re.compile(
 _PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("«", "»"))
 _LABEL_ONLY = re.compile(r"[^\w\n]*|[ \t]*[\w .\-/]{1,40}:[ \t]*")
 _ESCAPED_QUOTE = re.compile(r'\\"')
+#: JSON strings in the text before a span are data (``{"cmd": "echo ok"}``), not wording
+_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 def transcript_start(masked: str) -> int:
@@ -80,7 +82,7 @@ def introduced(text: str, start: int) -> bool:
     previous non-blank line (an introduction such as "The format looks like this:").
     """
     line_start = text.rfind("\n", 0, start) + 1
-    context = text[max(line_start, start - 160) : start]
+    context = _STRINGS.sub("", text[max(line_start, start - 160) : start])
     if _INTRO.search(context):
         return True
     end = line_start - 1
@@ -89,7 +91,7 @@ def introduced(text: str, start: int) -> bool:
     # ``DeepSeek-V3.1:``), is introduced by the line(s) before it
     while _LABEL_ONLY.fullmatch(context) and end > 0 and hops < 3:
         prev_start = text.rfind("\n", 0, end) + 1
-        context = text[max(prev_start, end - 160) : end]
+        context = _STRINGS.sub("", text[max(prev_start, end - 160) : end])
         end = prev_start - 1
         hops += 1
     return _INTRO.search(context) is not None

@@ -208,7 +208,7 @@ def _opener_line(masked: str, name: str, before: int) -> tuple[int, int] | None:
         if line_end < 0 or line_end >= before:
             pos = idx
             continue
-        glued = idx > line_start and (masked[idx - 1].isalnum() or masked[idx - 1] == "_")
+        glued = idx > line_start and (masked[idx - 1].isascii() and masked[idx - 1].isalnum())
         if (
             not glued
             and not masked[idx + len(name) : line_end].strip(" \t")

@@ -16,12 +16,14 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Streaming guard".
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import Enum
 
 from .blocks import scan_balanced
 from .model import Offered
 from .names import could_be_name_prefix, resolve_name
+from .registry import MARKERS
 
 
 class Verdict(Enum):
@@ -41,6 +43,7 @@ _FUNCS = "to=functions."
 
 
 #: a special token: ``<|name|>``, ``<｜name｜>``, ``<|name>`` (Gemma), ``<｜DSML｜name``
+_TAG_MARKERS = tuple(m for m in MARKERS if m.startswith("<"))
 _TOKEN = re.compile(r"<[|｜‖]{1,2}[\w▁\"'.:\-]{0,40}(?:[|｜‖]{1,2}>|>|[|｜‖]{1,2}(?=\w))")
 _TOKEN_SO_FAR = re.compile(r"<[|｜‖]{1,2}[\w▁\"'.:\-]{0,40}[|｜‖]{0,2}")
 _TAG_NAME = re.compile(r"<([A-Za-z_][\w:.\-]*)")
@@ -83,6 +86,8 @@ def classify(
 def _classify(held: str, offered: Offered, line_start: bool, final: bool) -> Verdict:
     ch = held[0]
     if ch == "<":
+        if held.startswith(_TAG_MARKERS):
+            return Verdict.CONFIRM  # a family's literal marker (``<｜DSML｜``, ``<tool_call>`` …)
         if held[1:2] in ("|", "｜", "‖"):
             if _TOKEN.match(held):
                 return Verdict.CONFIRM  # special tokens are never prose
@@ -198,11 +203,16 @@ def name_verdict(held: str, offered: Offered, line_start: bool, *, final: bool =
     next line opens an argument block, WAIT (bounded) for ``[/NAME]`` when the name is
     alone on its line. Anything else is prose → REJECT.
     """
-    m = _IDENT.match(held)
-    if m is None:
+    names = _by_length(tuple(offered))
+    word = _NAME_RUN.match(held)
+    if word and word.end() == len(held) and any(n.startswith(word.group()) for n in names):
+        return Verdict.WAIT  # ``read_`` may still become ``read_file``
+    name = next((n for n in names if held.startswith(n)), None)
+    if name is None:
         return Verdict.REJECT
-    name = m.group()
-    rest = held[m.end() :]
+    rest = held[len(name) :]
+    if rest[:1] and (rest[0].isalnum() or rest[0] in "_-"):
+        return Verdict.REJECT  # ``read`` in ``ready``: another word
     body = rest.lstrip(" \t")
     if not body:
         return Verdict.WAIT
@@ -230,6 +240,11 @@ def name_verdict(held: str, offered: Offered, line_start: bool, *, final: bool =
     if ch == "t" and "to=".startswith(body[:3]):
         return Verdict.WAIT
     return Verdict.REJECT
+
+
+@functools.lru_cache(maxsize=64)
+def _by_length(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 def _after_parens(body: str, final: bool) -> Verdict:
@@ -415,6 +430,7 @@ def _json_call_verdict(s: str, offered: Offered) -> Verdict:
 
 
 _IDENT = re.compile(r"[A-Za-z_][\w.\-]*")
+_NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]+")
 _STRIPPED_START = re.compile(r"(?:analysis|commentary|final)(?=[A-Z\u4e00-\u9fff])")
 _FENCE_LANGS = ("json", "tool_code", "tool_call", "python", "py", "")
 

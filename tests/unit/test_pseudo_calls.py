@@ -36,9 +36,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls.names im
 )
 from tests.unit.pseudo_cases import NEGATIVES, OFFERED, POSITIVES
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "pseudo_calls_dev.jsonl"
-)
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "pseudo_calls_dev.jsonl"
 DECOYS: dict[str, dict[str, Any] | None] = {"web_search": None, "send_email": None, "calc": None}
 #: strings that must never survive in the visible text of a leak
 LEAK_RESIDUE = (
@@ -263,7 +261,8 @@ def test_masked_view_keeps_length_and_masks_code() -> None:
     assert len(masked) == len(text)
     for shown in ("`x`", "fenced", "quoted"):
         assert shown not in masked
-    assert masked.startswith("a ") and "prose" in masked
+    assert masked.startswith("a ")
+    assert "prose" in masked
     assert masked.endswith("```tool_code\nf()\n```")  # a leak carrier fence stays searchable
 
 

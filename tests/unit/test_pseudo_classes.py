@@ -69,7 +69,8 @@ DEGENERATE = [
 @pytest.mark.parametrize("text", DEGENERATE)
 def test_degenerate_output_is_held_back_and_never_run(text: str) -> None:
     result = extract(text, TOOLS)
-    assert result.status == "unrecoverable" and result.calls == ()
+    assert result.status == "unrecoverable"
+    assert result.calls == ()
     assert "functions." not in result.visible_text
     assert isinstance(outcome(text), Retry)
     assert isinstance(outcome(text, "parse_only"), Unrecoverable)
@@ -178,7 +179,8 @@ BROKEN = [
 @pytest.mark.parametrize("text", BROKEN)
 def test_broken_arguments_are_retried_never_invented(text: str) -> None:
     result = extract(text, TOOLS)
-    assert result.status == "unrecoverable" and result.calls == ()
+    assert result.status == "unrecoverable"
+    assert result.calls == ()
     assert isinstance(outcome(text), Retry)  # parse_then_retry re-asks
     assert isinstance(outcome(text, "parse_only"), Unrecoverable)  # and never runs a guess
     assert isinstance(outcome(text, retries=0), Unrecoverable)
@@ -228,5 +230,6 @@ QUOTED = [
 @pytest.mark.parametrize("text", QUOTED)
 def test_a_quoted_call_is_never_run(text: str) -> None:
     result = extract(text, TOOLS)
-    assert result.calls == () and result.status == "none"
+    assert result.calls == ()
+    assert result.status == "none"
     assert isinstance(outcome(text, "parse_only"), type(outcome("plain answer", "parse_only")))

@@ -53,7 +53,8 @@ def test_row_shape(row: dict[str, Any]) -> None:
     assert set(REQUIRED) <= set(row), f"missing {set(REQUIRED) - set(row)}"
     assert set(row) <= set(REQUIRED + OPTIONAL), f"unknown {set(row) - set(REQUIRED + OPTIONAL)}"
     for key in ("id", "format", "text"):
-        assert isinstance(row[key], str) and row[key].strip(), key
+        assert isinstance(row[key], str), key
+        assert row[key].strip(), key
     assert row["model"] is None or isinstance(row["model"], str)
     assert row["origin"] in ORIGINS
     # every source is traceable: a GitHub URL, or (index_file) the code-index id of a
@@ -63,7 +64,8 @@ def test_row_shape(row: dict[str, Any]) -> None:
     else:
         assert "https://github.com/" in row["source"]
     if "notes" in row:
-        assert isinstance(row["notes"], str) and row["notes"].strip()
+        assert isinstance(row["notes"], str)
+        assert row["notes"].strip()
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[str(row.get("id")) for row in ROWS])
@@ -78,7 +80,8 @@ def test_kind_matches_expected(row: dict[str, Any]) -> None:
     assert not row["format"].startswith("negative_")
     if "expected_all" in row:
         calls = row["expected_all"]
-        assert isinstance(calls, list) and calls
+        assert isinstance(calls, list)
+        assert calls
         assert all(_is_call(call) for call in calls)
         assert calls[0] == row["expected"]
 
@@ -88,9 +91,11 @@ def test_kind_matches_expected(row: dict[str, Any]) -> None:
 )
 def test_tools_map_names_to_schemas(row: dict[str, Any]) -> None:
     tools = row["tools"]
-    assert isinstance(tools, dict) and tools
+    assert isinstance(tools, dict)
+    assert tools
     for name, schema in tools.items():
-        assert isinstance(name, str) and name
+        assert isinstance(name, str)
+        assert name
         assert schema is None or isinstance(schema, dict)
     if row["kind"] == "positive":
         called = [row["expected"], *row.get("expected_all", [])]

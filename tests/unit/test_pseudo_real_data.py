@@ -69,7 +69,8 @@ def test_real_leak_is_recovered_exactly_or_held_back(row: dict[str, Any]) -> Non
     result = extract(row["text"], _offered(row))
     expected = _expected(row)
     if any(call["arguments"] is None for call in expected):
-        assert result.status == "unrecoverable" and result.calls == ()
+        assert result.status == "unrecoverable"
+        assert result.calls == ()
     else:
         got = [{"name": c.name, "arguments": c.arguments} for c in result.calls]
         assert got[: len(expected)] == expected

@@ -23,7 +23,8 @@ def test_report_counts_recovery_false_positives_and_unrecoverables() -> None:
     tallies = evaluate(rows)
     rec, spam, neg = tallies["t/recipient"], tallies["t/spam"], tallies["t/neg"]
     assert (rec.positives, rec.recoverable, rec.recovered) == (2, 2, 1)
-    assert rec.stream_runs == 10 and rec.leaks == 0
+    assert rec.stream_runs == 10
+    assert rec.leaks == 0
     assert spam.unrecoverable_ok == 1
     assert (neg.negatives, neg.false_positives) == (2, 1)
     assert "recall 0.500  precision 0.500" in table(tallies)

@@ -22,8 +22,8 @@ OUTSIDE = re.compile(
 )
 #: ``specs/<dir>/<file>.md §"<section>"``
 REFERENCE = re.compile(r'(specs/[\w.-]+/[\w.-]+\.md)\s+§"([^"]+)"')
-#: this file (it names them), and the pseudo-call spec, being rewritten on another branch
-EXEMPT = {"tests/unit/test_repo_references.py", "specs/002-pseudo-tool-calls/spec.md"}
+#: this file (it names them)
+EXEMPT = {"tests/unit/test_repo_references.py"}
 
 
 def tracked_text_files() -> list[str]:

@@ -20,9 +20,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.stream_guard import (
 )
 from tests.unit.pseudo_cases import NEGATIVES, OFFERED, POSITIVES
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "pseudo_calls_dev.jsonl"
-)
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "pseudo_calls_dev.jsonl"
 SIZES = [1, 2, 3, 7, 64, 0]  # 0 = the whole text in one delta
 BIG = 10**9
 #: text that must never be released while streaming a leak
@@ -148,7 +146,8 @@ def test_glm_call_after_prose_never_shows_the_tool_name(size: int) -> None:
     text = "Let me check.\nget_weather<arg_key>city</arg_key><arg_value>Paris</arg_value>"
     released, held, guard = run(split(text, size))
     assert "".join(released) == "Let me check.\n"
-    assert guard.marker_confirmed and held.startswith("get_weather<arg_key>")
+    assert guard.marker_confirmed
+    assert held.startswith("get_weather<arg_key>")
 
 
 def test_only_a_possible_marker_prefix_is_held() -> None:
@@ -186,7 +185,9 @@ def test_recipient_marker_confirmed_only_with_a_name() -> None:
 def test_url_recipient_is_not_a_marker() -> None:
     text = "See https://example.com/?to=functions.html#x for details."
     released, held, guard = run(split(text, 4))
-    assert "".join(released) == text and held == "" and not guard.marker_confirmed
+    assert "".join(released) == text
+    assert held == ""
+    assert not guard.marker_confirmed
 
 
 def test_markers_in_code_are_released() -> None:
@@ -195,7 +196,9 @@ def test_markers_in_code_are_released() -> None:
         '"arguments": {}}</tool_call>\n```\nDone.'
     )
     released, held, guard = run(split(text, 3))
-    assert "".join(released) == text and held == "" and not guard.marker_confirmed
+    assert "".join(released) == text
+    assert held == ""
+    assert not guard.marker_confirmed
 
 
 def test_inline_code_decided_when_the_closing_backtick_arrives() -> None:
@@ -219,7 +222,9 @@ def test_unmatched_triple_backtick_does_not_hide_later_inline_code() -> None:
         "   `<|start|>system`) document formats.\n\nDone."
     )
     released, held, guard = run(split(text, 4))
-    assert "".join(released) == text and held == "" and not guard.marker_confirmed
+    assert "".join(released) == text
+    assert held == ""
+    assert not guard.marker_confirmed
 
 
 def test_list_items_are_separate_blocks_for_inline_code() -> None:
@@ -249,7 +254,8 @@ def test_confirmed_leak_over_max_held_chars_aborts() -> None:
     guard = StreamGuard({"shell": None}, max_held_chars=100, max_held_responses=BIG)
     assert guard.feed("Running: to=functions.shell ").release == "Running: "
     step = guard.feed('{"cmd": "' + "x" * 200)
-    assert step.abort and step.release == ""
+    assert step.abort
+    assert step.release == ""
     assert guard.state is GuardState.ABORTED
     assert guard.feed("more").abort
     assert guard.finish().startswith("to=functions.shell")
@@ -267,7 +273,8 @@ def test_unconfirmed_suspicion_over_the_limit_is_flushed_not_aborted() -> None:
     step = guard.feed("x" * 60)
     assert not step.abort
     assert step.release == '{"arguments": {"city": "' + "x" * 60
-    assert guard.state is GuardState.PASSTHROUGH and not guard.marker_confirmed
+    assert guard.state is GuardState.PASSTHROUGH
+    assert not guard.marker_confirmed
 
 
 def test_long_undecided_start_is_released_after_the_reparse_window() -> None:
@@ -275,7 +282,8 @@ def test_long_undecided_start_is_released_after_the_reparse_window() -> None:
     text = '{"arguments": {"content": "' + "x" * 6000
     released = "".join(guard.feed(text[i : i + 50]).release for i in range(0, len(text), 50))
     assert released + guard.finish() == text
-    assert len(released) > 4000 and not guard.marker_confirmed
+    assert len(released) > 4000
+    assert not guard.marker_confirmed
 
 
 def test_held_text_after_confirmation_grows_linearly() -> None:
