@@ -94,28 +94,29 @@ def partial_len(text: str, before: str, prefixes: frozenset[str]) -> int:
     """Length of the longest end of ``text`` that may still grow into a head.
 
     ``before`` is the character preceding ``text``. Constant work for typical text: the
-    trailing word is found with ``str.rstrip``.
+    trailing word is found with one ``str.rstrip`` and looked up in ``prefixes``.
     """
     last = text[-1:]
-    if not last:
+    k = 0
+    if last in WORD_CHARS:  # the common case: the text ends inside a word
+        start = len(text.rstrip(_WORD_CHARS_STR))
+        frag = text[start:]
+        if frag in prefixes and word_boundary(text, start, before):
+            k = len(frag)
+        elif "." in frag or ":" in frag:  # ``x.get_wea`` / ``call:get_wea``
+            cut = max(frag.rfind("."), frag.rfind(":")) + 1
+            if frag[cut:] in prefixes and word_boundary(text, start + cut, before):
+                k = len(frag) - cut
+        if "`" not in text[-12:]:
+            return k
+    elif not last or last == ">":
         return 0
-    if last in "<[{":
+    elif last in "<[{":
         return 1
-    if last in " \t\r\n":
+    elif last in " \t\r\n":
         stripped = text.rstrip(" \t\r\n")
         return len(text) - len(stripped) + 1 if stripped[-1:] in ("[", "{") else 0
-    if last == "`" or "`" in text[-12:]:
-        fence = text.rfind("```", max(0, len(text) - 12))
-        if fence >= 0 and any(f.startswith(text[fence:]) for f in _FENCES):
-            return len(text) - fence
-        if last == "`":
-            return len(text) - len(text.rstrip("`"))
-    if last not in WORD_CHARS:
-        return 0
-    start = len(text.rstrip(_WORD_CHARS_STR))
-    for i in (start, text.rfind(".", start) + 1, text.rfind(":", start) + 1):
-        if i >= start and i < len(text):
-            frag = text[i:]
-            if frag in prefixes and word_boundary(text, i, before):
-                return len(frag)
-    return 0
+    fence = text.rfind("```", max(0, len(text) - 12))
+    if fence >= 0 and any(f.startswith(text[fence:]) for f in _FENCES):
+        return max(k, len(text) - fence)
+    return max(k, len(text) - len(text.rstrip("`")) if last == "`" else 0)
