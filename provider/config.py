@@ -17,7 +17,6 @@ migration table: specs/001-redesign-responses-provider/quickstart.md.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -32,9 +31,8 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .redaction import LOG as logger
 from .tool_schema import hosted_tool
-
-logger = logging.getLogger("astrbot_plugin_openai_responses")
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 QUICKSTART = "specs/001-redesign-responses-provider/quickstart.md"
