@@ -21,6 +21,7 @@ import httpx
 
 from .errors import UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
+from .redaction import MAX_UPSTREAM_CODE, shown_url
 from .retry import MAX_RETRY_AFTER, retry_after_seconds
 
 #: Error bodies are read up to this many bytes.
@@ -56,7 +57,7 @@ def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
     nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
     message = nested.get("message") or payload.get("message") or "no message"
     code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
-    code = str(code) if code and code != "error" else None
+    code = clip(code, MAX_UPSTREAM_CODE) if code and code != "error" else None
     return UpstreamError(
         f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
         f"{clip(str(message))}",
@@ -95,6 +96,7 @@ def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> Up
     Retryable: 408/409/429 and 5xx, overridden by ``x-should-retry``; never a quota error or
     a ``Retry-After`` longer than :data:`~.retry.MAX_RETRY_AFTER` (the message says so).
     """
+    url = shown_url(url)  # an api_base query may hold a key
     message, code = error_message(body.decode("utf-8", "replace"))
     retry_after = retry_after_seconds(headers)
     should = headers.get("x-should-retry")
@@ -135,7 +137,7 @@ def error_message(text: str) -> tuple[str, str | None]:
         if isinstance(err, dict):
             message = err.get("message") or data.get("message") or data.get("detail") or stripped
             code = err.get("code") or err.get("type")
-            return clip(str(message)), str(code) if code else None
+            return clip(str(message)), clip(code, MAX_UPSTREAM_CODE) if code else None
         if isinstance(err, str):
             return clip(err), None
     return clip(stripped), None

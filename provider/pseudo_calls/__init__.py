@@ -12,12 +12,9 @@ Pure logic: no HTTP, no AstrBot imports. Spec: specs/002-pseudo-tool-calls/spec.
 
 from __future__ import annotations
 
-import logging
-
+from ..redaction import LOG as _LOG
 from .model import Extraction, Family, Offered, RecoveredCall, Status
 from .registry import FAMILIES, MARKERS, run
-
-_LOG = logging.getLogger(__name__)
 
 
 def extract(text: str, offered: Offered) -> Extraction:
