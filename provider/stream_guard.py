@@ -41,7 +41,14 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from .pseudo_calls.code_state import CodeState, CodeTracker, inline_resolution
-from .pseudo_calls.heads import matcher, partial_len, whole_name, word_boundary, word_prefixes
+from .pseudo_calls.heads import (
+    WORD_CHARS,
+    matcher,
+    partial_len,
+    whole_name,
+    word_boundary,
+    word_prefixes,
+)
 from .pseudo_calls.verdicts import Verdict, classify, start_verdict
 
 
@@ -71,6 +78,7 @@ _NOTHING = GuardStep("", False)
 _ABORT = GuardStep("", True)
 _new_step = tuple.__new__  # builds a GuardStep without the Python-level __new__ frame
 _PASSTHROUGH = GuardState.PASSTHROUGH
+_WORD_STR = "".join(sorted(WORD_CHARS))
 
 
 class StreamGuard:
@@ -87,7 +95,6 @@ class StreamGuard:
         "_heads",
         "_held",
         "_held_deltas",
-        "_last_char",
         "_max_chars",
         "_max_deltas",
         "_names",
@@ -96,10 +103,12 @@ class StreamGuard:
         "_pending_line_start",
         "_pending_para",
         "_prefixes",
-        "_released",
+        "_search",
         "_state",
         "_tail",
         "_tail_len",
+        "_tracked_chars",
+        "_tracked_last",
         "_tracker",
         "_untracked",
     )
@@ -115,14 +124,15 @@ class StreamGuard:
         names = tuple(offered)
         self._names = frozenset(names)
         self._heads = matcher(names)
+        self._search = self._heads.search
         self._prefixes = word_prefixes(names)
         self._max_chars = max(1, max_held_chars)
         self._max_deltas = max(1, max_held_responses)
         self._state = GuardState.START
         self._held = ""
         self._held_deltas = 0
-        self._released = 0
-        self._last_char = ""
+        self._tracked_chars = 0  # released characters already fed to the code tracker
+        self._tracked_last = ""  # the last of them
         self._untracked: list[str] = []
         self._tracker = CodeTracker()
         self._pending_head = 0  # length of the head under examination (SUSPECT)
@@ -147,18 +157,24 @@ class StreamGuard:
     @property
     def released_chars(self) -> int:
         """Number of characters released so far."""
-        return self._released
+        return self._tracked_chars + sum(map(len, self._untracked))
 
     def feed(self, delta: str) -> GuardStep:
         """Take one text delta; return what may be shown now and whether to abort."""
         state = self._state
         if state is _PASSTHROUGH:
             win = self._held + delta if self._held else delta
-            if not win:
-                return _NOTHING
-            # hot path: one search for a head in the new text
-            if self._heads.search(win) is None:
-                k = partial_len(win, self._last_char, self._prefixes)
+            # hot path: one search for a head in the new text, and a look at its end
+            if self._search(win) is None:
+                if win[-1:] in WORD_CHARS:  # ends inside a word: may it grow into a head?
+                    run = win[len(win.rstrip(_WORD_STR)) :]
+                    k = (
+                        self._partial(win)
+                        if run in self._prefixes or "." in run or ":" in run or "`" in win[-12:]
+                        else 0
+                    )
+                else:
+                    k = self._partial(win) if win else 0
                 if k:
                     self._held = win[-k:]
                     win = win[:-k]
@@ -166,9 +182,9 @@ class StreamGuard:
                         return _NOTHING
                 else:
                     self._held = ""
-                self._released += len(win)
+                    if not win:
+                        return _NOTHING
                 self._untracked.append(win)
-                self._last_char = win[-1]
                 return _new_step(GuardStep, (win, False))
             self._held = win
             return self._scan([])
@@ -228,8 +244,6 @@ class StreamGuard:
         self._held = self._held[n:]
         out.append(piece)
         self._untracked.append(piece)
-        self._released += n
-        self._last_char = piece[-1]
 
     def _confirm(self, out: list[str]) -> GuardStep:
         self._state = GuardState.CONFIRMED
@@ -250,7 +264,9 @@ class StreamGuard:
             m = self._heads.search(held, pos)
             if m is None:
                 return None
-            if word_boundary(held, m.start(), self._last_char) and whole_name(held, m, self._names):
+            if word_boundary(held, m.start(), self._last_char()) and whole_name(
+                held, m, self._names
+            ):
                 return m.start()
             pos = m.start() + 1
 
@@ -270,13 +286,13 @@ class StreamGuard:
             held = self._held
             start = self._next_head(held) if held else None
             if start is None:
-                k = partial_len(held, self._last_char, self._prefixes) if held else 0
+                k = partial_len(held, self._last_char(), self._prefixes) if held else 0
                 self._release(out, len(held) - k)
                 return GuardStep("".join(out), False)
             self._release(out, start)
             m = self._heads.match(self._held)
             self._pending_head = m.end() if m else 1
-            self._pending_line_start = self._last_char in ("", "\n")
+            self._pending_line_start = self._last_char() in ("", "\n")
             self._track()
             code = self._tracker.state()
             if code is CodeState.CODE:
@@ -298,9 +314,19 @@ class StreamGuard:
             self._pending_para = None
         return classify(held, self._offered, final=final, line_start=self._pending_line_start)
 
+    def _last_char(self) -> str:
+        """The last character released so far (``""`` before any)."""
+        return self._untracked[-1][-1] if self._untracked else self._tracked_last
+
+    def _partial(self, text: str) -> int:
+        return partial_len(text, self._last_char(), self._prefixes)
+
     def _track(self) -> None:
         if self._untracked:
-            self._tracker.feed("".join(self._untracked))
+            text = "".join(self._untracked)
+            self._tracker.feed(text)
+            self._tracked_chars += len(text)
+            self._tracked_last = text[-1]
             self._untracked.clear()
 
 
