@@ -96,15 +96,15 @@ class ResponseAccumulator:
         self.pending: list[Delta] = []  # deltas of the last event after the one returned
         self._chars = 0
         self._text: list[str] = []  # every text chunk shown, in order
-        # (item, content_index) → the text shown for that part; (item, None) → reasoning
+        # (item, content_index) → the text shown for that text part; (item, ("summary" |
+        # "content", index)) → the reasoning shown for that reasoning part
         self._parts: dict[tuple[ItemRef, Any], list[str]] = {}
         self._text_at: tuple[Any, Any, Any] | None = None  # ids of the last text delta …
         self._text_part: list[str] = []  # … and the part it went to
         self._refusal: list[str] = []
         self._reasoning: list[str] = []
-        self._reasoning_key: tuple[Any, ...] | None = None
+        self._reasoning_key: tuple[ItemRef, tuple[str, int]] | None = None
         self._reasoning_part: list[str] = []
-        self._raw_reasoning: set[ItemRef] = set()  # items streamed as reasoning_text deltas
         self._unindexed: set[ItemRef] = set()  # items with text deltas without content_index
         # item tracking: output_index by item id, the item added last, open / done items
         self._index_of: dict[str, int] = {}
@@ -129,6 +129,9 @@ class ResponseAccumulator:
             "response.content_part.done": self._on_part_done,
             "response.reasoning_summary_text.delta": self._on_reasoning_delta,
             "response.reasoning_text.delta": self._on_reasoning_delta,
+            "response.reasoning_summary_text.done": self._on_reasoning_done,
+            "response.reasoning_summary_part.done": self._on_reasoning_done,
+            "response.reasoning_text.done": self._on_reasoning_done,
             "response.output_item.added": self._on_item,
             "response.output_item.done": self._on_item,
             "response.function_call_arguments.delta": self._on_args_delta,
@@ -208,8 +211,9 @@ class ResponseAccumulator:
         return index  # type: ignore[no-any-return]
 
     def _slot(self, ref: ItemRef, item_id: Any, sub: Any, *, adopt: bool = False) -> list[str]:
-        """What was shown so far of part ``sub`` of item ``ref`` (``sub``: the content index,
-        None for the item's reasoning); a new part opens its item.
+        """What was shown so far of part ``sub`` of item ``ref`` (``sub``: the content index
+        of a text part, ``("summary" | "content", index)`` of a reasoning part); a new part
+        opens its item.
 
         ``adopt`` (final texts): a part streamed with no ids at all becomes this item's.
         """
@@ -219,9 +223,9 @@ class ResponseAccumulator:
             part = self._parts.get((item_id, sub))  # streamed before the index was known
         if part is None and adopt and ref is not None:
             part = self._parts.pop((None, sub), None)
-            if part is not None:
+            if part is not None:  # later deltas without ids start a new part
                 self._open.discard(None)
-                self._text_at = None
+                self._text_at = self._reasoning_key = None
         if part is None:
             part = []
             if ref not in self._done:
@@ -303,7 +307,7 @@ class ResponseAccumulator:
 
     def _item_shows(self, ref: ItemRef, text: str) -> bool:
         """Whether the text parts shown for item ``ref`` contain ``text``."""
-        parts = (p for (r, sub), p in self._parts.items() if r == ref and sub is not None)
+        parts = (p for (r, sub), p in self._parts.items() if r == ref and isinstance(sub, int))
         return text in "".join("".join(p) for p in parts)
 
     def _on_text_done(self, event: dict[str, Any]) -> Delta | None:
@@ -326,40 +330,96 @@ class ResponseAccumulator:
             return None
         item_id = event.get("item_id")
         ref = self._ref(item_id, event.get("output_index"))
-        key = (ref, event.get("summary_index"), event.get("content_index"))
-        part = self._reasoning_part
+        sub = self._reasoning_sub(event)
         lead = ""
-        if key != self._reasoning_key:  # a new part: "\n\n" between parts and items
-            part = self._reasoning_part = self._slot(ref, item_id, None)
-            if event.get("type") == "response.reasoning_text.delta":
-                self._raw_reasoning.add(ref)
-            lead = "\n\n" if self._reasoning else ""
-            self._reasoning_key = key
+        if (ref, sub) != self._reasoning_key:  # a new part: "\n\n" between parts and items
+            self._reasoning_part = self._slot(ref, item_id, sub)
+            lead = "\n\n" if self._reasoning and not self._reasoning_part else ""
+            self._reasoning_key = (ref, sub)
         shown = self._take(lead + delta)
         self._reasoning.append(shown)
-        part.append(shown if part else shown[len(lead) :])
+        self._reasoning_part.append(shown[len(lead) :])
         self.saw_output = True
         return (REASONING, shown)
 
-    def _final_reasoning(
-        self, ref: ItemRef, item: dict[str, Any], *, unmatched: bool = False
+    @staticmethod
+    def _reasoning_sub(event: dict[str, Any]) -> tuple[str, int]:
+        """The part a reasoning event is about: ``("content", content_index)`` for raw
+        ``reasoning_text``, else ``("summary", summary_index)``."""
+        if event.get("type", "").startswith("response.reasoning_text."):
+            return ("content", event.get("content_index") or 0)
+        return ("summary", event.get("summary_index") or 0)
+
+    def _on_reasoning_done(self, event: dict[str, Any]) -> Delta | None:
+        """``reasoning_summary_text.done`` / ``reasoning_summary_part.done`` /
+        ``reasoning_text.done``: a reasoning part is complete."""
+        text = event.get("text")
+        if text is None and isinstance(event.get("part"), dict):
+            text = event["part"].get("text")
+        item_id = event.get("item_id")
+        ref = self._ref(item_id, event.get("output_index"))
+        return self._final_reasoning_part(ref, item_id, self._reasoning_sub(event), text)
+
+    def _final_reasoning_part(
+        self,
+        ref: ItemRef,
+        item_id: Any,
+        sub: tuple[str, int],
+        text: Any,
+        *,
+        unmatched: bool = False,
     ) -> Delta | None:
-        """A completed reasoning item: show the reasoning no delta carried (all of it when
-        none came), once. ``unmatched``: the stream never named this item (a terminal
-        snapshot with other ids): reasoning already shown that contains it counts."""
-        part = self._slot(ref, item.get("id"), None, adopt=True)
-        text = _reasoning_text(item, raw=ref in self._raw_reasoning)
+        """The final ``text`` of reasoning part ``sub`` of item ``ref``: show what no delta
+        carried (all of it when none came), once. ``unmatched``: the stream never named this
+        item (a terminal snapshot with other ids): reasoning already shown that contains the
+        text counts as shown."""
+        if not isinstance(text, str) or not text or self.capped:
+            return None
+        part = self._slot(ref, item_id, sub, adopt=True)
         shown = "".join(part)
-        if self.capped or len(text) <= len(shown) or not text.startswith(shown):
+        if len(text) <= len(shown) or not text.startswith(shown):
             return None
         if unmatched and not shown and text in "".join(self._reasoning):
-            return None  # streamed under another key already
+            return None
         lead = "\n\n" if self._reasoning and not shown else ""
         missing = self._take(lead + text[len(shown) :])
         self._reasoning.append(missing)
         part.append(missing[len(lead) :])
         self.saw_output = True
-        return (REASONING, missing) if missing else None
+        return (REASONING, missing) if len(missing) > len(lead) else None
+
+    def _final_reasoning(
+        self, ref: ItemRef, item: dict[str, Any], *, unmatched: bool = False
+    ) -> list[Delta]:
+        """A completed reasoning item: each of its parts no delta or part event carried,
+        once — of the kind already streamed for it, else its ``summary`` parts, else its
+        ``content`` (``reasoning_text``) parts."""
+        item_id = item.get("id")
+        streamed = {
+            sub[0]
+            for (r, sub), part in self._parts.items()
+            if r in (ref, item_id) and isinstance(sub, tuple) and part
+        }
+        parts = {
+            kind: [p.get("text") for p in item.get(kind) or () if isinstance(p, dict)]
+            for kind in ("summary", "content")
+        }
+        if streamed:
+            kind = "content" if "content" in streamed else "summary"
+        else:
+            has = [k for k in parts if any(isinstance(t, str) and t for t in parts[k])]
+            if not has:
+                return []
+            kind = has[0]
+        return [
+            shown
+            for index, text in enumerate(parts[kind])
+            if (
+                shown := self._final_reasoning_part(
+                    ref, item_id, (kind, index), text, unmatched=unmatched
+                )
+            )
+        ]
 
     def _final_image(self, item: dict[str, Any]) -> Delta | None:
         """A completed ``image_generation_call``: its image (base64), once."""
@@ -410,7 +470,7 @@ class ResponseAccumulator:
             self._reasoning_items[item_id or ("#", ref)] = item
             self.saw_output = True
             if done:
-                return self._final_reasoning(ref, item)
+                return self._first(self._final_reasoning(ref, item))
         elif kind == "message" and done:
             return self._first(
                 [
@@ -518,10 +578,11 @@ class ResponseAccumulator:
                 item_id = item.get("id")
                 self._reasoning_items[item_id or ("#", index)] = item
                 ref = self._index_of.get(item_id, item_id) if item_id else index
-                named = item_id and (item_id in self._index_of or (item_id, None) in self._parts)
+                named = item_id and (
+                    item_id in self._index_of or any(r == item_id for r, _ in self._parts)
+                )
                 unmatched = self._reasoning_key is not None and not named
-                if shown := self._final_reasoning(ref, item, unmatched=unmatched):
-                    deltas.append(shown)
+                deltas += self._final_reasoning(ref, item, unmatched=unmatched)
             elif kind == "image_generation_call" and (shown := self._final_image(item)):
                 deltas.append(shown)
         if refusals and not self._refusal:
@@ -591,19 +652,6 @@ class ResponseAccumulator:
             notices.append(dropped_calls_notice(dropped, capped=self.capped))
         turn.notice = " ".join(notices)
         return turn
-
-
-def _reasoning_text(item: dict[str, Any], *, raw: bool = False) -> str:
-    """A reasoning item's text: its ``summary`` parts, else its ``content``
-    (``reasoning_text``) parts, joined by a blank line; ``raw`` (the item streamed
-    ``reasoning_text`` deltas): the content parts first."""
-    summary = [s.get("text") for s in item.get("summary") or () if isinstance(s, dict)]
-    content = [c.get("text") for c in item.get("content") or () if isinstance(c, dict)]
-    for parts in (content, summary) if raw else (summary, content):
-        text = "\n\n".join(p for p in parts if isinstance(p, str) and p)
-        if text:
-            return text
-    return ""
 
 
 def _parse_arguments(text: str) -> dict[str, Any] | None:

@@ -54,8 +54,13 @@ def completed(output: list[dict], **extra: object) -> dict:
 def run(
     events: list[dict], cap: int = 100_000
 ) -> tuple[list[tuple[str, str]], ResponseAccumulator]:
+    """Feed ``events``; every delta shown (returned, then the ``pending`` ones), in order."""
     acc = ResponseAccumulator(max_output_chars=cap)
-    deltas = [d for e in events if (d := acc.feed(e)) is not None]
+    deltas = []
+    for event in events:
+        delta = acc.feed(event)
+        deltas += [delta, *acc.pending] if delta is not None else acc.pending
+        acc.pending.clear()
     return deltas, acc
 
 
@@ -400,9 +405,10 @@ def test_a_done_text_adds_only_the_part_not_streamed() -> None:
 def test_a_message_with_two_parts_only_in_its_done_item_shows_both_in_order() -> None:
     item = msg("First part. ")
     item["content"].append({"type": "output_text", "text": "Second part.", "annotations": []})
-    deltas, acc = run([{"type": "response.output_item.done", "output_index": 0, "item": item}])
-    assert deltas == [(TEXT, "First part. ")]
-    assert acc.pending == [(TEXT, "Second part.")]
+    acc = ResponseAccumulator(max_output_chars=1000)
+    shown = acc.feed({"type": "response.output_item.done", "output_index": 0, "item": item})
+    assert shown == (TEXT, "First part. ")
+    assert acc.pending == [(TEXT, "Second part.")]  # one event, two deltas: the rest queued
     assert acc.result().text == "First part. Second part."
 
 
@@ -425,19 +431,42 @@ def item_done(index: int, item: dict) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("item", "expected"),
+    ("item", "parts"),
     [
-        (reasoning(["Plan A.", "Then B."]), "Plan A.\n\nThen B."),
-        (reasoning([], ["raw thought"]), "raw thought"),
+        (reasoning(["Plan A.", "Then B."]), ["Plan A.", "\n\nThen B."]),
+        (reasoning([], ["raw thought"]), ["raw thought"]),
+        (reasoning([], ["one", "two"]) | {"summary": []}, ["one", "\n\ntwo"]),
     ],
-    ids=["summary", "reasoning_text"],
+    ids=["summary", "reasoning_text", "two-reasoning_text"],
 )
-def test_reasoning_only_in_its_done_item_is_streamed_once(item: dict, expected: str) -> None:
+def test_reasoning_only_in_its_done_item_is_streamed_once(item: dict, parts: list[str]) -> None:
+    """Each part once, as a reasoning delta, when the item completes."""
     deltas, acc = run(
         [added(0, reasoning([])), item_done(0, item), text_delta("ok", "msg_2"), completed([item])]
     )
-    assert deltas == [(REASONING, expected), (TEXT, "ok")]
-    assert acc.result().reasoning == expected
+    assert deltas == [*((REASONING, p) for p in parts), (TEXT, "ok")]
+    assert acc.result().reasoning == "".join(parts)
+
+
+def test_reasoning_only_in_part_done_events_is_streamed_once() -> None:
+    """Gateways that send each reasoning part only as its final ``.done`` event."""
+    loc = {"item_id": "rs_1", "output_index": 0}
+    events = [
+        added(0, reasoning([])),
+        {"type": "response.reasoning_summary_text.done", **loc, "summary_index": 0, "text": "A."},
+        {
+            "type": "response.reasoning_summary_part.done",
+            **loc,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "A."},
+        },
+        {"type": "response.reasoning_text.done", **loc, "content_index": 0, "text": "raw"},
+        item_done(0, reasoning(["A."], ["raw"])),
+        completed([reasoning(["A."], ["raw"])]),
+    ]
+    deltas, acc = run(events)
+    assert deltas == [(REASONING, "A."), (REASONING, "\n\nraw")]
+    assert acc.result().reasoning == "A.\n\nraw"
 
 
 def test_reasoning_only_in_response_completed_is_streamed_once() -> None:
@@ -506,8 +535,7 @@ def test_a_generated_image_is_a_delta_once_when_its_item_completes() -> None:
 
 def test_an_image_only_in_response_completed_comes_with_the_missing_text() -> None:
     deltas, acc = run([completed([image(), msg("Here.")])])
-    assert deltas == [(IMAGE, PNG_B64)]
-    assert acc.pending == [(TEXT, "Here.")]
+    assert deltas == [(IMAGE, PNG_B64), (TEXT, "Here.")]
     assert acc.result().images == [PNG_B64]
 
 

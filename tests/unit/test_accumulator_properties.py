@@ -4,10 +4,11 @@ For any answer (messages with one or two text parts, reasoning items with summar
 ``reasoning_text`` parts, function calls), streamed in OpenAI's order by
 ``tools.upstream.events`` and then reshaped the way third-party servers do — any subset of
 ``item_id`` / ``output_index`` / ``sequence_number`` left out (on the part events only, or on
-the item events too), ``output_index`` shifted, text or reasoning only in the done events,
-no done events, an empty terminal ``output`` — the text deltas joined equal the final text,
-the reasoning deltas joined equal the final reasoning, and both equal what the upstream
-meant; the calls come out whole. Issue 11 (mock-ai-api sends no ``item_id`` on its deltas).
+the item events too), ``output_index`` shifted, text or reasoning only in the part or item
+done events, no done events, an empty terminal ``output`` — the text deltas joined equal the
+final text, the reasoning deltas joined equal the final reasoning, and both equal what the
+upstream meant; the calls come out whole. Issue 11 (mock-ai-api sends no ``item_id`` on its
+deltas).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ TEXT_DELTAS = frozenset({"response.output_text.delta"})
 TEXT_DONES = frozenset({"response.output_text.done", "response.content_part.done"})
 REASONING_DELTAS = frozenset(
     {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
+)
+REASONING_DONES = frozenset(
+    {
+        "response.reasoning_summary_text.done",
+        "response.reasoning_summary_part.done",
+        "response.reasoning_text.done",
+    }
 )
 
 words = st.text(alphabet="abc xyz.\n你", min_size=1, max_size=12)
@@ -97,13 +105,15 @@ def reshape(events: list[dict[str, Any]], draw: st.DrawFn) -> list[dict[str, Any
     if not draw(st.booleans()):
         gone |= TEXT_DONES
     if not draw(st.booleans()):
+        gone |= REASONING_DONES
+    if not draw(st.booleans()):
         gone.add("response.output_item.done")
     events = ev.without_events(events, gone)
     if draw(st.booleans()):  # relays: response.completed with output: []
         events[-1]["response"]["output"] = []
     # the answer must still be somewhere in the stream
     kept_text = not gone >= TEXT_DELTAS | TEXT_DONES | {"response.output_item.done"}
-    kept_reasoning = not gone >= REASONING_DELTAS | {"response.output_item.done"}
+    kept_reasoning = not gone >= REASONING_DELTAS | REASONING_DONES | {"response.output_item.done"}
     assume(events[-1]["response"]["output"] or (kept_text and kept_reasoning))
     return events
 
