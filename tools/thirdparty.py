@@ -333,22 +333,19 @@ class ServerProcess:
         self.stop()
 
 
+def _listen(port: int) -> list[str]:
+    """The ``--host 127.0.0.1 --port PORT --log-level warning`` options the Python servers
+    share."""
+    return ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+
+
 def llmock_server(log_path: Path, *, home: Path | None = None) -> ServerProcess:
     """An (unstarted) llmock server; installs llmock first if needed."""
     exe = install_llmock(home)
     env = dict(os.environ, NO_COLOR="1", TERM="dumb", PYTHONUNBUFFERED="1")
 
     def command(port: int) -> list[str]:
-        return [
-            str(exe),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        return [str(exe), "serve", *_listen(port)]
 
     return ServerProcess("llmock", command, log_path, env=env)
 
@@ -389,18 +386,7 @@ def mock_ai_api_server(log_path: Path, *, home: Path | None = None) -> ServerPro
     env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
 
     def command(port: int) -> list[str]:
-        return [
-            str(python),
-            "-m",
-            "uvicorn",
-            "app.openai_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        return [str(python), "-m", "uvicorn", "app.openai_app:app", *_listen(port)]
 
     return ServerProcess("mock-ai-api", command, log_path, env=env)
 
@@ -416,18 +402,8 @@ def llm_mock_api_server(rules: Path, log_path: Path, *, home: Path | None = None
         return [
             str(exe),
             "start",
-            "--config",
-            str(no_config),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--rules",
-            str(rules),
-            "--latency",
-            "0",
-            "--log-level",
-            "warning",
+            *("--config", str(no_config), "--rules", str(rules), "--latency", "0"),
+            *_listen(port),
         ]
 
     # no /health route: FastAPI's schema page answers once the server is up

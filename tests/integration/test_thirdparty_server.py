@@ -123,26 +123,26 @@ AIMOCK_FIXTURES: dict[str, Any] = {
 }
 
 
-def _started(server_factory: Callable[[], ServerProcess]) -> ServerProcess:
-    """Install (cached) and start a server; skip only when the registry is unreachable."""
+def _serving(server_factory: Callable[[], ServerProcess]) -> Iterator[ServerProcess]:
+    """Install (cached) and start a server, yield it, stop it; skip only when the registry
+    is unreachable (the body of each server fixture)."""
     try:
         server = server_factory()
     except RegistryUnreachable as exc:
         pytest.skip(f"package registry unreachable, third-party server not installed: {exc}")
-    server.start()
-    print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
-    return server
+    try:
+        server.start()
+        print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
 def llmock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A running llmock (installed from PyPI on first use)."""
     work = tmp_path_factory.mktemp("llmock")
-    server = _started(lambda: llmock_server(work / "llmock.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: llmock_server(work / "llmock.log"))
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +151,7 @@ def aimock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     work = tmp_path_factory.mktemp("aimock")
     fixtures = work / "fixtures.json"
     fixtures.write_text(json.dumps(AIMOCK_FIXTURES), encoding="utf-8")
-    server = _started(lambda: aimock_server(fixtures, work / "aimock.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: aimock_server(fixtures, work / "aimock.log"))
 
 
 #: mock-ai-api's answer to its default ``mock-text`` scenario
@@ -183,11 +179,7 @@ def llm_mock_api_rules() -> str:
 def mock_ai_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A running mock-ai-api OpenAI server (installed from PyPI on first use)."""
     work = tmp_path_factory.mktemp("mock-ai-api")
-    server = _started(lambda: mock_ai_api_server(work / "mock-ai-api.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: mock_ai_api_server(work / "mock-ai-api.log"))
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +188,7 @@ def llm_mock_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     work = tmp_path_factory.mktemp("llm-mock-api")
     rules = work / "rules.json5"
     rules.write_text(llm_mock_api_rules(), encoding="utf-8")
-    server = _started(lambda: llm_mock_api_server(rules, work / "llm-mock-api.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: llm_mock_api_server(rules, work / "llm-mock-api.log"))
 
 
 @pytest.fixture
