@@ -84,6 +84,30 @@ reasoning_chunk.__doc__ = (
 )
 
 
+def _image_component(data: str) -> Comp.Image | None:
+    """An ``Image`` component from base64 ``data`` (None when it does not look like base64)."""
+    try:
+        base64.b64decode(data[:64] + "=" * (-len(data[:64]) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    return Comp.Image.fromBase64(data)
+
+
+def image_chunk(data: str) -> LLMResponse | None:
+    """A streamed generated image: a chunk whose ``result_chain`` is one ``Image``
+    (base64 ``data``); None when ``data`` is not base64.
+
+    AstrBot's runner forwards a chunk's ``result_chain`` to the platform as it is
+    (``tool_loop_agent_runner.py``, ``streaming_delta``), so the image reaches a streaming
+    chat; its ``completion_text`` is empty, so streamed text still adds up to the final
+    text.
+    """
+    image = _image_component(data)
+    if image is None:
+        return None
+    return LLMResponse("assistant", result_chain=MessageChain(chain=[image]), is_chunk=True)
+
+
 def token_usage(usage: Usage | None) -> TokenUsage | None:
     """Responses usage → AstrBot ``TokenUsage``.
 
@@ -159,12 +183,7 @@ def final_response(
     chain = None
     if turn.images:
         components: list[Comp.BaseMessageComponent] = [Comp.Plain(text)] if text else []
-        for image in turn.images:
-            try:
-                base64.b64decode(image[:64] + "=" * (-len(image[:64]) % 4), validate=False)
-            except (binascii.Error, ValueError):
-                continue
-            components.append(Comp.Image.fromBase64(image))
+        components.extend(i for i in map(_image_component, turn.images) if i is not None)
         chain = MessageChain(chain=components)
     response = LLMResponse(
         "tool" if turn.tool_calls else "assistant",
