@@ -178,6 +178,34 @@ def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(e2e: E2E, str
     )
 
 
+@plugin_only
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_pseudo_call_with_broken_arguments_is_asked_again_never_guessed(
+    e2e: E2E, stream: bool
+) -> None:
+    """The model writes a call whose arguments were cut (``{"seed": 7 "mode": ``): nothing
+    is run with a guessed value; the provider asks again with a forced ``tool_choice`` and
+    runs the call the model then makes properly. No chat event carries the leak."""
+    before = len(responses_requests(e2e.upstream))
+    result = e2e.bot.chat("BROKENLEAK please: what is the magic number?", stream=stream)
+    assert_clean(result)
+    sent = responses_requests(e2e.upstream)[before:]
+    forced = [r for r in sent if r.body.get("tool_choice") == "required"]
+    assert len(forced) == 1, [r.body.get("tool_choice") for r in sent]
+    calls = [
+        i
+        for r in sent
+        for i in r.body.get("input") or ()
+        if isinstance(i, dict) and i.get("type") == "function_call"
+    ]
+    assert calls, "the tool call the model made when asked again was never run"
+    assert all(json.loads(c["arguments"]) == {"seed": 7} for c in calls), calls
+    assert "TOOL RESULT WAS" in result.text, result.text
+    blob = json.dumps(result.events, ensure_ascii=False)
+    assert "to=functions" not in blob
+    assert '"mode"' not in blob
+
+
 def test_requests_pass_oracle(e2e: E2E) -> None:
     from tools.upstream.oracle import check_request
 

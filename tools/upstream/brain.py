@@ -11,9 +11,10 @@ Rules, first match wins (stream and non-stream give the same items and usage):
 4. it contains ``THINK`` → a reasoning item (summary; ``encrypted_content`` ``enc-…`` only when
    ``include`` has ``reasoning.encrypted_content``) followed by the canned text;
 5. it contains ``LEAK`` and function tools are offered → the pseudo tool call
-   ``assistant to=functions.get_magic_number {"seed": 7}`` as plain text, or a real
-   ``function_call`` when ``tool_choice`` is ``"required"`` or an object (the named function
-   for ``{"type": "function", "name": …}``);
+   ``assistant to=functions.get_magic_number {"seed": 7}`` as plain text (``BROKENLEAK``:
+   :data:`BROKEN_LEAK_TEXT`, a call whose arguments were cut — a key without a value), or a
+   real ``function_call`` when ``tool_choice`` is ``"required"`` or an object (the named
+   function for ``{"type": "function", "name": …}``);
 6. it contains ``DRAW`` and the hosted ``image_generation`` tool is offered → an
    ``image_generation_call`` whose ``result`` is :data:`TINY_PNG` (a 1×1 PNG, base64),
    then the text :data:`DRAW_TEXT`;
@@ -46,6 +47,8 @@ from .script import Events, Script, StartStream, Status
 MAGIC_TOOL = "get_magic_number"
 MAGIC_ARGS: dict[str, Any] = {"seed": 7}
 LEAK_TEXT = 'assistant to=functions.get_magic_number {"seed": 7}'
+#: a leaked call whose arguments cannot be completed without inventing a value
+BROKEN_LEAK_TEXT = 'assistant to=functions.get_magic_number\n{"seed": 7 "mode": '
 THINK_SUMMARY = "**Thinking it over**\n\nThe user asked me to think; a short answer will do."
 THINKTOOL_SUMMARY = "**Planning a tool call**\n\nThe user wants the magic number; I ask the tool."
 THINK_REASONING_TOKENS = 24
@@ -154,7 +157,8 @@ def brain_output(body: dict[str, Any]) -> list[dict[str, Any]]:
         if forced is not None:
             return [forced]
         name = MAGIC_TOOL if MAGIC_TOOL in tools else tools[0]
-        return [message_item(LEAK_TEXT.replace(MAGIC_TOOL, name))]
+        leak = BROKEN_LEAK_TEXT if "BROKENLEAK" in text else LEAK_TEXT
+        return [message_item(leak.replace(MAGIC_TOOL, name))]
     if "DRAW" in text and "image_generation" in hosted_tools(body):
         return [image_generation_item(TINY_PNG), message_item(DRAW_TEXT)]
     return [message_item(canned)]
