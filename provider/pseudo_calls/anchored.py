@@ -36,7 +36,8 @@ from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 
 #: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
 _OPENING = re.compile(
-    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\])[ \t]*\n?[ \t]*\Z"
+    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\]|\[|`{3}\w*)"
+    r"[ \t]*\n?[ \t]*\Z"
 )
 _PREFIX = re.compile(
     r"(?:functions|default_api|tools?|api)\.\Z|call:\Z|(?:name|tool|function)\s*=\s*[\"']?\Z"
@@ -45,6 +46,8 @@ _LABEL = re.compile(
     r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
     r"invoke|use)\s*:[ \t]*\Z"
 )
+#: code around a call: an assignment, ``return`` / ``await`` / ``yield``, an open call
+_CODE_BEFORE = re.compile(r"(?:[^=!<>]=|\b(?:return|await|yield|lambda)|[\w)\]]\()[ \t]*\Z")
 #: the end of an English sentence in progress: two plain words and a space
 _PROSE_END = re.compile(r"(?:^|[\s(])[A-Za-z][a-z']*[ \t]+[A-Za-z][a-z']*[ \t]+\Z")
 _SENTENCE_END = re.compile(r"(?:[.:!?。：！？…)\]]|^)[ \t]*\Z")
@@ -124,33 +127,28 @@ def _unit(scan: Scan, m: re.Match[str]) -> tuple[int, int, list[RawCall]] | None
 
 
 def _enclosing_object(text: str, at: int) -> tuple[int, int, list[RawCall]] | None:
-    """The call object (or list of them) whose ``"name"`` value is at ``at``."""
+    """The call value whose ``"name"`` value is at ``at``: the innermost object that
+    reads as a call, widened to the outermost value around it that still reads as calls
+    (a list of them, ``{"type": "function", "function": {…}}``, ``{"tool_calls": […]}``)."""
     lo = max(0, at - 400)
-    brace = text.rfind("{", lo, at)
-    for _ in range(4):
-        if brace < 0:
-            return None
+    found: tuple[int, int, list[RawCall]] | None = None
+    opener = max(text.rfind("{", lo, at), text.rfind("[", lo, at))
+    for _ in range(8):
+        if opener < 0:
+            break
         try:
-            value, end = read_value(text, brace)
+            value, end = read_value(text, opener)
         except (Unreadable, RecursionError):
-            value, end = None, brace
-        if end > at and isinstance(value, dict):
+            value, end = None, opener
+        if end > at:
             calls = calls_from_value(value)
             if calls is None:
-                return None
-            start = brace
-            lst = text[:brace].rstrip()
-            if lst.endswith("["):
-                try:
-                    items, list_end = read_value(text, len(lst) - 1)
-                except (Unreadable, RecursionError):
-                    items, list_end = None, end
-                listed = calls_from_value(items) if isinstance(items, list) else None
-                if listed is not None:
-                    return len(lst) - 1, list_end, listed
-            return start, end, calls
-        brace = text.rfind("{", lo, brace)
-    return None
+                if found is None and isinstance(value, dict):
+                    return None  # the object around the name is no call
+                break
+            found = (opener, end, calls)
+        opener = max(text.rfind("{", lo, opener), text.rfind("[", lo, opener))
+    return found
 
 
 _CHILD = re.compile(r"\s*<([A-Za-z_][\w.-]*)>")
@@ -192,14 +190,16 @@ def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
         if opening is None:
             break
         head = opening.start()
+    wrapped = head < start
     label = _LABEL.search(text, max(0, head - 40), head)
-    if label and head == start:
-        return label.start() + (1 if label.group().startswith("\n") else 0), False
-    return head, head < start
+    if label:  # ``Action: get_weather`` / ``Action: ```json {…}``
+        head = label.start() + (1 if label.group().startswith("\n") else 0)
+    return head, wrapped
 
 
 def owns_its_line(text: str, start: int, end: int) -> bool:
-    """A weak call must end its line and not sit in the middle of an English sentence:
+    """A weak call must end its line and not sit in code or in the middle of an English
+    sentence:
     it starts its line, follows punctuation, junk, CJK text or the end of a sentence, or
     is glued to the text before it (``…Done{"name": …``); "I called get_weather(…)" and
     "you can use get_weather(…)" are prose."""
@@ -208,6 +208,8 @@ def owns_its_line(text: str, start: int, end: int) -> bool:
         return False
     line_start = text.rfind("\n", 0, start) + 1
     before = text[line_start:start]
+    if _CODE_BEFORE.search(before):
+        return False  # ``result = search(…)``, ``return f(…)``, ``print(f(…))``: code
     return (
         not _PROSE_END.search(before)  # not two English words right before it
         or not text[start - 1].isspace()

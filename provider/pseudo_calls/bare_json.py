@@ -30,7 +30,7 @@ _FENCED = re.compile(
 )
 _CALL_OBJECT = re.compile(
     r"\{\s*[\"'](?:name|type|function|tool|tool_name|id|arguments|parameters|recipient_name|"
-    r"tool_uses)[\"']\s*:"
+    r"tool_uses|tool_calls)[\"']\s*:"
 )
 _REPR_TOOL_USE = re.compile(r"\{\s*'(?:id|type|name|input)'\s*:")
 

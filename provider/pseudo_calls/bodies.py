@@ -44,11 +44,12 @@ from .names import resolve_name
 MAX_GAP = 160
 #: more parameters than this in one call is not a tool call (bounds hostile text)
 MAX_PARAMS = 128
-#: DeepSeek's DSML prefix inside tag names (``<｜DSML｜invoke``, doubled bars in V4)
-DSML = r"(?:[|｜‖]{1,2}\s*DSML\s*[|｜‖]{1,2})?"
+#: a vendor prefix inside tag names: DeepSeek's DSML (``<｜DSML｜invoke``, doubled bars in
+#: V4) or an XML namespace (StepFun ``<steptml:invoke``)
+DSML = r"(?:[|｜‖]{1,2}\s*DSML\s*[|｜‖]{1,2}|[A-Za-z_][\w.-]*:)?"
 
 _SEPARATORS = re.compile(
-    r"(?:[ \t\r\n]+|[:=>,]|\"|'|(?:json|JSON|code|args|arguments|parameters|input)\b"
+    r"(?:[ \t\r\n]+|[:=>,\]]|\"|'|(?:json|JSON|code|args|arguments|parameters|input)\b"
     r"|<[|｜][\w▁ ]{1,40}[|｜]>|\[(?:ARGS|CALL_ID)\][\w-]*|```(?:json|JSON)?"
     r"|(?:Action[ _]Input|Arguments?|Input|Parameters|Args)\s*:"
     r"|</(?:parameter|arg_value|arg_key|name|function_name|tool_name|function|key)\s*>)*"
@@ -67,8 +68,8 @@ _TAG = re.compile(r"<([A-Za-z_][\w.-]*)>")
 _CLOSER = r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>)"
 #: what may follow a call inside its wrapper: closing tags and tokens (``fullmatch``)
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
-#: one or more closing tags / tokens right after a call (``match``)
-CLOSING_TAGS = re.compile(rf"(?:[ \t]*\n?[ \t]*{_CLOSER})+")
+#: one or more closing tags / tokens (or the fence the call sat in) right after a call
+CLOSING_TAGS = re.compile(rf"(?:[ \t]*\n?[ \t]*(?:{_CLOSER}|`{{3}}(?!\w)))+")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*{_CLOSER})+\s*\Z")
 
 
@@ -230,8 +231,8 @@ def keyword_arguments(source: str) -> dict[str, Any] | None:
     Python literals, brace notations), or one object (``{…}`` or a JSON string holding
     one). ``parameters={…}`` (and ``arguments=`` / ``args=`` / ``input=``) alone is unwrapped.
     """
-    inner = source.strip()
-    if not inner:
+    inner = source.strip() + " "  # the closing parenthesis ends the last value: it is whole
+    if not inner.strip():
         return {}
     if inner[0] in "{\"'":
         try:
@@ -242,7 +243,7 @@ def keyword_arguments(source: str) -> dict[str, Any] | None:
         return obj if isinstance(obj, dict) and not inner[after:].strip() else None
     out: dict[str, Any] = {}
     pos = 0
-    while pos < len(inner):
+    while pos < len(inner) and inner[pos:].strip():
         key = _PAIR_KEY.match(inner, pos)
         if key is None:
             return None

@@ -37,6 +37,9 @@ def calls_from_value(value: Any) -> list[RawCall] | None:
         return out or None
     if not isinstance(value, dict):
         return None
+    listed = value.get("tool_calls")  # a Chat Completions message written as text
+    if isinstance(listed, list) and listed:
+        return calls_from_value(listed)
     uses = value.get("tool_uses")
     if isinstance(uses, list) and uses:
         out = []

@@ -9,7 +9,8 @@ A *head* is the first few characters of anything that may turn into a call:
   Python calls ``[get_weather(`` …);
 * an object or a list of objects: ``{"`` / ``{'`` / ``[{``;
 * the words ``to=``, ``functions.``, ``default_api.``, ``assistant``,
-  ``declaration:default_api:`` and every **offered tool name**, anywhere in a line
+  ``declaration:default_api:``, the ReAct label ``Action:``, Functionary's ``>>>name`` and
+  every **offered tool name**, anywhere in a line
   (:func:`word_boundary`: not glued to a word or a URL character);
 * the leak-carrying fences ```` ```tool_code ```` / ```` ```tool_call ````.
 
@@ -35,8 +36,9 @@ WORD_HEADS = (
     "assistant",
     "Assistant",
     "declaration:default_api:",
+    "Action:",
 )
-_SYMBOL_HEADS = r"<[|｜‖A-Za-z_]|\[[ \t\r\n]*[A-Za-z_{]|\{[ \t\r\n]*[\"']|```tool_c"
+_SYMBOL_HEADS = r"<[|｜‖A-Za-z_]|\[[ \t\r\n]*[A-Za-z_{]|\{[ \t\r\n]*[\"']|```tool_c|>>>[A-Za-z_]"
 #: characters a head word may contain (a run of them at the end may be a partial head)
 WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:=-")
 _WORD_CHARS_STR = "".join(sorted(WORD_CHARS))
@@ -130,8 +132,10 @@ def partial_len(text: str, before: str, prefixes: frozenset[str]) -> int:
                 k = len(frag) - cut
         if "`" not in text[-12:]:
             return k
-    elif not last or last == ">":
+    elif not last:
         return 0
+    elif last == ">":  # ``>>>`` (Functionary) may be followed by a tool name
+        return min(3, len(text) - len(text.rstrip(">")))
     elif last in "<[{":
         return 1
     elif last in " \t\r\n":

@@ -12,6 +12,7 @@ from bisect import bisect_left, insort
 from typing import Any
 
 from . import anchored, bare_json, harmony, mistral, pythonic, recipient, token_blocks, xml_tags
+from .bodies import CLOSING_TAGS
 from .masking import code_regions, masked_view
 from .mentions import PLACEHOLDER, mention, transcript_start
 from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan
@@ -122,6 +123,10 @@ def run(text: str, offered: Offered) -> Extraction:
             if valid or not leak.calls:
                 kept.append((leak, valid))  # a call object beside a leak is cut, run or not
     kept.sort(key=lambda item: item[0].start)
+    for leak, _valid in kept:  # closing tags / tokens right after a leak belong to it (``</s>``)
+        tail = CLOSING_TAGS.match(text, leak.end)
+        if tail:
+            leak.end = tail.end()
     calls = _dedupe([c for _, valid in kept for c in valid])
     first = next((lk for lk, _ in kept if lk.strong), kept[0][0])
     visible = _visible(text, [lk for lk, _ in kept])

@@ -23,9 +23,9 @@ from typing import Any
 
 from .args import coerce_scalar, parse_object, property_schema
 from .blocks import blocks, scan_balanced, skip_ws
-from .bodies import keyword_arguments
+from .bodies import call_in_body, keyword_arguments
 from .calldict import calls_from_value
-from .model import Family, Leak, RawCall, Scan
+from .model import Family, Leak, Offered, RawCall, Scan
 from .pythonic import calls_from_source
 
 _S = r"[▁_ ]"
@@ -83,16 +83,25 @@ def find_deepseek(scan: Scan) -> list[Leak]:
         if tail:
             end = tail.end()
         start = _preceding(_DS_CALLS_BEGIN, text, block.start)
-        call = _deepseek_call(text[block.body_start : body_end], block.closed or bool(stop))
-        leaks.append(Leak(start, end, DEEPSEEK.name, [call]))
+        calls = _deepseek_calls(
+            text[block.body_start : body_end], block.closed or bool(stop), scan.offered
+        )
+        leaks.append(Leak(start, end, DEEPSEEK.name, calls))
     return _merge_adjacent(text, leaks)
 
 
-def _deepseek_call(body: str, closed: bool) -> RawCall:
+def _deepseek_calls(body: str, closed: bool, offered: Offered) -> list[RawCall]:
     sep = _DS_SEP.search(body)
     if not sep:
-        return RawCall(None, None)
+        return [RawCall(None, None)]
     left, right = body[: sep.start()].strip(), body[sep.end() :]
+    if left in ("function", "") and right.lstrip().startswith("<"):
+        # another markup inside the token block (StepFun ``<steptml:invoke name=…>``)
+        return call_in_body(right, offered, closed=closed) or [RawCall(None, None)]
+    return [_deepseek_call(left, right, closed)]
+
+
+def _deepseek_call(left: str, right: str, closed: bool) -> RawCall:
     if left in ("function", ""):
         name_line, _nl, rest = right.lstrip().partition("\n")
         name = name_line.strip()

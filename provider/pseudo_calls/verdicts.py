@@ -109,6 +109,8 @@ def _classify(held: str, offered: Offered, line_start: bool, final: bool) -> Ver
         return _namespace_verdict(held, offered)
     if held.startswith("declaration:"):
         return Verdict.CONFIRM
+    if held.startswith(("Action:", ">>>")):
+        return _label_verdict(held[7:] if held[0] == "A" else held[3:], offered)
     if held.startswith(_LEAD_WORDS):
         return _lead_verdict(held[len("assistant") :])
     return name_verdict(held, offered, line_start, final=final)
@@ -181,6 +183,25 @@ def _namespace_verdict(held: str, offered: Offered) -> Verdict:
     if _FILE_EXT.match(held) and not resolve_name(m.group(1), offered):
         return Verdict.REJECT
     return Verdict.CONFIRM
+
+
+def _label_verdict(rest: str, offered: Offered) -> Verdict:
+    """ReAct ``Action:`` / Functionary ``>>>``: a call when a tool name, a fence or an
+    object follows."""
+    body = rest.lstrip(" \t")
+    if not body:
+        return Verdict.WAIT
+    if body[0] in "{[`":
+        return Verdict.CONFIRM
+    word = _NAME_RUN.match(body)
+    if word is None:
+        return Verdict.REJECT
+    if resolve_name(word.group(), offered):
+        return Verdict.CONFIRM if word.end() < len(body) else Verdict.WAIT
+    names = tuple(offered)
+    if word.end() == len(body) and any(n.startswith(word.group()) for n in names):
+        return Verdict.WAIT
+    return Verdict.REJECT
 
 
 def _lead_verdict(rest: str) -> Verdict:
@@ -390,7 +411,7 @@ def _json_call_verdict(s: str, offered: Offered) -> Verdict:
             named, i = True, got[1]  # a call of a tool that was not offered, or an answer
         elif named and key in _ARGS_KEYS and ch in "{\"'":
             return Verdict.CONFIRM  # call-shaped: the extractor decides at the end
-        elif key == "tool_uses":
+        elif key in ("tool_uses", "tool_calls"):
             return Verdict.CONFIRM if ch == "[" else Verdict.REJECT
         elif key == "type":
             if ch not in "\"'":

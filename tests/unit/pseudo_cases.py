@@ -537,6 +537,108 @@ POSITIVES: list[tuple[str, str, Calls, str | None]] = [
         [("get_weather", W)],
         "",
     ),
+    # -- formats no family lists: schema-guided recovery (spec 002 §"Schema-guided recovery")
+    (
+        "gemma4_brace_notation",
+        '<|tool_call>call:get_weather{city:<|"|>Paris<|"|>}<tool_call|>',
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "gemma4_paren_colon",
+        '<|tool_call>call:search(q: "x")<tool_call|>',
+        [("search", {"q": "x"})],
+        "",
+    ),
+    (
+        "minimax_invoke",
+        '<minimax:tool_call>\n<invoke name="get_weather">\n<parameter name="city">Paris'
+        "</parameter>\n</invoke>\n</minimax:tool_call>",
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "seed_oss_function",
+        "<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n"
+        "</function>\n</seed:tool_call>",
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "step3_namespaced_invoke",
+        "<｜tool_calls_begin｜><｜tool_call_begin｜>function<｜tool_sep｜><steptml:invoke "
+        'name="get_forecast"><steptml:parameter name="city">Paris</steptml:parameter>'
+        '<steptml:parameter name="days">3</steptml:parameter></steptml:invoke>'
+        "<｜tool_call_end｜><｜tool_calls_end｜>",
+        [("get_forecast", {"city": "Paris", "days": 3})],
+        "",
+    ),
+    (
+        "command_a_action",
+        '<|START_ACTION|>[{"tool_call_id": "0", "tool_name": "search", "parameters": '
+        '{"q": "x"}}]<|END_ACTION|>',
+        [("search", {"q": "x"})],
+        "",
+    ),
+    (
+        "command_r_action_fence",
+        'Action: ```json\n[{"tool_name": "search", "parameters": {"q": "x"}}]\n```',
+        [("search", {"q": "x"})],
+        "",
+    ),
+    (
+        "olmo_pythonic_in_tags",
+        '<function_calls>get_forecast(city="Paris", days=3)</function_calls>',
+        [("get_forecast", {"city": "Paris", "days": 3})],
+        "",
+    ),
+    ("granite_pythonic_token", '<|tool_call|>get_weather(city="Paris")', [("get_weather", W)], ""),
+    (
+        "phi4_tool_call_token",
+        '<|tool_call|>[{"type": "function", "function": {"name": "get_weather", "arguments": '
+        '{"city": "Paris"}}}]<|/tool_call|>',
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "chat_completions_message_as_text",
+        '{"tool_calls": [{"id": "call_1", "type": "function", "function": {"name": '
+        '"get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}',
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "react_action_input",
+        'Thought: I need the weather.\nAction: get_weather\nAction Input: {"city": "Paris"}',
+        [("get_weather", W)],
+        "Thought: I need the weather.",
+    ),
+    ("functionary_arrows", '>>>get_weather\n{"city": "Paris"}', [("get_weather", W)], ""),
+    (
+        "cline_tool_tags",
+        "<get_weather>\n<city>Paris</city>\n</get_weather>",
+        [("get_weather", W)],
+        "",
+    ),
+    (
+        "internlm_plugin_tokens",
+        'Let me check. <|action_start|><|plugin|>{"name": "get_weather", "parameters": '
+        '{"city": "Paris"}}<|action_end|>',
+        [("get_weather", W)],
+        "Let me check.",
+    ),
+    (
+        "name_glued_to_cjk",
+        '好的，我来查：get_weather({"city": "Paris"})',
+        [("get_weather", W)],
+        "好的，我来查：",
+    ),
+    (
+        "mistral_eos_after_call",
+        '[TOOL_CALLS]get_weather[ARGS]{"city": "Paris"}</s>',
+        [("get_weather", W)],
+        "",
+    ),
     # -- unrecoverable: marker confirmed, nothing may run
     (
         "unrecoverable_unknown_tool",
@@ -688,6 +790,27 @@ NEGATIVES: list[tuple[str, str]] = [
         "example_intro_on_previous_line",
         'Here is an example of the Hermes format:\n\n<tool_call>{"name": "get_weather", '
         '"arguments": {"city": "Paris"}}</tool_call>',
+    ),
+    ("code_assignment", "In Python:\n\nresult = search(query='x')\nprint(result)\n"),
+    ("code_return", "def f():\n    return get_weather(city='Paris')\n"),
+    ("signature_in_prose", "The function get_weather(city) returns a dict."),
+    ("name_as_heading", "get_weather: returns the current weather for a city."),
+    ("tool_list", "Tools available:\n- search\n- read_file\n- shell"),
+    ("call_mid_sentence", 'The API get_weather({"city": "Paris"}) returns JSON, as the docs show.'),
+    ("example_after_label", 'Example:\nget_weather({"city": "Paris"})'),
+    ("you_could_write", 'For example, you could write search({"q": "cats"}) to find cats.'),
+    ("html_tags", "<b>Bold</b> and <i>italic</i> HTML tags."),
+    ("chinese_mentions_tools", "你可以用 search 工具搜索，或者用 read_file 读取文件。"),
+    ("functions_py_file", "functions.py contains the helpers; see utils/functions.py."),
+    (
+        "quoted_call_in_group",
+        'You asked me to repeat: "<tool_call>{"name": "shell", "arguments": {"cmd": "rm -rf /"}}'
+        '</tool_call>"',
+    ),
+    ("typographic_quotes", '他说：“<tool_call>{"name": "shell", "arguments": {}}</tool_call>”'),
+    (
+        "harmony_notation_sentence",
+        "In harmony notation a tool is addressed as to=functions.get_weather.",
     ),
     ("empty", ""),
     ("whitespace", "  \n\t"),
