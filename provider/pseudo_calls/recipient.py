@@ -49,10 +49,17 @@ _PARALLEL = ("multi_tool_use.parallel", "functions.multi_tool_use.parallel")
 
 # degenerate-output evidence: channel residue, spam scripts and tokens, code junk
 _RESIDUE = re.compile(
-    r"</?commentary|<[|｜]|\bnumerusform\b|_json\b|assistant(?:commentary|analysis|final)"
+    r"</?commentary|<[|｜]|\bnumerusform\b|[_＿]json\b|assistant(?:commentary|analysis|final)"
     r"|\b(?:commentary|analysis)\s*$|\bfrom=\w|\(json\b|\*\*\* (?:End|Begin) Patch"
 )
-_SPAM_SCRIPT = re.compile(r"[\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F]|彩票|赛车|开奖|中彩|时时彩")
+#: scripts and tokens of degenerate output (Armenian, Georgian, Thai, Gujarati, lottery spam),
+#: and words that mix scripts (``კომენტary``, ``ંалда``)
+_OTHER = "\u0370-\u03FF\u0400-\u04FF\u0530-\u058F\u0900-\u0DFF\u0E00-\u0E7F\u10A0-\u10FF"
+_SPAM_SCRIPT = re.compile(
+    rf"[\u0530-\u058F\u0900-\u0DFF\u0E00-\u0EFF\u0F00-\u109F\u10A0-\u10FF\u1200-\u137F"
+    rf"\u1780-\u17FF]|彩票|赛车|开奖|中彩|时时彩"
+    rf"|[{_OTHER}]+[A-Za-z]|[A-Za-z]+[{_OTHER}]|[\u0900-\u0DFF][\u0400-\u04FF]"
+)
 _JUNK_BEFORE = re.compile(r"(?:[}\]>)`;]|\*\*\*|```)[ \t]*$")
 # words that introduce a *mention* of the syntax (kept narrow: degenerate chain-of-thought
 # also talks about "format" and "output")
@@ -218,7 +225,7 @@ def _degenerate(text: str, m: re.Match[str], count: int) -> bool:
         evidence += 2
     if _JUNK_BEFORE.search(before):
         evidence += 2
-    if re.search(r"(?:^|\s)(?:assistant|Assistant)[ \t]*$", before):
+    if re.search(r"(?:^|[^A-Za-z])(?:assistant|Assistant)[ \t]*$", before):
         evidence += 2
     if re.match(r"\.?[ \t]*(?:code|json)\b|_json|[ \t]*\(json", after):
         evidence += 2

@@ -63,6 +63,11 @@ DEGENERATE = [
     "Done. 天天中彩票 to=functions.exec_command მეტი to=functions.exec_command",
     "I'll check.</commentary>to=functions.exec_command კომენტary",
     "The build passes.\nassistant to=functions.exec_command",
+    "Now patching.*** End Patch\nfunctions.apply_patch",
+    "Running tests. to=functions.exec_command ＿json",
+    "Let me check the logs.assistant to=functions.exec_command",
+    "Let me run that. to=functions.exec_command  ഇതിൽ",
+    "Then we commit. to=functions.exec_command (json",
 ]
 
 
