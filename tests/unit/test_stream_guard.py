@@ -372,15 +372,6 @@ def test_released_plus_held_is_the_input(chunks: list[str]) -> None:
     assert "".join(released) + held == "".join(chunks)
 
 
-#: formats that are only recognisable at the start of a message, or whose first characters
-#: are ordinary text until much later (documented in spec 002 §"Known limits")
-AFTER_PROSE_LIMITS = {
-    "stripped_tokens",  # "analysis…" reads as prose until "assistantcommentary"
-    "stripped_tokens_made_up_final_dropped",
-    "claude_content_blocks_repr",  # a repr list whose first block is plain text
-    "name_body_closing_tag",  # "terminal\n…\n[/terminal]" is known only at its end
-    "kimi_k3_lost_close_token",  # "response" glued to the prose before the marker
-}
 PROSE = "Let me check that for you.\n"
 
 
@@ -389,7 +380,7 @@ PROSE = "Let me check that for you.\n"
     [
         pytest.param(text, visible, id=case_id)
         for case_id, text, calls, visible in POSITIVES
-        if calls and visible is not None and case_id not in AFTER_PROSE_LIMITS
+        if calls and visible is not None
     ],
 )
 @pytest.mark.parametrize("size", [1, 4, 0])
