@@ -256,8 +256,9 @@ def keyword_arguments(source: str) -> dict[str, Any] | None:
         if comma is None:
             return None
         pos = comma.end()
-    if len(out) == 1 and next(iter(out)) in _KWARGS and isinstance(next(iter(out.values())), dict):
-        return next(iter(out.values()))
+    only = next(iter(out.values())) if len(out) == 1 else None
+    if isinstance(only, dict) and next(iter(out)) in _KWARGS:
+        return only
     return out
 
 

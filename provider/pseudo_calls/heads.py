@@ -57,29 +57,8 @@ def matcher(names: tuple[str, ...]) -> re.Pattern[str]:
     Word heads are found without a boundary check: call :func:`word_boundary` on a match
     that starts with a letter. Cached per set of names.
     """
-    words = {*WORD_HEADS, *(n for n in names if n)}
-    return re.compile(_SYMBOL_HEADS + "|" + _trie(words))
-
-
-def _trie(words: set[str]) -> str:
-    """One alternation branch per first character, recursively: the regex engine decides
-    each position with one character test instead of trying every word (longest first)."""
-    tree: dict[str, dict] = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict[str, dict]) -> str:
-        ends = "" in node
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return emit(tree)
+    words = sorted({*WORD_HEADS, *(n for n in names if n)}, key=len, reverse=True)
+    return re.compile(_SYMBOL_HEADS + "|" + "|".join(re.escape(w) for w in words))
 
 
 @functools.lru_cache(maxsize=64)

@@ -68,7 +68,7 @@ def read_value(text: str, pos: int = 0) -> tuple[Any, int]:
     the module docstring for the only repairs that are made).
     """
     reader = _Reader(text)
-    value = reader.value(_WS.match(text, pos).end(), 0)
+    value = reader.value(_skip_ws(text, pos), 0)
     return value, reader.end
 
 
@@ -112,7 +112,7 @@ class _Reader:
         close = "}" if text[i] == "{" else "]"
         obj: dict[str, Any] = {}
         items: list[Any] = []
-        i = _WS.match(text, i + 1).end()
+        i = _skip_ws(text, i + 1)
         if i >= len(text):
             raise Unreadable("the text ends right after an opening bracket")
         first = True
@@ -126,7 +126,7 @@ class _Reader:
             if not first:
                 if text[i] != ",":
                     raise Unreadable(f"expected ',' or {close!r}")
-                i = _WS.match(text, i + 1).end()
+                i = _skip_ws(text, i + 1)
                 if i >= len(text):
                     raise Unreadable("the text ends after a comma: a member was cut")
                 if text[i] == close:  # trailing comma
@@ -136,10 +136,10 @@ class _Reader:
             if close == "}":
                 bare_key = text[i] not in "\"'<"
                 key, i = self._key(i)
-                i = _WS.match(text, i).end()
+                i = _skip_ws(text, i)
                 if i >= len(text) or text[i] != ":":
                     raise Unreadable("a key without a value")
-                i = _WS.match(text, i + 1).end()
+                i = _skip_ws(text, i + 1)
                 bare = _BARE_VALUE.match(text, i) if bare_key else None
                 if bare and bare.group().strip() not in _LITERALS and not _is_number(bare):
                     obj[key] = bare.group().strip()
@@ -148,7 +148,7 @@ class _Reader:
                     obj[key] = self.value(i, depth + 1)
             else:
                 items.append(self.value(i, depth + 1))
-            i = _WS.match(text, self.end).end()
+            i = _skip_ws(text, self.end)
 
     def _key(self, i: int) -> tuple[str, int]:
         text = self.text
@@ -171,6 +171,12 @@ class _Reader:
         if m is None:
             raise Unreadable("a string cut off by the end of the text")
         return _unescape(m.group()[1:-1]), m.end()
+
+
+def _skip_ws(text: str, i: int) -> int:
+    """The first index at or after ``i`` that is not JSON whitespace."""
+    m = _WS.match(text, i)
+    return m.end() if m else i
 
 
 def _is_number(m: re.Match[str]) -> bool:

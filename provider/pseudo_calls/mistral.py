@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .args import parse_object
-from .blocks import scan_balanced
+from .blocks import scan_balanced, skip_ws
 from .calldict import calls_from_value
 from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan, inside
@@ -57,15 +57,13 @@ def _block(text: str, start: int, pos: int) -> Leak | None:
     while again:  # a repeated token (``[TOOL_CALLS][TOOL_CALLS]…``)
         pos = again.end()
         again = _AGAIN.match(text, pos)
-    body = _WS.match(text, pos).end()
+    body = skip_ws(text, pos)
     if text[body : body + 1] in ("[", "{"):
         end = scan_balanced(text, body)
         raw = text[body:end] if end else text[body:]
         value = parse_object(raw) if raw.startswith("{") else _list(raw)
-        calls = calls_from_value(value) if value is not None else None
-        if calls is None:
-            calls = [RawCall(None, None)]
-        return Leak(start, end or len(text), MISTRAL.name, calls, True)
+        listed = calls_from_value(value) if value is not None else None
+        return Leak(start, end or len(text), MISTRAL.name, listed or [RawCall(None, None)], True)
     calls: list[RawCall] = []
     cursor = pos
     while True:

@@ -54,7 +54,7 @@ _RESIDUE = re.compile(
 )
 #: scripts and tokens of degenerate output (Armenian, Georgian, Thai, Gujarati, lottery spam),
 #: and words that mix scripts (``კომენტary``, ``ંалда``)
-_OTHER = "\u0370-\u03FF\u0400-\u04FF\u0530-\u058F\u0900-\u0DFF\u0E00-\u0E7F\u10A0-\u10FF"
+_OTHER = "\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff"
 _SPAM_SCRIPT = re.compile(
     rf"[\u0530-\u058F\u0900-\u0DFF\u0E00-\u0EFF\u0F00-\u109F\u10A0-\u10FF\u1200-\u137F"
     rf"\u1780-\u17FF]|彩票|赛车|开奖|中彩|时时彩"

@@ -15,7 +15,7 @@ from . import anchored, bare_json, harmony, mistral, pythonic, recipient, token_
 from .bodies import CLOSING_TAGS
 from .masking import code_regions, masked_view
 from .mentions import PLACEHOLDER, mention, transcript_start
-from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan
+from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan, Status
 from .names import resolve_name
 from .schema import fits
 
@@ -130,7 +130,7 @@ def run(text: str, offered: Offered) -> Extraction:
     calls = _dedupe([c for _, valid in kept for c in valid])
     first = next((lk for lk, _ in kept if lk.strong), kept[0][0])
     visible = _visible(text, [lk for lk, _ in kept])
-    status = "recovered" if calls else "unrecoverable"
+    status: Status = "recovered" if calls else "unrecoverable"
     return Extraction(status, tuple(calls), visible, first.family)
 
 

@@ -151,24 +151,23 @@ def find_kimi_open(scan: Scan) -> list[Leak]:
     leaks: list[Leak] = []
     for block in blocks(scan, _K3_CALL, _K3_CALL_END):
         name = html.unescape(block.opener.group(1)).strip() or None
-        schema = offered.get(name) if offered and name in offered else None
-        args: dict[str, Any] | None = {}
+        schema = offered.get(name) if name else None
+        values: dict[str, Any] = {}
+        broken = not block.closed  # the call was cut before its ``<|close|>call`` token
         for a in _K3_ARG.finditer(text, block.body_start, block.body_end):
             value_end = _K3_VALUE_END.search(text, a.end(), block.body_end)
-            stop_at = value_end.start() if value_end else block.body_end
-            value = text[a.end() : stop_at]
-            key = html.unescape(a.group(1))
             if value_end is None or value_end.group() != "<|close|>":
-                args = None  # the value's ``<|close|>`` was lost: where it ends is a guess
+                broken = True  # the value's ``<|close|>`` was lost: where it ends is a guess
                 break
+            value = html.unescape(text[a.end() : value_end.start()])
+            key = html.unescape(a.group(1))
             kind = (a.group(2) or "").lower()
             if kind == "string":
-                args[key] = html.unescape(value)
+                values[key] = value
             else:
                 prop = property_schema(schema, key) or ({"type": kind} if kind else None)
-                args[key] = coerce_scalar(html.unescape(value).strip(), prop)
-        if not block.closed:
-            args = None  # the call was cut before its ``<|close|>call`` token
+                values[key] = coerce_scalar(value.strip(), prop)
+        args = None if broken else values
         start = block.start
         junk = _K3_JUNK_BEFORE.search(text, max(0, start - 40), start)
         if junk:
