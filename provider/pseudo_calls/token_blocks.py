@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from .args import coerce_scalar, parse_object, property_schema
 from .blocks import blocks, scan_balanced, skip_ws
@@ -28,45 +28,42 @@ from .calldict import calls_from_value
 from .model import Family, Leak, Offered, RawCall, Scan
 from .pythonic import calls_from_source
 
-_S = r"[▁_ ]"
+
+class _Tokens(NamedTuple):
+    """The special tokens of a token-block format (DeepSeek and Kimi share the shape:
+    a section around calls, each call between two tokens, a token before its arguments)."""
+
+    section_begin: re.Pattern[str]
+    section_end: re.Pattern[str]
+    call_begin: re.Pattern[str]
+    call_end: re.Pattern[str]
+    args: re.Pattern[str]
 
 
-def _ds_tok(words: str) -> str:
+def _deepseek_token(words: str) -> re.Pattern[str]:
     """A DeepSeek token: full-width bars, or ASCII bars with ``▁`` (not Kimi's ``<|a_b|>``)."""
-    spaced = words.replace(" ", "▁")
-    return rf"(?:<｜\s*{words.replace(' ', _S)}\s*｜>|<\|{spaced}\|>)"
+    spaced, loose = words.replace(" ", "▁"), words.replace(" ", r"[▁_ ]")
+    return re.compile(rf"(?:<｜\s*{loose}\s*｜>|<\|{spaced}\|>)")
 
 
-_DS_CALLS_BEGIN = re.compile(_ds_tok("tool calls begin"))
-_DS_CALLS_END = re.compile(_ds_tok("tool calls end"))
-_DS_CALL_BEGIN = re.compile(_ds_tok("tool call begin"))
-_DS_CALL_END = re.compile(_ds_tok("tool call end"))
-_DS_SEP = re.compile(_ds_tok("tool sep"))
-
-_KIMI_SECTION_BEGIN = re.compile(r"<\|tool_calls?_section_begin\|>")
-_KIMI_SECTION_END = re.compile(r"<\|tool_calls?_section_end\|>")
-_KIMI_CALL_BEGIN = re.compile(r"<\|tool_call_begin\|>")
-_KIMI_CALL_END = re.compile(r"<\|tool_call_end\|>")
-_KIMI_ARG_BEGIN = re.compile(r"<\|tool_call_argument_begin\|>")
-
-_K3_CALL = re.compile(
-    r"<\|open\|>\s*(?:tools)?\s*call\s+tool\s*=\s*\"([^\"]*)\"(?:\s+index\s*=\s*\"[^\"]*\")?"
-    r"\s*<\|sep\|>"
+_DEEPSEEK = _Tokens(
+    *map(
+        _deepseek_token,
+        ("tool calls begin", "tool calls end", "tool call begin", "tool call end", "tool sep"),
+    )
 )
-_K3_ARG = re.compile(
-    r"<\|open\|>\s*argument\s+key\s*=\s*\"([^\"]*)\"(?:\s+type\s*=\s*\"([^\"]*)\")?\s*<\|sep\|>"
+_KIMI = _Tokens(
+    *(
+        re.compile(rf"<\|{t}\|>")
+        for t in (
+            "tool_calls?_section_begin",
+            "tool_calls?_section_end",
+            "tool_call_begin",
+            "tool_call_end",
+            "tool_call_argument_begin",
+        )
+    )
 )
-_K3_VALUE_END = re.compile(r"<\|close\|>|<\|open\|>|<\|sep\|>")
-_K3_CALL_END = re.compile(r"<\|close\|>\s*call\s*<\|sep\|>")
-_K3_JUNK_BEFORE = re.compile(
-    r"(?:<\|(?:open|close)\|>)?\s*(?:response|tools|toolsmessage)?\s*<\|sep\|>\s*$"
-)
-_K3_JUNK_AFTER = re.compile(r"(?:\s*<\|(?:open|close)\|>\s*\w*\s*<\|sep\|>|\s*<\|sep\|>)+")
-
-_LFM_BEGIN = re.compile(r"<\|tool_call_start\|>")
-_LFM_END = re.compile(r"<\|tool_call_end\|>")
-_PY_TAG = re.compile(r"<\|python_tag\|>")
-_PY_END = re.compile(r"<\|(?:eom_id|eot_id|python_end)\|>")
 
 
 def find_deepseek(scan: Scan) -> list[Leak]:
@@ -75,14 +72,14 @@ def find_deepseek(scan: Scan) -> list[Leak]:
     if "｜" not in scan.masked and "▁" not in scan.masked:
         return []
     leaks: list[Leak] = []
-    for block in blocks(scan, _DS_CALL_BEGIN, _DS_CALL_END):
-        stop = _DS_CALLS_END.search(text, block.body_start, block.body_end)
+    for block in blocks(scan, _DEEPSEEK.call_begin, _DEEPSEEK.call_end):
+        stop = _DEEPSEEK.section_end.search(text, block.body_start, block.body_end)
         body_end = stop.start() if stop else block.body_end
         end = block.end if block.closed and not stop else body_end
-        tail = _DS_CALLS_END.match(text, skip_ws(text, end))
+        tail = _DEEPSEEK.section_end.match(text, skip_ws(text, end))
         if tail:
             end = tail.end()
-        start = _preceding(_DS_CALLS_BEGIN, text, block.start)
+        start = _preceding(_DEEPSEEK.section_begin, text, block.start)
         calls = _deepseek_calls(
             text[block.body_start : body_end], block.closed or bool(stop), scan.offered
         )
@@ -91,7 +88,7 @@ def find_deepseek(scan: Scan) -> list[Leak]:
 
 
 def _deepseek_calls(body: str, closed: bool, offered: Offered) -> list[RawCall]:
-    sep = _DS_SEP.search(body)
+    sep = _DEEPSEEK.args.search(body)
     if not sep:
         return [RawCall(None, None)]
     left, right = body[: sep.start()].strip(), body[sep.end() :]
@@ -116,15 +113,15 @@ def find_kimi(scan: Scan) -> list[Leak]:
     """Kimi K2 ``<|tool_call_begin|>`` blocks (optionally inside a section)."""
     text = scan.text
     leaks: list[Leak] = []
-    for block in blocks(scan, _KIMI_CALL_BEGIN, _KIMI_CALL_END):
+    for block in blocks(scan, _KIMI.call_begin, _KIMI.call_end):
         if leaks and block.start < leaks[-1].end:
             continue
         body_end = block.body_end
-        sec_end = _KIMI_SECTION_END.search(text, block.body_start, body_end)
+        sec_end = _KIMI.section_end.search(text, block.body_start, body_end)
         if sec_end:
             body_end = sec_end.start()
         body = text[block.body_start : body_end]
-        arg = _KIMI_ARG_BEGIN.search(body)
+        arg = _KIMI.args.search(body)
         if arg:
             ident, raw_args = body[: arg.start()].strip(), body[arg.end() :]
         else:
@@ -135,14 +132,32 @@ def find_kimi(scan: Scan) -> list[Leak]:
                 ident, brace, after = ident.partition("{")
                 raw_args = brace + after + raw_args
         name = re.sub(r":\d+$", "", ident) or None
-        start = _preceding(_KIMI_SECTION_BEGIN, text, block.start)
+        start = _preceding(_KIMI.section_begin, text, block.start)
         end = block.end if block.closed else body_end
-        tail = _KIMI_SECTION_END.match(text, skip_ws(text, end))
+        tail = _KIMI.section_end.match(text, skip_ws(text, end))
         if tail:
             end = tail.end()
         args = parse_object(raw_args, complete=block.closed)
         leaks.append(Leak(start, end, KIMI.name, [RawCall(name, args)], True))
     return _merge_adjacent(text, leaks)
+
+
+_K3_CALL = re.compile(
+    r"<\|open\|>\s*(?:tools)?\s*call\s+tool\s*=\s*\"([^\"]*)\"(?:\s+index\s*=\s*\"[^\"]*\")?"
+    r"\s*<\|sep\|>"
+)
+_K3_ARG = re.compile(
+    r"<\|open\|>\s*argument\s+key\s*=\s*\"([^\"]*)\"(?:\s+type\s*=\s*\"([^\"]*)\")?\s*<\|sep\|>"
+)
+#: what ends a value (only ``<|close|>`` does it cleanly) and what ends a call
+_K3_VALUE_END, _K3_CALL_END = map(
+    re.compile, (r"<\|close\|>|<\|open\|>|<\|sep\|>", r"<\|close\|>\s*call\s*<\|sep\|>")
+)
+#: stray tokens around a call
+_K3_JUNK = (
+    re.compile(r"(?:<\|(?:open|close)\|>)?\s*(?:response|tools|toolsmessage)?\s*<\|sep\|>\s*$"),
+    re.compile(r"(?:\s*<\|(?:open|close)\|>\s*\w*\s*<\|sep\|>|\s*<\|sep\|>)+"),
+)
 
 
 def find_kimi_open(scan: Scan) -> list[Leak]:
@@ -169,31 +184,37 @@ def find_kimi_open(scan: Scan) -> list[Leak]:
                 values[key] = coerce_scalar(value.strip(), prop)
         args = None if broken else values
         start = block.start
-        junk = _K3_JUNK_BEFORE.search(text, max(0, start - 40), start)
+        junk = _K3_JUNK[0].search(text, max(0, start - 40), start)
         if junk:
             start = junk.start()
         end = block.end
-        after = _K3_JUNK_AFTER.match(text, end)
+        after = _K3_JUNK[1].match(text, end)
         if after:
             end = after.end()
         leaks.append(Leak(start, end, KIMI_OPEN.name, [RawCall(name, args, True)], True))
     return leaks
 
 
+_LFM = (re.compile(r"<\|tool_call_start\|>"), re.compile(r"<\|tool_call_end\|>"))
+
+
 def find_lfm(scan: Scan) -> list[Leak]:
     """LFM2 ``<|tool_call_start|>[f(a=1)]<|tool_call_end|>`` (pythonic list inside)."""
     leaks: list[Leak] = []
-    for block in blocks(scan, _LFM_BEGIN, _LFM_END, bounded=False):
+    for block in blocks(scan, *_LFM, bounded=False):
         body = scan.text[block.body_start : block.body_end]
         calls = calls_from_source(body.strip()) or [RawCall(None, None)]
         leaks.append(Leak(block.start, block.end, LFM.name, calls, True))
     return leaks
 
 
+_PY_TAG = (re.compile(r"<\|python_tag\|>"), re.compile(r"<\|(?:eom_id|eot_id|python_end)\|>"))
+
+
 def find_python_tag(scan: Scan) -> list[Leak]:
     """Llama ``<|python_tag|>`` followed by JSON call objects or ``f.call(k=v)``."""
     leaks: list[Leak] = []
-    for block in blocks(scan, _PY_TAG, _PY_END, bounded=False):
+    for block in blocks(scan, *_PY_TAG, bounded=False):
         body = scan.text[block.body_start : block.body_end].strip()
         calls: list[RawCall] | None = None
         if body.startswith("{"):
