@@ -29,8 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # allow ``python tools/demo.py``
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.astrbot_harness import (
-    CHAT_ERROR_MARKERS,
+from tools.harness import (
     MAGIC_PLUGIN,
     PLUGIN_TYPE,
     AstrBotInstance,
@@ -85,8 +84,7 @@ class Demo:
 
 
 def _has_error(result: ChatResult) -> str | None:
-    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    return next((m for m in CHAT_ERROR_MARKERS if m in blob), None)
+    return result.error_marker()
 
 
 def _live_printer(demo: Demo) -> Callable[[dict[str, Any]], None]:

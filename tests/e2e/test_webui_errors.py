@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools.webui_check import (
+from tools.webui.stack import (
     GOOD_KEY,
     MODEL,
     WRONG_KEY,
