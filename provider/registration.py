@@ -11,13 +11,15 @@ AstrBot facts this relies on (``astrbot/core/provider/register.py``,
   register without it and inject the template under the display name only.
 * Field widgets come from ``…["provider"]["items"][field]``; we add ``type``/``options``
   entries only for our own fields. Core fields (``key``, ``api_base``, ``timeout``,
-  ``proxy``, ``custom_headers``, ``custom_extra_body``) keep the host's translated labels.
+  ``proxy``, ``custom_headers``, ``custom_extra_body``) keep the host's translated labels
+  (``proxy`` gets ours where the host has no item for it, before 4.16).
 * Field labels and hints (:mod:`.form_text`, zh-CN and en-US): a host whose
   ``register_provider_adapter`` takes ``config_metadata`` and ``i18n_resources`` (detected
   by signature) gets them through the registration, with the template, and shows them in
-  the admin's language. Other hosts (AstrBot 4.10 – 4.29) turn any text of a provider item
-  into an i18n key only their own bundle translates, so :mod:`.webui_labels` adapts the
-  schema the dashboard receives, for our fields only, with both languages in one label;
+  the admin's language. Other hosts (AstrBot 4.12 – 4.29) show an item's text as it is
+  (4.12 – 4.15) or turn it into an i18n key only their own bundle translates, so
+  :mod:`.webui_labels` puts the texts into our items and adapts the schema the dashboard
+  receives, for our fields only, with both languages in one label;
   :func:`remove_form_text` (plugin unload) takes that adaptation away again.
 * Hosts without the registration internals (:data:`.host_compat.REGISTRY`) get the plain
   public registration with the template (one warning, logged by :mod:`.host_compat`).
