@@ -9,6 +9,7 @@ by :mod:`provider.webui_labels` adapting the schema the dashboard builds with
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -128,66 +129,58 @@ def test_a_host_field_of_the_same_name_keeps_its_own_text() -> None:
         PROVIDER["items"]["citations"] = registration.field_items()["citations"]
 
 
-def _recording_register(calls: list[dict[str, Any]]) -> Callable[..., Any]:
+def _stand_in_register(
+    calls: list[dict[str, Any]], keywords: tuple[str, ...], *, refuse_reload: bool = False
+) -> Callable[..., Any]:
+    """A ``register_provider_adapter`` whose signature offers ``keywords`` (what the
+    registration detects) and that records each call's keyword arguments."""
+
     def register_provider_adapter(
-        provider_type_name: str,
-        desc: str,
-        provider_type: Any = None,
-        default_config_tmpl: dict | None = None,
-        provider_display_name: str | None = None,
-        config_metadata: dict | None = None,
-        i18n_resources: dict | None = None,
+        provider_type_name: str, desc: str, **kwargs: Any
     ) -> Callable[[type], type]:
-        calls.append(
-            {
-                "type": provider_type_name,
-                "template": default_config_tmpl,
-                "metadata": config_metadata,
-                "i18n": i18n_resources,
-            }
-        )
+        calls.append(kwargs)
+        if refuse_reload and len(calls) > 1:  # the host refuses a second registration
+            raise ValueError("already registered")
         return lambda cls: cls
 
+    params = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("provider_type_name", "desc")
+    ] + [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for name in ("provider_type", "default_config_tmpl", "provider_display_name", *keywords)
+    ]
+    vars(register_provider_adapter)["__signature__"] = inspect.Signature(params)
     return register_provider_adapter
 
 
 def test_a_host_that_takes_translations_gets_them_through_the_registration() -> None:
     calls: list[dict[str, Any]] = []
-    registry = Registry(_recording_register(calls), {}, [], PROVIDER)
+    translations = ("config_metadata", "i18n_resources")
+    registry = Registry(_stand_in_register(calls, translations), {}, [], PROVIDER)
     assert registry.accepts("config_metadata", "i18n_resources")
     before = copy.deepcopy(PROVIDER)
     registration.register_provider(ResponsesProvider, registry)
     (call,) = calls
-    assert call["template"] == registration.config_template()
-    assert call["i18n"]["zh-CN"]["max_output_chars"] == {
+    assert call["default_config_tmpl"] == registration.config_template()
+    assert call["i18n_resources"]["zh-CN"]["max_output_chars"] == {
         "description": "最大输出字符数",
         "hint": form_text.text("max_output_chars", "zh-CN").hint,
     }
-    assert call["i18n"]["en-US"]["name"] == registration.DISPLAY_NAME
-    assert set(call["metadata"]) == set(form_text.FIELDS)
-    assert call["metadata"]["log_usage"]["type"] == "bool"
+    assert call["i18n_resources"]["en-US"]["name"] == registration.DISPLAY_NAME
+    assert set(call["config_metadata"]) == set(form_text.FIELDS)
+    assert call["config_metadata"]["log_usage"]["type"] == "bool"
     assert before == PROVIDER  # no second card, no items injected
 
 
 def test_a_host_without_registration_internals_gets_the_public_path() -> None:
     calls: list[dict[str, Any]] = []
-
-    def register_provider_adapter(
-        provider_type_name: str,
-        desc: str,
-        provider_type: Any = None,
-        default_config_tmpl: dict | None = None,
-        provider_display_name: str | None = None,
-    ) -> Callable[[type], type]:
-        calls.append({"template": default_config_tmpl})
-        if len(calls) > 1:  # a reload: the host refuses a second registration
-            raise ValueError("already registered")
-        return lambda cls: cls
-
-    registry = Registry(register_provider_adapter, None, None, None)
+    register = _stand_in_register(calls, (), refuse_reload=True)
+    registry = Registry(register, None, None, None)
+    assert not registry.accepts("i18n_resources")
     registration.register_provider(ResponsesProvider, registry)
     registration.register_provider(ResponsesProvider, registry)  # kept, no crash
-    assert [c["template"] for c in calls] == [registration.config_template()] * 2
+    assert [c["default_config_tmpl"] for c in calls] == [registration.config_template()] * 2
 
 
 def test_the_real_host_is_detected() -> None:

@@ -81,21 +81,13 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         Route("POST", "/api/v1/plugins/reload", lambda a: {"plugin_id": a["plugin"]}),
         Route("POST", "/api/plugin/reload", lambda a: {"name": a["plugin"]}),
     ),
-    "enable_plugin": (
+    "set_plugin_enabled": (
         Route(
             "PATCH",
             "/api/v1/plugins/enabled",
-            lambda a: {"plugin_id": a["plugin"], "enabled": True},
+            lambda a: {"plugin_id": a["plugin"], "enabled": a["enabled"]},
         ),
-        Route("POST", "/api/plugin/on", lambda a: {"name": a["plugin"]}),
-    ),
-    "disable_plugin": (
-        Route(
-            "PATCH",
-            "/api/v1/plugins/enabled",
-            lambda a: {"plugin_id": a["plugin"], "enabled": False},
-        ),
-        Route("POST", "/api/plugin/off", lambda a: {"name": a["plugin"]}),
+        Route("POST", "/api/plugin/{switch}", lambda a: {"name": a["plugin"]}),  # on / off
     ),
     "set_provider_enabled": (
         Route(

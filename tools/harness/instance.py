@@ -223,7 +223,10 @@ class AstrBotInstance:
 
     def set_plugin_enabled(self, enabled: bool, plugin: str = PLUGIN_DIR_NAME) -> Any:
         """Enable or disable a plugin."""
-        return self.dashboard.call("enable_plugin" if enabled else "disable_plugin", plugin=plugin)
+        switch = "on" if enabled else "off"
+        return self.dashboard.call(
+            "set_plugin_enabled", plugin=plugin, enabled=enabled, switch=switch
+        )
 
     def set_provider_enabled(self, provider_id: str, enabled: bool) -> Any:
         """Switch a provider (model entry) on or off (the entry is read from the root's
