@@ -73,9 +73,9 @@ _TEXTS: dict[str, dict[str, FieldText]] = {
         "required forces a tool call; auto lets the model decide.",
     ),
     "tool_fallback_stream_buffer": _both(
-        "流式时暂扣可疑文字",
+        "流式暂扣可疑文字",
         "流式且提供了工具时，暂扣可能是伪工具调用开头的文字，聊天用户看不到泄漏。",
-        "Hold back suspect streamed text",
+        "Hold back suspect text",
         "While streaming with tools, hold back text that may start a pseudo tool call.",
     ),
     "log_usage": _both(
