@@ -1,4 +1,7 @@
-"""End-to-end: a real AstrBot 4.29 process with this plugin, driven through the dashboard API.
+"""End-to-end: a real AstrBot process with this plugin, driven through the dashboard API.
+
+The AstrBot is the project venv's (4.29.1) or the one ``ASTRBOT_EXE`` names (CI also runs
+this module on the oldest declared and the newest release: ``tools/host_matrix.py``).
 
 One module-scoped AstrBot (startup ≈10 s) with two providers of our type:
 

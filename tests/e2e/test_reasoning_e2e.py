@@ -1,4 +1,4 @@
-"""End-to-end reasoning round trip in a real AstrBot 4.29 (one start, one WebChat session).
+"""End-to-end reasoning round trip in a real AstrBot (one start, one WebChat session).
 
 Our provider runs with ``compat_profile: "openai"``, so it asks for
 ``include: ["reasoning.encrypted_content"]`` and replays reasoning items. The embedded fake
