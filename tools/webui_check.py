@@ -44,12 +44,11 @@ if __package__ in (None, ""):  # allow ``python tools/webui_check.py``
 from tools.harness import PLUGIN_DIR_NAME, AstrBotInstance, host_ships_webui
 from tools.plugin_root import REPO
 from tools.webui.browser import (
-    ROWS_JS,
-    ROWS_JS_IN_DIALOG,
     Browser,
     chromium_available,
     login,
     open_providers,
+    read_rows,
     select_source,
     toast,
     visible_toasts,
@@ -198,7 +197,7 @@ def _check_locale(
     # -- the new source's form ----------------------------------------------------------------
     page.set_viewport_size({"width": 1400, "height": 2600})
     page.wait_for_timeout(500)
-    seen.rows = [FormRow(**r) for r in page.evaluate(ROWS_JS, None)]
+    seen.rows = [FormRow(**r) for r in read_rows(page)]
     seen.alerts = page.locator(".v-alert").all_inner_texts()
     _shot(page, report, out / f"{tag}-2-provider-form.png")
     problems, seen.labelled = form_problems(seen.rows, report.template, report.items, locale)
@@ -268,7 +267,7 @@ def _check_plugin_config(
     dialog = page.locator(".v-dialog .v-card").last
     dialog.locator(".config-row").first.wait_for()
     page.wait_for_timeout(300)
-    seen.plugin_config = [FormRow(**r) for r in page.evaluate(ROWS_JS_IN_DIALOG)]
+    seen.plugin_config = [FormRow(**r) for r in read_rows(page, in_dialog=True)]
     _shot(page, report, out / f"{locale}-6-plugin-config.png", dialog)
     texts = plugin_i18n(locale).get("config", {})
     labels = {r.label for r in seen.plugin_config}

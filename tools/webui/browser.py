@@ -154,6 +154,17 @@ def select_source(page: Any, source_id: str) -> None:
     page.wait_for_timeout(300)
 
 
+def read_rows(page: Any, in_dialog: bool = False, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """The form rows (:data:`ROWS_JS`, or the last dialog's), once every row has a label —
+    the WebUI fills labels in after the rows appear; a busy machine can take seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = page.evaluate(ROWS_JS_IN_DIALOG) if in_dialog else page.evaluate(ROWS_JS, None)
+        if (rows and all(r["label"] for r in rows)) or time.monotonic() > deadline:
+            return rows
+        page.wait_for_timeout(250)
+
+
 def chromium_available() -> str | None:
     """None when the browser check can run, else the reason it cannot."""
     if not CHROMIUM.exists():
