@@ -10,8 +10,8 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Host compatibility".
   logger. Hosts before 4.22 format with fields (``plugin_tag``, ``short_levelname``) that
   filters on the ``astrbot`` logger itself add, and such filters do not run for a child's
   records: the formatting raises, and an import-time warning would fail the plugin's import.
-  :func:`_fit_plugin_logger` probes the host's handlers with one record and, when they cannot
-  format it, gives the plugin's logger the host logger's filters.
+  :func:`.redaction.fit_plugin_logger` probes the host's handlers with one record and, when
+  they cannot format it, gives the plugin's logger the host logger's filters.
 
 * :data:`EmptyModelOutputError` — ``astrbot.core.exceptions.EmptyModelOutputError`` (added in
   AstrBot 4.22). The host retries a provider call that raised it. Older hosts: a local class
@@ -30,7 +30,6 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Host compatibility".
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,24 +40,6 @@ from astrbot.core.config import default as host_default
 from astrbot.core.provider.entities import LLMResponse, TokenUsage
 
 from .redaction import LOG
-
-
-def _fit_plugin_logger(host: logging.Logger, plugin: logging.Logger) -> bool:
-    """Give ``plugin`` the filters of ``host`` when ``host``'s handlers cannot format a
-    plain record of ``plugin``; return whether it was needed."""
-    record = plugin.makeRecord(plugin.name, logging.INFO, __file__, 0, "probe", None, None)
-    try:
-        for handler in host.handlers:
-            handler.format(record)
-    except (KeyError, ValueError, AttributeError, TypeError):
-        for host_filter in host.filters:
-            if host_filter not in plugin.filters:
-                plugin.addFilter(host_filter)
-        return True
-    return False
-
-
-_fit_plugin_logger(logging.getLogger("astrbot"), LOG)
 
 
 def warn_missing(what: str, fallback: str) -> None:
