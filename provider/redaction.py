@@ -373,8 +373,26 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def fit_plugin_logger(host: logging.Logger, plugin: logging.Logger) -> bool:
+    """Give ``plugin`` the filters of ``host`` when ``host``'s handlers cannot format a
+    plain record of ``plugin`` (AstrBot before 4.22 formats fields its own filters add);
+    return whether it was needed. Spec: specs/001-redesign-responses-provider/spec.md
+    §"Host compatibility"."""
+    record = plugin.makeRecord(plugin.name, logging.INFO, __file__, 0, "probe", None, None)
+    try:
+        for handler in host.handlers:
+            handler.format(record)
+    except (KeyError, ValueError, AttributeError, TypeError):
+        for host_filter in host.filters:
+            if host_filter not in plugin.filters:
+                plugin.addFilter(host_filter)
+        return True
+    return False
+
+
 #: The plugin's one logger: a child of AstrBot's ``astrbot`` logger (AstrBot's per-plugin
 #: name ``astrbot.plugin.<plugin>``), with the redacting filter. Every module logs here.
 LOG = logging.getLogger("astrbot.plugin.astrbot_plugin_openai_responses")
 if not any(isinstance(f, RedactingFilter) for f in LOG.filters):
     LOG.addFilter(RedactingFilter())
+fit_plugin_logger(logging.getLogger("astrbot"), LOG)

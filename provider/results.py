@@ -13,19 +13,19 @@ import base64
 import binascii
 
 import astrbot.core.message.components as Comp
-from astrbot.core.exceptions import EmptyModelOutputError
 from astrbot.core.message.message_event_result import MessageChain
 from astrbot.core.provider.entities import LLMResponse, TokenUsage
 
+from .host_compat import EmptyModelOutputError, llm_response, warn_missing
 from .types import Turn, Usage
 
 
 def _slow_text_chunk(delta: str) -> LLMResponse:
-    return LLMResponse("assistant", completion_text=delta, is_chunk=True)
+    return llm_response("assistant", completion_text=delta, is_chunk=True)
 
 
 def _slow_reasoning_chunk(delta: str) -> LLMResponse:
-    return LLMResponse("assistant", reasoning_content=delta, is_chunk=True)
+    return llm_response("assistant", reasoning_content=delta, is_chunk=True)
 
 
 # Chunks are built once per streamed delta, so they skip ``LLMResponse.__init__`` (keyword
@@ -43,8 +43,12 @@ def _template(**kwargs: object) -> tuple[dict[str, object], tuple[tuple[str, typ
     return {k: v for k, v in fields.items() if not isinstance(v, list | dict | set)}, mutable
 
 
-_TEXT_SHARED, _FRESH = _template(completion_text="")
-_REASONING_SHARED, _ = _template(reasoning_content="")
+try:
+    _TEXT_SHARED, _FRESH = _template(completion_text="")
+    _REASONING_SHARED, _ = _template(reasoning_content="")
+except (TypeError, AttributeError):  # a host whose LLMResponse no longer fits the copy
+    _TEXT_SHARED = _REASONING_SHARED = {}
+    _FRESH = ()
 
 
 def _fast_text_chunk(delta: str) -> LLMResponse:
@@ -71,12 +75,20 @@ def _same(fast: LLMResponse, slow: LLMResponse) -> bool:
     return vars(fast) == vars(slow) and fast.completion_text == slow.completion_text
 
 
-text_chunk = (
-    _fast_text_chunk
-    if _same(_fast_text_chunk("probe"), _slow_text_chunk("probe"))
-    and _same(_fast_reasoning_chunk("probe"), _slow_reasoning_chunk("probe"))
-    else _slow_text_chunk
-)
+def _fast_path_fits() -> bool:
+    try:
+        return _same(_fast_text_chunk("probe"), _slow_text_chunk("probe")) and _same(
+            _fast_reasoning_chunk("probe"), _slow_reasoning_chunk("probe")
+        )
+    except (TypeError, AttributeError):
+        return False
+
+
+if _fast_path_fits():
+    text_chunk = _fast_text_chunk
+else:
+    warn_missing("the LLMResponse layout the fast chunk constructor copies", "LLMResponse()")
+    text_chunk = _slow_text_chunk
 text_chunk.__doc__ = "A streaming text delta (``LLMResponse(is_chunk=True)``)."
 reasoning_chunk = _fast_reasoning_chunk if text_chunk is _fast_text_chunk else _slow_reasoning_chunk
 reasoning_chunk.__doc__ = (
@@ -185,7 +197,7 @@ def final_response(
         components: list[Comp.BaseMessageComponent] = [Comp.Plain(text)] if text else []
         components.extend(i for i in map(_image_component, turn.images) if i is not None)
         chain = MessageChain(chain=components)
-    response = LLMResponse(
+    response = llm_response(
         "tool" if turn.tool_calls else "assistant",
         completion_text=text if chain is None else None,
         result_chain=chain,

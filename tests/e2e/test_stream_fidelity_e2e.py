@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.astrbot_harness import (
+from tools.harness import (
     CHAT_ERROR_MARKERS,
     AstrBotInstance,
     BackgroundUpstream,
