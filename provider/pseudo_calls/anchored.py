@@ -34,27 +34,6 @@ from .calldict import calls_from_value
 from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 
-#: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
-_OPENING = re.compile(
-    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\]|\[|`{3}\w*)"
-    r"[ \t]*\n?[ \t]*\Z"
-)
-_PREFIX = re.compile(
-    r"(?:functions|default_api|tools?|api)\.\Z|call:\Z|(?:name|tool|function)\s*=\s*[\"']?\Z"
-)
-_LABEL = re.compile(
-    r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
-    r"invoke|use)\s*:[ \t]*\Z"
-)
-#: code around a call: an assignment, ``return`` / ``await`` / ``yield``, an open call
-_CODE_BEFORE = re.compile(r"(?:[^=!<>]=|\b(?:return|await|yield|lambda)|[\w)\]]\()[ \t]*\Z")
-#: the end of an English sentence in progress: two plain words and a space
-_PROSE_END = re.compile(r"(?:^|[\s(])[A-Za-z][a-z']*[ \t]+[A-Za-z][a-z']*[ \t]+\Z")
-_SENTENCE_END = re.compile(r"(?:[.:!?。：！？…)\]]|^)[ \t]*\Z")
-_QUOTED_NAME = re.compile(r"[\"']\s*:\s*[\"']\Z|[\"']\Z")
-_OBJ_KEYS = re.compile(r"\s*[\"']?\s*[,}]")
-
-
 #: at most this many name occurrences are examined per message (hostile text repeats names)
 MAX_ANCHORS = 64
 
@@ -104,6 +83,10 @@ def find(scan: Scan) -> list[Leak]:
         leaks.append(Leak(head, end, GENERIC.name, calls, strong))
         pos = end
     return leaks
+
+
+_QUOTED_NAME = re.compile(r"[\"']\s*:\s*[\"']\Z|[\"']\Z")
+_OBJ_KEYS = re.compile(r"\s*[\"']?\s*[,}]")
 
 
 def _unit(scan: Scan, m: re.Match[str]) -> tuple[int, int, list[RawCall]] | None:
@@ -179,6 +162,20 @@ def _tag_form(
     return start, close + len(name) + 3, [RawCall(name, args, typed=True)]
 
 
+#: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
+_OPENING = re.compile(
+    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\]|\[|`{3}\w*)"
+    r"[ \t]*\n?[ \t]*\Z"
+)
+_PREFIX = re.compile(
+    r"(?:functions|default_api|tools?|api)\.\Z|call:\Z|(?:name|tool|function)\s*=\s*[\"']?\Z"
+)
+_LABEL = re.compile(
+    r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
+    r"invoke|use)\s*:[ \t]*\Z"
+)
+
+
 def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
     """Extend ``start`` left over the wrapper of a call: ``(new start, wrapped)``."""
     head = start
@@ -195,6 +192,13 @@ def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
     if label:  # ``Action: get_weather`` / ``Action: ```json {…}``
         head = label.start() + (1 if label.group().startswith("\n") else 0)
     return head, wrapped
+
+
+#: code around a call: an assignment, ``return`` / ``await`` / ``yield``, an open call
+_CODE_BEFORE = re.compile(r"(?:[^=!<>]=|\b(?:return|await|yield|lambda)|[\w)\]]\()[ \t]*\Z")
+#: the end of an English sentence in progress: two plain words and a space
+_PROSE_END = re.compile(r"(?:^|[\s(])[A-Za-z][a-z']*[ \t]+[A-Za-z][a-z']*[ \t]+\Z")
+_SENTENCE_END = re.compile(r"(?:[.:!?。：！？…)\]]|^)[ \t]*\Z")
 
 
 def owns_its_line(text: str, start: int, end: int) -> bool:

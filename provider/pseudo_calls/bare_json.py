@@ -16,6 +16,7 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Formats".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from .blocks import scan_balanced
@@ -137,58 +138,52 @@ def find_trailing(scan: Scan) -> list[Leak]:
     return find_objects(scan, trailing_only=True)
 
 
+def _objects_at(scan: Scan, pattern: re.Pattern[str]) -> Iterator[tuple[int, int, Any]]:
+    """``(start, end, decoded value)`` of each balanced object that starts where ``pattern``
+    matches the masked text, outside claimed spans, not overlapping the previous one (at
+    most :data:`~.model.MAX_LEAKS`)."""
+    pos = count = 0
+    for m in pattern.finditer(scan.masked):
+        if count >= MAX_LEAKS:
+            return
+        if m.start() < pos or not scan.free(m.start()):
+            continue
+        end = scan_balanced(scan.text, m.start())
+        if end is None:
+            continue
+        yield m.start(), end, decode(scan.text[m.start() : end])
+        count += 1
+        pos = end
+
+
 def find_objects(scan: Scan, *, trailing_only: bool) -> list[Leak]:
     """Call objects inside prose: the trailing one only, or all (``trailing_only=False``,
     used next to a proven leak, where a call object of a tool that was not offered is cut
     too: it is part of the leak, never prose)."""
-    text, masked, offered = scan.text, scan.masked, scan.offered
+    tail_end = len(scan.text.rstrip())
+    if trailing_only and not scan.text[:tail_end].endswith("}"):
+        return []
     leaks: list[Leak] = []
-    tail_end = len(text.rstrip())
-    if trailing_only and not text[:tail_end].endswith("}"):
-        return leaks
-    pos = 0
-    for m in _CALL_OBJECT.finditer(masked):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        if m.start() < pos or not scan.free(m.start()):
-            continue
-        end = scan_balanced(text, m.start())
-        if end is None or (trailing_only and end != tail_end):
-            continue
-        value = decode(text[m.start() : end])
+    for start, end, value in _objects_at(scan, _CALL_OBJECT):
         calls = calls_from_value(value)
-        if not calls:
+        if not calls or (trailing_only and end != tail_end):
             continue
-        if not all(resolve_name(c.name, offered) for c in calls):
+        if not all(resolve_name(c.name, scan.offered) for c in calls):
             if trailing_only:
                 continue
             calls = []
-        leaks.append(Leak(m.start(), end, TRAILING.name, calls, False))
-        pos = end
+        leaks.append(Leak(start, end, TRAILING.name, calls, False))
     return leaks
 
 
 def find_tool_use_repr(scan: Scan) -> list[Leak]:
     """Claude ``{'id': 'toolu_…', 'type': 'tool_use', 'name': …, 'input': {…}}`` dicts."""
-    text, masked = scan.text, scan.masked
     leaks: list[Leak] = []
-    pos = 0
-    for m in _REPR_TOOL_USE.finditer(masked):
-        if len(leaks) >= MAX_LEAKS:
-            break
-        if m.start() < pos or not scan.free(m.start()):
-            continue
-        end = scan_balanced(text, m.start())
-        if end is None:
-            continue
-        value = decode(text[m.start() : end])
-        if not isinstance(value, dict) or value.get("type") != "tool_use":
-            continue
-        calls = calls_from_value(value)
-        if calls is None:
-            continue
-        leaks.append(Leak(m.start(), end, REPR.name, calls, True))
-        pos = end
+    for start, end, value in _objects_at(scan, _REPR_TOOL_USE):
+        if isinstance(value, dict) and value.get("type") == "tool_use":
+            calls = calls_from_value(value)
+            if calls is not None:
+                leaks.append(Leak(start, end, REPR.name, calls, True))
     return leaks
 
 

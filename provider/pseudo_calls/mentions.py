@@ -19,31 +19,17 @@ from __future__ import annotations
 
 import re
 
-_TRANSCRIPT = re.compile(
-    r"<\|im_start\|>\s*(?:system|user)\b|<[|｜]start[|｜]>\s*(?:system|user|developer)\b"
-    r"|<\|start_header_id\|>\s*(?:system|user)\b|<start_of_turn>\s*user\b"
-)
-_INTRO = re.compile(
-    r"(?i)\b(?:examples?|e\.g\.|for instance|such as|looks? like|syntax|template|parsers?|"
-    r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
-    r"formatted as|repeat(?:ed|ing)?|quot(?:e|ed|ing)|echo(?:ed|ing)|verbatim|"
-    r"(?:you|user|they|he|she|someone|somebody|member|message) (?:said|wrote|write|sent|"
-    r"send|typed|pasted|posted|asked|requested|wants?)|"
-    r"(?:said|wrote|sent|typed|pasted|posted)\s*:)\b|format:"
-    r"|例如|比如|示例|例子|格式|语法|形式|你说|你发|你让我|让我重复|复述|重复一下|原话|原文|引用|粘贴"
-    r"|例えば|次のように|以下のように|記法|繰り返|引用"
-    r"|(?i:\bformats?\b[^\n]{0,80}:[ \t]*$)"
-)
 #: placeholders of a format description (``<function-name>``, ``{...}``, ``FUNCTION_NAME``)
 PLACEHOLDER = re.compile(
     r"<[a-z]+(?:[- ][a-z]+)+>|\{\s*(?:\.\.\.|…)\s*\}|\b(?:FUNCTION_NAME|func_name|function_name"
     r"|tool_name|tool_call_name|tool_call_arguments)\b"
 )
-_PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("«", "»"))
-_LABEL_ONLY = re.compile(r"[^\w\n]*|[ \t]*[\w .\-/]{1,40}:[ \t]*")
-_ESCAPED_QUOTE = re.compile(r'\\"')
-#: JSON strings in the text before a span are data (``{"cmd": "echo ok"}``), not wording
-_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+_TRANSCRIPT = re.compile(
+    r"<\|im_start\|>\s*(?:system|user)\b|<[|｜]start[|｜]>\s*(?:system|user|developer)\b"
+    r"|<\|start_header_id\|>\s*(?:system|user)\b|<start_of_turn>\s*user\b"
+)
 
 
 def transcript_start(masked: str) -> int:
@@ -51,6 +37,12 @@ def transcript_start(masked: str) -> int:
     ``len(masked) + 1``: a model's own output starts inside its own turn."""
     m = _TRANSCRIPT.search(masked)
     return m.start() if m else len(masked) + 1
+
+
+_PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("«", "»"))
+
+
+_ESCAPED_QUOTE = re.compile(r'\\"')
 
 
 def quoted(text: str, start: int, end: int) -> bool:
@@ -72,6 +64,26 @@ def quoted(text: str, start: int, end: int) -> bool:
     left = text[:start].rstrip(" \t")[-1:]
     right = text[end:].lstrip(" \t")[:1]
     return left in ("'", '"') and right == left
+
+
+_INTRO = re.compile(
+    r"(?i)\b(?:examples?|e\.g\.|for instance|such as|looks? like|syntax|template|parsers?|"
+    r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
+    r"formatted as|repeat(?:ed|ing)?|quot(?:e|ed|ing)|echo(?:ed|ing)|verbatim|"
+    r"(?:you|user|they|he|she|someone|somebody|member|message) (?:said|wrote|write|sent|"
+    r"send|typed|pasted|posted|asked|requested|wants?)|"
+    r"(?:said|wrote|sent|typed|pasted|posted)\s*:)\b|format:"
+    r"|例如|比如|示例|例子|格式|语法|形式|你说|你发|你让我|让我重复|复述|重复一下|原话|原文|引用|粘贴"
+    r"|例えば|次のように|以下のように|記法|繰り返|引用"
+    r"|(?i:\bformats?\b[^\n]{0,80}:[ \t]*$)"
+)
+
+
+_LABEL_ONLY = re.compile(r"[^\w\n]*|[ \t]*[\w .\-/]{1,40}:[ \t]*")
+
+
+#: JSON strings in the text before a span are data (``{"cmd": "echo ok"}``), not wording
+_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 def introduced(text: str, start: int) -> bool:

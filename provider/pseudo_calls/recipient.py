@@ -36,38 +36,8 @@ _SEP = re.compile(
 )
 #: a garbled content type: ``(json…`` up to the end of its line, then the object's line
 _GARBLED = re.compile(r"\((?:json|code)\b[^\n{]{0,48}\n[ \t]*(?=\{)")
-_FENCE_CLOSE = re.compile(r"\s*```")
-_TERMINATOR = re.compile(r"<[|｜](?:call|end|return|start)[|｜]>")
-_TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
-_LOOKBACK = re.compile(
-    r"(?:(?:<[|｜]start[|｜]>)?(?:assistant|Assistant|ASSISTANT)?(?:<[|｜]channel[|｜]>)?"
-    r"(?:commentary|analysis|final)?|</?commentary)[ \t]*$"
-)
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
 _NON_CALL = frozenset({"assistant", "user", "system", "developer", "all", "functions"})
 _PARALLEL = ("multi_tool_use.parallel", "functions.multi_tool_use.parallel")
-
-# degenerate-output evidence: channel residue, spam scripts and tokens, code junk
-_RESIDUE = re.compile(
-    r"</?commentary|<[|｜]|\bnumerusform\b|[_＿]json\b|assistant(?:commentary|analysis|final)"
-    r"|\b(?:commentary|analysis)\s*$|\bfrom=\w|\(json\b|\*\*\* (?:End|Begin) Patch"
-)
-#: scripts and tokens of degenerate output (Armenian, Georgian, Thai, Gujarati, lottery spam),
-#: and words that mix scripts (``კომენტary``, ``ંалда``)
-_OTHER = "\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff"
-_SPAM_SCRIPT = re.compile(
-    rf"[\u0530-\u058F\u0900-\u0DFF\u0E00-\u0EFF\u0F00-\u109F\u10A0-\u10FF\u1200-\u137F"
-    rf"\u1780-\u17FF]|彩票|赛车|开奖|中彩|时时彩"
-    rf"|[{_OTHER}]+[A-Za-z]|[A-Za-z]+[{_OTHER}]|[\u0900-\u0DFF][\u0400-\u04FF]"
-)
-_JUNK_BEFORE = re.compile(r"(?:[}\]>)`;]|\*\*\*|```)[ \t]*$")
-# words that introduce a *mention* of the syntax (kept narrow: degenerate chain-of-thought
-# also talks about "format" and "output")
-_EXPLAIN = re.compile(
-    r"(?i)\b(?:syntax|means?|meaning|for example|e\.g\.|such as|looks like|stands for|"
-    r"prefix|recipient|notation|addressed|denotes?|written as|refers? to|is called|named)\b"
-    r"|表示|格式|语法|例如|比如|意思|前缀|形式|例えば|という|示例"
-)
 
 
 def read_arguments(text: str, pos: int, limit: int) -> tuple[str | None, int]:
@@ -114,6 +84,12 @@ def split_parallel(name: str | None, args: dict[str, Any] | None) -> list[RawCal
             )
         )
     return calls
+
+
+_FENCE_CLOSE = re.compile(r"\s*```")
+
+
+_TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
 
 
 def find(scan: Scan) -> list[Leak]:
@@ -176,9 +152,18 @@ def _has_args_after(text: str, pos: int) -> bool:
     return read_arguments(text, pos, len(text))[0] is not None
 
 
+_TERMINATOR = re.compile(r"<[|｜](?:call|end|return|start)[|｜]>")
+
+
 def _limit(masked: str, pos: int, next_marker: int) -> int:
     term = _TERMINATOR.search(masked, pos, next_marker)
     return term.start() if term else next_marker
+
+
+_LOOKBACK = re.compile(
+    r"(?:(?:<[|｜]start[|｜]>)?(?:assistant|Assistant|ASSISTANT)?(?:<[|｜]channel[|｜]>)?"
+    r"(?:commentary|analysis|final)?|</?commentary)[ \t]*$"
+)
 
 
 def _span_start(text: str, at: int, rcpt: str) -> int:
@@ -197,6 +182,9 @@ def _span_start(text: str, at: int, rcpt: str) -> int:
     return at
 
 
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
+
+
 def _junk_start(text: str, start: int) -> int:
     """Extend an unrecoverable span left to the start of its sentence fragment.
 
@@ -207,6 +195,29 @@ def _junk_start(text: str, start: int) -> int:
     prefix = text[line_start:start]
     ends = [m.end() for m in _SENTENCE_END.finditer(prefix)]
     return line_start + ends[-1] if ends else line_start
+
+
+# degenerate-output evidence: channel residue, spam scripts and tokens, code junk
+_RESIDUE = re.compile(
+    r"</?commentary|<[|｜]|\bnumerusform\b|[_＿]json\b|assistant(?:commentary|analysis|final)"
+    r"|\b(?:commentary|analysis)\s*$|\bfrom=\w|\(json\b|\*\*\* (?:End|Begin) Patch"
+)
+#: scripts and tokens of degenerate output (Armenian, Georgian, Thai, Gujarati, lottery spam),
+#: and words that mix scripts (``კომენტary``, ``ંалда``)
+_OTHER = "\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff"
+_SPAM_SCRIPT = re.compile(
+    rf"[\u0530-\u058F\u0900-\u0DFF\u0E00-\u0EFF\u0F00-\u109F\u10A0-\u10FF\u1200-\u137F"
+    rf"\u1780-\u17FF]|彩票|赛车|开奖|中彩|时时彩"
+    rf"|[{_OTHER}]+[A-Za-z]|[A-Za-z]+[{_OTHER}]|[\u0900-\u0DFF][\u0400-\u04FF]"
+)
+_JUNK_BEFORE = re.compile(r"(?:[}\]>)`;]|\*\*\*|```)[ \t]*$")
+# words that introduce a *mention* of the syntax (kept narrow: degenerate chain-of-thought
+# also talks about "format" and "output")
+_EXPLAIN = re.compile(
+    r"(?i)\b(?:syntax|means?|meaning|for example|e\.g\.|such as|looks like|stands for|"
+    r"prefix|recipient|notation|addressed|denotes?|written as|refers? to|is called|named)\b"
+    r"|表示|格式|语法|例如|比如|意思|前缀|形式|例えば|という|示例"
+)
 
 
 def _degenerate(text: str, m: re.Match[str], count: int) -> bool:

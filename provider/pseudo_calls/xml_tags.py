@@ -29,18 +29,6 @@ _WRAP = r"(?:[A-Za-z_][\w.-]*:)?[A-Za-z_]*?(?i:tool[_-]?calls?)"
 _WRAP_OPEN = re.compile(rf"<(?:[|｜]{_WRAP}[|｜]?|{_WRAP})>")
 _WRAP_CLOSE = re.compile(rf"</{_WRAP}>|<[|｜]?/{_WRAP}[|｜]>|<{_WRAP}[|｜]>")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*(?:{_WRAP_CLOSE.pattern}|</function>))+")
-_FN_OPEN = re.compile(r"<function=\s*[\"']?([^>\s\"']+)[\"']?\s*>")
-_FN_CLOSE = re.compile(r"</function>")
-_INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']+)[\"'][^>]*>")
-_INVOKE_CLOSE = re.compile(rf"</{DSML}invoke\s*>")
-_FC_OPEN = re.compile(rf"<{DSML}(?:function|tool)_calls\s*>\s*$")
-_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:function|tool)_calls\s*>")
-_TOOL_USE = re.compile(
-    r"<tool_use>\s*<name>\s*(?P<name>[^<]+?)\s*</name>\s*(?:<arguments>(?P<args>.*?)"
-    r"(?:</arguments>|$))?\s*(?:</tool_use>)?",
-    re.S,
-)
-_ARG_KEY = re.compile(r"<arg_key>")
 
 
 def find_wrapped(scan: Scan) -> list[Leak]:
@@ -62,6 +50,10 @@ def find_wrapped(scan: Scan) -> list[Leak]:
             end = tail.end()
         leaks.append(Leak(block.start, end, WRAPPED.name, calls, True))
     return leaks
+
+
+_FN_OPEN = re.compile(r"<function=\s*[\"']?([^>\s\"']+)[\"']?\s*>")
+_FN_CLOSE = re.compile(r"</function>")
 
 
 def find_function_tag(scan: Scan) -> list[Leak]:
@@ -91,6 +83,12 @@ def find_function_tag(scan: Scan) -> list[Leak]:
             end = tail.end()
         leaks.append(Leak(block.start, end, FUNCTION.name, [call], True))
     return leaks
+
+
+_INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']+)[\"'][^>]*>")
+_INVOKE_CLOSE = re.compile(rf"</{DSML}invoke\s*>")
+_FC_OPEN = re.compile(rf"<{DSML}(?:function|tool)_calls\s*>\s*$")
+_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:function|tool)_calls\s*>")
 
 
 def find_invoke(scan: Scan) -> list[Leak]:
@@ -126,6 +124,13 @@ def find_invoke(scan: Scan) -> list[Leak]:
     return leaks
 
 
+_TOOL_USE = re.compile(
+    r"<tool_use>\s*<name>\s*(?P<name>[^<]+?)\s*</name>\s*(?:<arguments>(?P<args>.*?)"
+    r"(?:</arguments>|$))?\s*(?:</tool_use>)?",
+    re.S,
+)
+
+
 def find_tool_use(scan: Scan) -> list[Leak]:
     """Cherry Studio prompt-mode ``<tool_use><name>N</name><arguments>{…}</arguments>``."""
     leaks: list[Leak] = []
@@ -141,6 +146,9 @@ def find_tool_use(scan: Scan) -> list[Leak]:
             args = {}
         leaks.append(Leak(m.start(), full.end(), TOOL_USE.name, [RawCall(full["name"], args)]))
     return leaks
+
+
+_ARG_KEY = re.compile(r"<arg_key>")
 
 
 def find_glm(scan: Scan) -> list[Leak]:
