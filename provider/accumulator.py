@@ -66,7 +66,8 @@ class ResponseAccumulator:
 
     ``max_output_chars`` bounds text + reasoning + tool arguments together: once reached,
     :attr:`capped` is True, the delta that crossed it is cut, and the caller should stop
-    reading (close the stream) and finish.
+    reading (close the stream) and finish. :attr:`progress` grows whenever the answer
+    does (the idle clock's signal, :mod:`.clock`).
     """
 
     def __init__(self, *, max_output_chars: int) -> None:
@@ -84,6 +85,7 @@ class ResponseAccumulator:
         self._calls: dict[Any, _Call] = {}
         self._call_order: list[_Call] = []
         self._reasoning_items: dict[Any, dict[str, Any]] = {}
+        self._items = 0  # output items that made the answer grow (progress)
         self._annotations: list[dict[str, Any]] = []
         self._images: list[str] = []
         self._unknown: set[str] = set()
@@ -103,6 +105,11 @@ class ResponseAccumulator:
             "response.output_text.annotation.added": self._on_annotation,
             "error": self._on_error,
         }
+
+    @property
+    def progress(self) -> int:
+        """Grows whenever the answer grows: characters charged, output items kept."""
+        return self._chars + self._items
 
     # -- budget -----------------------------------------------------------------------
     def _take(self, delta: str) -> str:
@@ -208,6 +215,7 @@ class ResponseAccumulator:
         if call is None:
             call = _Call(item_id, None, None)
             self._call_order.append(call)
+            self._items += 1
         if item_id:
             self._calls[item_id] = call
         if index is not None:
@@ -231,6 +239,7 @@ class ResponseAccumulator:
             self.saw_output = True
         elif kind == "reasoning":
             key = item.get("id") or ("#", event.get("output_index"))
+            self._items += key not in self._reasoning_items
             self._reasoning_items[key] = item
             self.saw_output = True
             if event.get("type") == "response.output_item.done" and not self._reasoning:
@@ -255,6 +264,7 @@ class ResponseAccumulator:
                             return shown
         elif kind == "image_generation_call" and isinstance(item.get("result"), str):
             self.saw_output = True
+            self._items += 1
         return None
 
     def _on_args_delta(self, event: dict[str, Any]) -> Delta | None:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from .accumulator import ResponseAccumulator
+from .clock import RequestClock
 from .errors import AbortedError, UpstreamError
 from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
 from .redaction import LOG
@@ -40,17 +41,25 @@ class ResponseReader:
     States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
     true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
     closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
-    then :meth:`outcome` builds the result once.
+    then :meth:`outcome` builds the result once. Whenever an event makes the answer grow
+    (:attr:`~.accumulator.ResponseAccumulator.progress`), the request's ``clock`` is told:
+    only content restarts its idle clock (:mod:`.clock`).
     """
 
-    __slots__ = ("abort", "acc", "guard", "notice", "shown", "stop")
+    __slots__ = ("_progress", "abort", "acc", "clock", "guard", "notice", "shown", "stop")
 
     def __init__(
-        self, max_output_chars: int, guard: StreamGuard | None, abort: asyncio.Event | None
+        self,
+        max_output_chars: int,
+        guard: StreamGuard | None,
+        abort: asyncio.Event | None,
+        clock: RequestClock | None = None,
     ) -> None:
         self.acc = ResponseAccumulator(max_output_chars=max_output_chars)
         self.guard = guard
         self.abort = abort
+        self.clock = clock
+        self._progress = 0
         self.shown = False  # text reached the user
         self.notice = ""
         self.stop = False
@@ -59,6 +68,11 @@ class ResponseReader:
         """Apply one event; return what to yield (None: nothing to show)."""
         acc = self.acc
         delta = acc.feed(event)
+        progress = acc.progress
+        if progress != self._progress:
+            self._progress = progress
+            if self.clock is not None:
+                self.clock.content()
         if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
             self.stop = True
         if delta is None:

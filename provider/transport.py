@@ -25,11 +25,13 @@ import itertools
 import json
 import random
 import ssl
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 
+from .clock import FIRST_BYTE_TIMEOUTS, RequestClock
 from .config import SourceConfig
 from .errors import AbortedError, UpstreamError
 from .http_errors import (
@@ -37,6 +39,7 @@ from .http_errors import (
     QUOTA_CODES,
     connection_error,
     http_error,
+    origin,
 )
 from .profiles import Profile
 from .response_body import BodyLimits, open_body
@@ -97,8 +100,8 @@ class Transport:
     ``profile`` (resolved by the adapter) decides the auth header. Limits (characters):
     ``max_line_chars`` for one SSE line and ``max_event_chars`` for one event (derived from
     ``max_output_chars``), ``max_body_bytes`` for a JSON body. ``timeout`` (seconds) is the
-    connect/read/write timeout and the longest time the stream may go without an event
-    (keep-alive comments do not count).
+    connect/read/write timeout; what else it bounds (attempts together, a stream without
+    content) is :mod:`.clock`.
     """
 
     def __init__(self, cfg: SourceConfig, profile: Profile) -> None:
@@ -106,7 +109,7 @@ class Transport:
         self.profile = profile
         self.url = endpoint_url(cfg.api_base, "responses")
         self.models_url = endpoint_url(cfg.api_base, "models")
-        self.limits = BodyLimits.for_output(cfg.max_output_chars, cfg.timeout)
+        self.limits = BodyLimits.for_output(cfg.max_output_chars)
         self._counter = itertools.count(random.randrange(1 << 16))
         headers = {"User-Agent": "astrbot-plugin-openai-responses", **cfg.custom_headers}
         timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 15.0))
@@ -154,16 +157,19 @@ class Transport:
     ) -> UpstreamStream:
         """POST ``body`` to ``/responses``; retry until the first content event arrives.
 
-        ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3.
-        Raises :class:`UpstreamError` (redacted, with status/code) or :class:`AbortedError`.
+        ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3;
+        they share one :class:`~.clock.RequestClock` (``opened.clock``, which the response
+        reader goes on using). Raises :class:`UpstreamError` (redacted, with status/code)
+        or :class:`AbortedError`.
         """
         payload = RequestBody(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         stream = bool(body.get("stream"))
         cursor = {"start": next(self._counter), "rotations": 0}
-        controller = retrying(attempts, abort)
+        clock = RequestClock(self.cfg.timeout)
+        controller = retrying(attempts, abort, clock)
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        work = controller(self._attempt, payload, stream, cursor)
+        work = controller(self._attempt, payload, stream, cursor, clock)
         try:
             opened = await (work if abort is None else _until_aborted(work, abort))
         except UpstreamError as exc:
@@ -171,6 +177,7 @@ class Transport:
             raise
         opened.attempts = int(controller.statistics.get("attempt_number", 1))
         opened.abort = abort
+        opened.clock = clock
         return opened
 
     async def get_models(self) -> list[str]:
@@ -194,22 +201,43 @@ class Transport:
         return sorted({i for i in ids if isinstance(i, str) and i})
 
     # -- one attempt ------------------------------------------------------------------------
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, clock: RequestClock | None = None
+    ) -> httpx.Response:
+        """Send ``request``, return once the response headers arrived. With a ``clock``, the
+        wait draws on the attempts' shared first-byte budget and a timeout is retried once
+        at most (:mod:`.clock`)."""
+        started = time.monotonic()
         try:
-            return await self._client.send(request, stream=True)
+            if clock is None:
+                return await self._client.send(request, stream=True)
+            async with asyncio.timeout(clock.first_byte_left):
+                return await self._client.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise connection_error(
+            error = connection_error(
                 exc,
                 api_base=self.cfg.api_base,
                 proxy_url=self.cfg.proxy_url,
                 timeout=self.cfg.timeout,
-            ) from None
+            )
+            if clock is not None and isinstance(exc, httpx.TimeoutException):
+                error.retryable = clock.timed_out()
+        except TimeoutError:
+            error = UpstreamError(
+                f"The upstream {origin(self.cfg.api_base)} did not answer: the attempts "
+                f"waited {FIRST_BYTE_TIMEOUTS * self.cfg.timeout:g} s together "
+                f"({FIRST_BYTE_TIMEOUTS} × the `timeout` setting)."
+            )
+        finally:
+            if clock is not None:
+                clock.first_byte_left -= time.monotonic() - started
+        raise error
 
     async def _attempt(
-        self, payload: bytes, stream: bool, cursor: dict[str, int]
+        self, payload: bytes, stream: bool, cursor: dict[str, int], clock: RequestClock
     ) -> UpstreamStream:
         request = self._build("POST", self.url, cursor["start"] + cursor["rotations"], payload)
-        response = await self._send(request)
+        response = await self._send(request, clock)
         try:
             if response.status_code >= 400:
                 error = await self._http_error(response, self.url)
@@ -222,7 +250,7 @@ class Transport:
                     error.retryable = True
                     error.retry_after = 0.0 if error.status != 429 else error.retry_after
                 raise error
-            return await open_body(response, self.limits)
+            return await open_body(response, self.limits, clock)
         except BaseException:
             await response.aclose()
             raise
