@@ -21,14 +21,28 @@ import hashlib
 import json
 from typing import Any
 
+from .errors import UpstreamError
 from .http_errors import (
     chat_completions_chunks_error,
+    clip_head,
     error_from_payload,
     failed_response_error,
 )
 from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
 from .types import REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
+
+#: Most function calls one response may hold; more is an error (a model or relay gone wrong).
+MAX_TOOL_CALLS = 40
+#: Most distinct ``url_citation`` sources kept for the "Sources:" footer.
+MAX_SOURCES = 20
+#: Source titles are clipped to this many characters; longer URLs are not shown at all.
+MAX_SOURCE_TITLE = 100
+MAX_SOURCE_URL = 2048
+#: Characters of the footer besides titles and URLs: ``Sources:`` and, per line,
+#: ``[nn] `` + `` — `` + the line end.
+SOURCES_HEAD_CHARS = 10
+SOURCE_LINE_CHARS = 10
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -66,7 +80,10 @@ class ResponseAccumulator:
 
     ``max_output_chars`` bounds text + reasoning + tool arguments together: once reached,
     :attr:`capped` is True, the delta that crossed it is cut, and the caller should stop
-    reading (close the stream) and finish. :attr:`progress` grows whenever the answer
+    reading (close the stream) and finish. The sources footer gets what is left of it.
+    Reasoning items kept for replay have their own cap of ``max_output_chars`` characters
+    (their JSON); items beyond it are not kept. More than :data:`MAX_TOOL_CALLS` function
+    calls raise :class:`~.errors.UpstreamError`. :attr:`progress` grows whenever the answer
     does (the idle clock's signal, :mod:`.clock`).
     """
 
@@ -85,10 +102,13 @@ class ResponseAccumulator:
         self._calls: dict[Any, _Call] = {}
         self._call_order: list[_Call] = []
         self._reasoning_items: dict[Any, dict[str, Any]] = {}
+        self._reasoning_sizes: dict[Any, int] = {}  # characters of each kept item's JSON
+        self._reasoning_size = 0  # their sum
+        self._reasoning_dropped = 0
         self._items = 0  # output items that made the answer grow (progress)
-        self._annotations: list[dict[str, Any]] = []
+        self._sources: dict[str, str] = {}  # url_citation URL → clipped title ("" if none)
         self._images: list[str] = []
-        self._unknown: set[str] = set()
+        self._unknown_logged = False
         self._final: dict[str, Any] | None = None
         self._handlers = {
             "response.output_text.delta": self._on_text_delta,
@@ -144,9 +164,12 @@ class ResponseAccumulator:
             return self._on_terminal(event)
         if kind is None and ("choices" in event or event.get("object") == "chat.completion.chunk"):
             raise chat_completions_chunks_error()
-        if kind not in self._unknown:
-            self._unknown.add(str(kind))
-            LOG.debug("ignored Responses event type %s", kind)
+        if not self._unknown_logged:  # once per response: types are not stored
+            self._unknown_logged = True
+            LOG.debug(
+                "ignored Responses event type %s (further unknown types are not logged)",
+                clip_head(kind, 80),
+            )
         return None
 
     def _on_text_delta(self, event: dict[str, Any]) -> Delta | None:
@@ -213,6 +236,8 @@ class ResponseAccumulator:
         if call is None and index is not None:
             call = self._calls.get(("#", index))
         if call is None:
+            if len(self._call_order) >= MAX_TOOL_CALLS:
+                raise self._too_many_calls()
             call = _Call(item_id, None, None)
             self._call_order.append(call)
             self._items += 1
@@ -238,9 +263,7 @@ class ResponseAccumulator:
                 self._set_arguments(call, args)
             self.saw_output = True
         elif kind == "reasoning":
-            key = item.get("id") or ("#", event.get("output_index"))
-            self._items += key not in self._reasoning_items
-            self._reasoning_items[key] = item
+            self._keep_reasoning(item.get("id") or ("#", event.get("output_index")), item)
             self.saw_output = True
             if event.get("type") == "response.output_item.done" and not self._reasoning:
                 text = _reasoning_text(item)
@@ -290,8 +313,61 @@ class ResponseAccumulator:
     def _on_annotation(self, event: dict[str, Any]) -> Delta | None:
         annotation = event.get("annotation")
         if isinstance(annotation, dict):
-            self._annotations.append(annotation)
+            self._add_source(annotation)
         return None
+
+    def _add_source(self, annotation: dict[str, Any]) -> None:
+        """Keep a ``url_citation``'s URL and title: distinct URLs, at most
+        :data:`MAX_SOURCES`, titles clipped, no URL longer than :data:`MAX_SOURCE_URL` or
+        with spaces or control characters (the footer's lines stay one per source)."""
+        sources = self._sources
+        if len(sources) >= MAX_SOURCES or annotation.get("type") != "url_citation":
+            return
+        url = annotation.get("url")
+        if (
+            not isinstance(url, str)
+            or not url
+            or len(url) > MAX_SOURCE_URL
+            or url in sources
+            or not url.isprintable()
+            or " " in url
+        ):
+            return
+        title = annotation.get("title")
+        sources[url] = clip_head(title, MAX_SOURCE_TITLE) if isinstance(title, str) else ""
+
+    def _keep_reasoning(self, key: Any, item: dict[str, Any]) -> None:
+        """Keep a reasoning item for replay while all kept items together stay within
+        ``max_output_chars`` characters of JSON; a bigger one is not kept (logged once)."""
+        try:
+            size = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        except (ValueError, TypeError, RecursionError):
+            size = self.max_output_chars + 1
+        old = self._reasoning_sizes.get(key, 0)
+        if self._reasoning_size - old + size > self.max_output_chars:
+            if not self._reasoning_dropped:
+                LOG.warning(
+                    "reasoning items over %d characters are not kept for replay "
+                    "(`max_output_chars`)",
+                    self.max_output_chars,
+                )
+            self._reasoning_dropped += 1
+            return
+        self._reasoning_items[key] = item
+        self._reasoning_sizes[key] = size
+        self._reasoning_size += size - old
+        if size > old:
+            self._items += 1
+
+    def _too_many_calls(self) -> UpstreamError:
+        """More than :data:`MAX_TOOL_CALLS` calls: none is kept; the error to raise."""
+        self._calls.clear()
+        self._call_order.clear()
+        self.saw_output = bool(self._text or self._refusal or self._reasoning)
+        return UpstreamError(
+            f"The upstream's answer holds more than {MAX_TOOL_CALLS} tool calls; it was "
+            "stopped and none was run. The model or a relay in front of it is misbehaving."
+        )
 
     def _on_error(self, event: dict[str, Any]) -> Delta | None:
         raise error_from_payload(event, what="stream error event")
@@ -339,20 +415,20 @@ class ResponseAccumulator:
                         continue
                     if part.get("type") == "output_text" and isinstance(part.get("text"), str):
                         texts.append(part["text"])
-                        self._annotations.extend(
-                            a
-                            for a in part.get("annotations") or ()
-                            if isinstance(a, dict) and a not in self._annotations
-                        )
+                        for annotation in part.get("annotations") or ():
+                            if isinstance(annotation, dict):
+                                self._add_source(annotation)
                     elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
                         refusals.append(part["refusal"])
             elif kind == "function_call":
+                if len(calls) >= MAX_TOOL_CALLS:
+                    raise self._too_many_calls()
                 call = _Call(item.get("id"), item.get("call_id"), item.get("name"))
                 args = item.get("arguments")
                 call.arguments = args if isinstance(args, str) else ""
                 calls.append(call)
             elif kind == "reasoning":
-                self._reasoning_items[item.get("id") or ("#", index)] = item
+                self._keep_reasoning(item.get("id") or ("#", index), item)
                 if not self._reasoning:
                     text = _reasoning_text(item)
                     if text:
@@ -401,7 +477,7 @@ class ResponseAccumulator:
             refusal="".join(self._refusal),
             reasoning="".join(self._reasoning),
             reasoning_items=[i for i in self._reasoning_items.values() if isinstance(i, dict)],
-            annotations=self._annotations,
+            annotations=self._kept_sources(),
             images=self._images,
             usage=_usage(final.get("usage")),
             response_id=final.get("id") if isinstance(final.get("id"), str) else None,
@@ -427,6 +503,18 @@ class ResponseAccumulator:
         turn.notice = " ".join(notices)
         return turn
 
+    def _kept_sources(self) -> list[dict[str, Any]]:
+        """The sources as ``url_citation`` dicts, as many as fit in what is left of
+        ``max_output_chars`` once the answer is counted (the footer counts against it)."""
+        room = self.max_output_chars - self._chars - SOURCES_HEAD_CHARS
+        kept: list[dict[str, Any]] = []
+        for url, title in self._sources.items():
+            room -= len(url) + len(title) + SOURCE_LINE_CHARS
+            if room < 0:
+                break
+            kept.append({"type": "url_citation", "url": url, "title": title})
+        return kept
+
 
 def _reasoning_text(item: dict[str, Any]) -> str:
     parts = [s.get("text", "") for s in item.get("summary") or () if isinstance(s, dict)]
@@ -440,7 +528,7 @@ def _parse_arguments(text: str) -> dict[str, Any] | None:
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
     return value if isinstance(value, dict) else None
 

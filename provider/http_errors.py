@@ -14,17 +14,20 @@ the messages.
 from __future__ import annotations
 
 import json
+import reprlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import UpstreamError, clip
+from .errors import MAX_UPSTREAM_MESSAGE, UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
 from .retry import MAX_RETRY_AFTER, retry_after_seconds
 
 #: Error bodies are read up to this many bytes.
 MAX_ERROR_BODY = 64 * 1024
+#: Longest upstream error code kept (characters).
+MAX_CODE = 80
 #: Statuses retried besides 5xx (unless ``x-should-retry: false``).
 RETRY_STATUS = frozenset({408, 409, 429})
 #: Error codes that mean "out of money": never retried.
@@ -56,10 +59,10 @@ def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
     nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
     message = nested.get("message") or payload.get("message") or "no message"
     code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
-    code = str(code) if code and code != "error" else None
+    code = clip_head(code, MAX_CODE) if code and code != "error" else None
     return UpstreamError(
         f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
-        f"{clip(str(message))}",
+        f"{clip_head(message, MAX_UPSTREAM_MESSAGE)}",
         code=code,
         retryable=bool(code) and code in RETRYABLE_CODES,
     )
@@ -119,6 +122,20 @@ def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> Up
     )
 
 
+def redirect_error(status: int, headers: httpx.Headers, url: str) -> UpstreamError:
+    """A 3xx answer from ``url``: redirects are not followed (a relay must not send the
+    request, key included, elsewhere). Names the ``Location`` origin (no credentials, path
+    or query) and ``api_base``; not retried."""
+    location = headers.get("location", "")
+    target = origin(location) if "//" in location else ""
+    where = f"to {target}" if target else "elsewhere on the same server" if location else ""
+    return UpstreamError(
+        f"HTTP {status} from {url}: the upstream redirects {where or '(no Location)'}; "
+        "redirects are not followed. Check `api_base`: set it to the final address if you "
+        "trust it."
+    )
+
+
 def error_message(text: str) -> tuple[str, str | None]:
     """Extract (message, code) from an error body (OpenAI JSON, other JSON, HTML or text)."""
     stripped = text.strip()
@@ -128,14 +145,16 @@ def error_message(text: str) -> tuple[str, str | None]:
         return "the server answered with an HTML page", None
     try:
         data = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return clip(stripped), None
     if isinstance(data, dict):
         err = data.get("error", data)
         if isinstance(err, dict):
             message = err.get("message") or data.get("message") or data.get("detail") or stripped
             code = err.get("code") or err.get("type")
-            return clip(str(message)), str(code) if code else None
+            return clip_head(message, MAX_UPSTREAM_MESSAGE), clip_head(
+                code, MAX_CODE
+            ) if code else None
         if isinstance(err, str):
             return clip(err), None
     return clip(stripped), None
@@ -204,18 +223,32 @@ def connection_error(
 
 
 def origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
+    """``scheme://host[:port]`` of ``url`` (no credentials, path or query; clipped)."""
+    try:
+        parts = urlsplit(clip_head(url, 300))
+        port = parts.port
+    except ValueError:  # a broken IPv6 host, a port out of range or not a number
+        return "an unreadable address"
+    return clip_head(f"{parts.scheme}://{parts.hostname}{':' + str(port) if port else ''}", 120)
+
+
+def clip_head(value: object, limit: int) -> str:
+    """:func:`~.errors.clip` of an upstream value, looking at the first ``2 × limit``
+    characters of a string only (a huge string is never scanned whole); other values are
+    shown with :func:`reprlib.repr` (bounded depth and length)."""
+    text = value if isinstance(value, str) else reprlib.repr(value)
+    return clip(text[: 2 * limit], limit)
 
 
 __all__ = [
+    "MAX_CODE",
     "MAX_ERROR_BODY",
     "QUOTA_CODES",
     "RETRYABLE_CODES",
     "RETRY_STATUS",
     "chat_completions_body_error",
     "chat_completions_chunks_error",
+    "clip_head",
     "connection_error",
     "error_from_payload",
     "error_message",
@@ -223,5 +256,6 @@ __all__ = [
     "http_error",
     "origin",
     "read_error",
+    "redirect_error",
     "status_hint",
 ]

@@ -22,8 +22,14 @@ from typing import Any
 import httpx
 
 from .clock import RequestClock
-from .errors import UpstreamError, clip
-from .http_errors import chat_completions_body_error, error_from_payload, read_error
+from .content_encoding import inflated_text
+from .errors import UpstreamError
+from .http_errors import (
+    chat_completions_body_error,
+    clip_head,
+    error_from_payload,
+    read_error,
+)
 from .sse import EventStream, looks_like_sse
 from .types import PRE_CONTENT_EVENTS
 from .upstream_stream import UpstreamStream
@@ -32,7 +38,7 @@ from .upstream_stream import UpstreamStream
 @dataclass(frozen=True, slots=True)
 class BodyLimits:
     """Size bounds for reading one body: ``max_line_chars`` / ``max_event_chars`` (one SSE
-    line / event, characters), ``max_body_bytes`` (a JSON body). Time
+    line / event, characters), ``max_body_bytes`` (a JSON body, or a model list). Time
     bounds are the request's :class:`~.clock.RequestClock`.
     """
 
@@ -43,9 +49,10 @@ class BodyLimits:
     @classmethod
     def for_output(cls, max_output_chars: int) -> BodyLimits:
         """Limits for a reply capped at ``max_output_chars``: one event may hold the whole
-        reply several times over (snapshots), plus 1 MB of slack."""
+        reply several times over (snapshots), plus 1 MB of slack. A JSON body is one
+        Response object, like a stream's terminal event: the same cap."""
         max_event_chars = max(4 * max_output_chars, 1_000_000) + 1_000_000
-        return cls(max_event_chars, max_event_chars, max_event_chars * 4)
+        return cls(max_event_chars, max_event_chars, max_event_chars)
 
 
 async def open_body(
@@ -54,11 +61,11 @@ async def open_body(
     """Open an HTTP 200 ``response``: sniff its first characters, then read a JSON body
     whole or an SSE body up to its first content event (:attr:`UpstreamStream.prefetched`).
 
-    ``clock`` is the request's time budget (a timeout here is retried once at most, see
-    :mod:`.clock`).
+    The body is inflated in bounded steps (:mod:`.content_encoding`); ``clock`` is the
+    request's time budget (a timeout here is retried once at most, see :mod:`.clock`).
     Raises :class:`~.errors.UpstreamError` (retryable when nothing usable arrived yet).
     """
-    chunks = response.aiter_text()
+    chunks = inflated_text(response)
     try:
         head = ""
         while not head.strip():
@@ -153,9 +160,9 @@ def json_body_event(text: str) -> dict[str, Any]:
     """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         raise UpstreamError(
-            f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
+            f"The upstream returned invalid JSON (HTTP 200): {clip_head(text, 200)}"
         ) from None
     if not isinstance(obj, dict):
         raise UpstreamError("The upstream returned JSON that is not a Responses object.")

@@ -134,7 +134,7 @@ class EventStream:
                 data = []
                 try:
                     event, end = decode(raw)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nesting too deep
                     event = end = None
                 if end != len(raw) or type(event) is not dict:
                     event = self._parse(raw)  # blank, [DONE], padded or junk: the slow path
@@ -172,7 +172,7 @@ class EventStream:
             return None
         try:
             event = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             event = None
         if isinstance(event, dict):
             return event

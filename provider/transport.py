@@ -33,6 +33,7 @@ import httpx
 
 from .clock import FIRST_BYTE_TIMEOUTS, RequestClock
 from .config import SourceConfig
+from .content_encoding import ACCEPT_ENCODING, inflated
 from .errors import AbortedError, UpstreamError
 from .http_errors import (
     MAX_ERROR_BODY,
@@ -40,6 +41,7 @@ from .http_errors import (
     connection_error,
     http_error,
     origin,
+    redirect_error,
 )
 from .profiles import Profile
 from .response_body import BodyLimits, open_body
@@ -101,7 +103,7 @@ class Transport:
     ``max_line_chars`` for one SSE line and ``max_event_chars`` for one event (derived from
     ``max_output_chars``), ``max_body_bytes`` for a JSON body. ``timeout`` (seconds) is the
     connect/read/write timeout; what else it bounds (attempts together, a stream without
-    content) is :mod:`.clock`.
+    content) is :mod:`.clock`. Redirects are not followed (a 3xx is an error).
     """
 
     def __init__(self, cfg: SourceConfig, profile: Profile) -> None:
@@ -111,7 +113,11 @@ class Transport:
         self.models_url = endpoint_url(cfg.api_base, "models")
         self.limits = BodyLimits.for_output(cfg.max_output_chars)
         self._counter = itertools.count(random.randrange(1 << 16))
-        headers = {"User-Agent": "astrbot-plugin-openai-responses", **cfg.custom_headers}
+        headers = {
+            "User-Agent": "astrbot-plugin-openai-responses",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **cfg.custom_headers,
+        }
         timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 15.0))
         self._client = httpx.AsyncClient(
             headers=headers,
@@ -185,14 +191,14 @@ class Transport:
         request = self._build("GET", self.models_url, next(self._counter), None)
         response = await self._send(request)
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 raise await self._http_error(response, self.models_url)
             raw = await self._read_capped(response, self.limits.max_body_bytes)
         finally:
             await response.aclose()
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise UpstreamError(
                 f"{self.models_url} did not return JSON; check `api_base`."
             ) from None
@@ -239,7 +245,7 @@ class Transport:
         request = self._build("POST", self.url, cursor["start"] + cursor["rotations"], payload)
         response = await self._send(request, clock)
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 error = await self._http_error(response, self.url)
                 if (
                     error.status in _ROTATE_ON
@@ -257,16 +263,19 @@ class Transport:
 
     async def _read_capped(self, response: httpx.Response, limit: int) -> bytes:
         data = bytearray()
-        async for chunk in response.aiter_bytes():
+        async for chunk in inflated(response):
             data += chunk
             if len(data) > limit:
                 break
         return bytes(data[:limit])
 
     async def _http_error(self, response: httpx.Response, url: str) -> UpstreamError:
-        """A non-2xx response to ``url`` → :class:`UpstreamError` (reads ≤ MAX_ERROR_BODY)."""
+        """A non-2xx response to ``url`` → :class:`UpstreamError` (reads ≤ MAX_ERROR_BODY;
+        a 3xx names where it redirects to, its body is not read)."""
+        if response.status_code < 400:
+            return redirect_error(response.status_code, response.headers, url)
         try:
             raw = await self._read_capped(response, MAX_ERROR_BODY)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, UpstreamError):
             raw = b""
         return http_error(response.status_code, response.headers, raw, url)
