@@ -339,12 +339,16 @@ class ResponseAccumulator:
     def _keep_reasoning(self, key: Any, item: dict[str, Any]) -> None:
         """Keep a reasoning item for replay while all kept items together stay within
         ``max_output_chars`` characters of JSON; a bigger one is not kept (logged once)."""
-        try:
-            size = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
-        except (ValueError, TypeError, RecursionError):
-            size = self.max_output_chars + 1
         old = self._reasoning_sizes.get(key, 0)
-        if self._reasoning_size - old + size > self.max_output_chars:
+        room = self.max_output_chars - self._reasoning_size + old
+        # its top-level strings alone (encrypted_content) may already be too big: no dump
+        size = sum(len(value) for value in item.values() if isinstance(value, str))
+        if size <= room:
+            try:
+                size = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+            except (ValueError, TypeError, RecursionError):
+                size = room + 1
+        if size > room:
             if not self._reasoning_dropped:
                 LOG.warning(
                     "reasoning items over %d characters are not kept for replay "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 import tracemalloc
-from types import TracebackType
 from typing import Self
 
 #: The probe's sleep (seconds) between two wake-ups.
@@ -55,12 +54,7 @@ class LoopLag:
         await asyncio.sleep(0)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
@@ -84,12 +78,7 @@ class TracedPeak:
         self._base = tracemalloc.get_traced_memory()[0]
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.peak = max(tracemalloc.get_traced_memory()[1] - self._base, 0)
         if self._started:
             tracemalloc.stop()

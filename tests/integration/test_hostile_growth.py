@@ -13,7 +13,6 @@ import zlib
 from typing import Any
 
 import pytest
-from astrbot.core.agent.tool import FunctionTool, ToolSet
 
 from data.plugins.astrbot_plugin_openai_responses.provider.accumulator import (
     MAX_SOURCE_TITLE,
@@ -28,6 +27,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.reasoning_replay impo
     decode_reasoning_signature,
 )
 from tests.integration.faults import ANSWER, MODES, Kit, Outcome
+from tests.integration.test_chat import magic_tools
 from tools.probes import STALL, LoopLag, TracedPeak
 from tools.upstream import Close, Events, Send, StartStream, Status
 from tools.upstream import events as ev
@@ -77,20 +77,6 @@ ev_opening_types = {
 def completed(output: list[dict[str, Any]]) -> dict[str, Any]:
     """The terminal event with ``output``."""
     return {"type": "response.completed", "response": response_object(output)}
-
-
-def magic_tools() -> ToolSet:
-    """The one tool offered where the upstream answers with calls."""
-    return ToolSet(
-        [
-            FunctionTool(
-                name="get_magic_number",
-                description="Return the magic number for a seed.",
-                parameters={"type": "object", "properties": {"seed": {"type": "integer"}}},
-                handler=None,
-            )
-        ]
-    )
 
 
 # -- url_citation sources ----------------------------------------------------------------------
