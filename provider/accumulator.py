@@ -4,12 +4,23 @@ Both paths use it: the stream path calls :meth:`ResponseAccumulator.feed` per ev
 forwards the returned deltas; the non-stream path calls :meth:`apply_response` once with
 the JSON body. :meth:`result` then gives the :class:`~.types.Turn`.
 
+Parts are keyed by their item's ``output_index`` (from the event, or learned from the
+``output_item`` events that name the item's id), else by ``item_id``, else they belong to the
+item added last: servers that leave ``item_id`` (or ``output_index``) off the delta events
+are read right. A part's final text (``output_text.done``, ``content_part.done``,
+``output_item.done``, the terminal response) is reconciled by content with what was already
+shown — only the part the user has not seen is added, never the whole text again — so the
+streamed deltas joined always equal the final text. Reasoning and generated images that
+arrive only with their completed item are shown once, when the item completes.
+
 Tolerated relay behaviour (specs/004-responses-wire-format/spec.md §"Third-party deviations"): no
 ``content_part.added``; text only in ``output_text.done`` / ``content_part.done`` or only in
 the terminal response; ``response.completed`` with ``output: []`` (the accumulated items are
-used); ``response.done`` as terminal; missing ``item_id``/``call_id``/``usage``; function-call
-arguments only in a ``.done`` event; interleaved parallel calls (keyed by ``item_id`` and
-``output_index``); unknown events (ignored, logged once at debug level).
+used); ``response.done`` as terminal; no terminal event after every item was done
+(:attr:`ResponseAccumulator.items_complete`); missing ``item_id``/``output_index``/
+``call_id``/``usage``; function-call arguments only in a ``.done`` event; interleaved
+parallel calls (keyed by ``item_id`` and ``output_index``); reasoning only in the completed
+item; unknown events (ignored; the first one of a response logged at debug level).
 
 Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation"; events and
 the fields read: spec 004 §"Streaming events", §"Response object".
@@ -21,16 +32,15 @@ import hashlib
 import json
 from typing import Any
 
-from .errors import UpstreamError
+from .errors import UpstreamError, clip
 from .http_errors import (
     chat_completions_chunks_error,
-    clip_head,
     error_from_payload,
     failed_response_error,
 )
 from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
-from .types import REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
+from .types import IMAGE, REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
 
 #: Most function calls one response may hold; more is an error (a model or relay gone wrong).
 MAX_TOOL_CALLS = 40
@@ -43,6 +53,9 @@ MAX_SOURCE_URL = 2048
 #: ``[nn] `` + `` — `` + the line end.
 SOURCES_HEAD_CHARS = 10
 SOURCE_LINE_CHARS = 10
+
+#: An output item's key: its ``output_index`` when known, else its id, else None (unknown)
+ItemRef = int | str | None
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -85,6 +98,11 @@ class ResponseAccumulator:
     (their JSON); items beyond it are not kept. More than :data:`MAX_TOOL_CALLS` function
     calls raise :class:`~.errors.UpstreamError`. :attr:`progress` grows whenever the answer
     does (the idle clock's signal, :mod:`.clock`).
+
+    :meth:`feed` returns at most one delta; an event that completes several things at once
+    (a terminal snapshot with reasoning, an image and missing text; a message item with
+    several parts) returns the first and leaves the others, in order, in :attr:`pending`
+    for the caller to take.
     """
 
     def __init__(self, *, max_output_chars: int) -> None:
@@ -92,13 +110,27 @@ class ResponseAccumulator:
         self.capped = False
         self.terminal = False
         self.saw_output = False  # any output-bearing event (text, call, reasoning)
+        self.pending: list[Delta] = []  # deltas of the last event after the one returned
         self._chars = 0
-        self._text: list[str] = []
+        self._text: list[str] = []  # every text chunk shown, in order
+        # (item, content_index) → the text shown for that text part; (item, ("summary" |
+        # "content", index)) → the reasoning shown for that reasoning part
+        self._parts: dict[tuple[ItemRef, Any], list[str]] = {}
+        self._text_at: tuple[Any, Any, Any] | None = None  # ids of the last text delta …
+        self._text_part: list[str] = []  # … and the part it went to
         self._refusal: list[str] = []
         self._reasoning: list[str] = []
-        self._reasoning_key: tuple[Any, ...] | None = None
-        self._delta_keys: set[tuple[Any, Any]] = set()
-        self._last_delta_key: tuple[Any, Any] | None = None
+        self._reasoning_key: tuple[ItemRef, tuple[str, int]] | None = None
+        self._reasoning_part: list[str] = []
+        self._unindexed: set[ItemRef] = set()  # items with text deltas without content_index
+        # item tracking: output_index by item id, the item added last, open / done items
+        self._index_of: dict[str, int] = {}
+        self._current: ItemRef = None
+        self._added = 0
+        self._open: set[ItemRef] = set()
+        self._done: set[ItemRef] = set()
+        self._done_ok = 0
+        self._unfinished = False  # an item was done with a status other than completed
         self._calls: dict[Any, _Call] = {}
         self._call_order: list[_Call] = []
         self._reasoning_items: dict[Any, dict[str, Any]] = {}
@@ -118,6 +150,9 @@ class ResponseAccumulator:
             "response.content_part.done": self._on_part_done,
             "response.reasoning_summary_text.delta": self._on_reasoning_delta,
             "response.reasoning_text.delta": self._on_reasoning_delta,
+            "response.reasoning_summary_text.done": self._on_reasoning_done,
+            "response.reasoning_summary_part.done": self._on_reasoning_done,
+            "response.reasoning_text.done": self._on_reasoning_done,
             "response.output_item.added": self._on_item,
             "response.output_item.done": self._on_item,
             "response.function_call_arguments.delta": self._on_args_delta,
@@ -168,23 +203,105 @@ class ResponseAccumulator:
             self._unknown_logged = True
             LOG.debug(
                 "ignored Responses event type %s (further unknown types are not logged)",
-                clip_head(kind, 80),
+                clip(kind, 80),
             )
         return None
+
+    # -- items and parts --------------------------------------------------------------
+    def _ref(self, item_id: Any, index: Any) -> ItemRef:
+        """The item a part event belongs to: its ``output_index`` (from the event, or learned
+        from an ``output_item`` event naming ``item_id``), else ``item_id``, else the item
+        added last (servers that send neither stream one item at a time)."""
+        if index is not None:
+            if item_id:
+                self._index_of.setdefault(item_id, index)
+            return index  # type: ignore[no-any-return]
+        if item_id:
+            return self._index_of.get(item_id, item_id)
+        return self._current
+
+    def _item_ref(self, item_id: Any, index: Any, *, added: bool) -> ItemRef:
+        """The key of an ``output_item.added`` / ``.done`` item; learns ``id → output_index``.
+
+        Without ``output_index`` an added item is at the next position and a done item is
+        found by its id, else it is the item still open that was added last.
+        """
+        if index is None:
+            index = self._index_of.get(item_id) if item_id else None
+        if index is None:
+            if not added:
+                open_last = self._current in self._open
+                return self._current if open_last or not item_id else item_id
+            index = self._added
+        if added:
+            self._added += 1
+        if item_id:
+            self._index_of[item_id] = index
+        return index  # type: ignore[no-any-return]
+
+    def _slot(self, ref: ItemRef, item_id: Any, sub: Any, *, adopt: bool = False) -> list[str]:
+        """What was shown so far of part ``sub`` of item ``ref`` (``sub``: the content index
+        of a text part, ``("summary" | "content", index)`` of a reasoning part); a new part
+        opens its item.
+
+        ``adopt`` (final texts): a part streamed with no ids at all becomes this item's.
+        """
+        key = (ref, sub)
+        part = self._parts.get(key)
+        if part is None and item_id and item_id != ref:
+            part = self._parts.get((item_id, sub))  # streamed before the index was known
+        if part is None and adopt and ref is not None:
+            part = self._parts.pop((None, sub), None)
+            if part is not None:  # later deltas without ids start a new part
+                self._open.discard(None)
+                self._text_at = self._reasoning_key = None
+        if part is None:
+            part = []
+            if ref not in self._done:
+                self._open.add(ref)
+        self._parts[key] = part
+        return part
+
+    def _close(self, ref: ItemRef, item: dict[str, Any]) -> None:
+        """``output_item.done``: the item is finished (completed or not)."""
+        self._open.discard(ref)
+        self._done.add(ref)
+        if item.get("status") in (None, "completed"):
+            self._done_ok += 1
+        else:
+            self._unfinished = True
+
+    @property
+    def items_complete(self) -> bool:
+        """At least one output item was reported done, every item that was added (or
+        streamed) was, and all with status ``completed`` (or none given): the answer is
+        whole even if the terminal event never comes (specs/004-responses-wire-format/spec.md
+        §"Streaming events")."""
+        return self._done_ok > 0 and not self._open and not self._unfinished
+
+    def _first(self, deltas: list[Delta]) -> Delta | None:
+        """Return the first of ``deltas``; queue the others in :attr:`pending`."""
+        if len(deltas) > 1:
+            self.pending.extend(deltas[1:])
+        return deltas[0] if deltas else None
 
     def _on_text_delta(self, event: dict[str, Any]) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
-        key = (event.get("item_id") or event.get("output_index"), event.get("content_index"))
-        if key != self._last_delta_key:  # the deltas of one part share a key: add it once
-            self._delta_keys.add(key)
-            self._last_delta_key = key
+        where = (event.get("item_id"), event.get("output_index"), event.get("content_index"))
+        if where != self._text_at:  # the deltas of one part share their ids: resolve once
+            self._text_at = where
+            ref = self._ref(where[0], where[1])
+            self._text_part = self._slot(ref, where[0], where[2] or 0)
+            if where[2] is None:
+                self._unindexed.add(ref)
         if len(delta) < self.max_output_chars - self._chars:  # inlined _take (hot path)
             self._chars += len(delta)
         else:
             delta = self._take(delta)
         self._text.append(delta)
+        self._text_part.append(delta)
         self.saw_output = True
         return (TEXT, delta)
 
@@ -197,104 +314,216 @@ class ResponseAccumulator:
         self.saw_output = True
         return (TEXT, delta)
 
-    def _done_text(self, event: dict[str, Any], text: Any) -> Delta | None:
-        key = (event.get("item_id") or event.get("output_index"), event.get("content_index"))
-        if key in self._delta_keys or not isinstance(text, str) or not text or self.capped:
+    def _final_text(
+        self, ref: ItemRef, item_id: Any, content_index: Any, text: Any
+    ) -> Delta | None:
+        """The final ``text`` of part ``content_index`` of item ``ref``: show what of it the
+        user has not seen (all of it when no delta came); nothing when it was shown already
+        or disagrees with what was shown."""
+        if not isinstance(text, str) or not text or self.capped:
             return None
-        self._delta_keys.add(key)  # text arrived only in a done event: show it once
-        text = self._take(text)
-        self._text.append(text)
+        part = self._slot(ref, item_id, content_index or 0, adopt=True)
+        shown = "".join(part)
+        if len(text) <= len(shown) or not text.startswith(shown):
+            return None
+        if not shown and ref in self._unindexed and self._item_shows(ref, text):
+            return None  # streamed as deltas without content_index: all went to part 0
+        missing = self._take(text[len(shown) :])
+        part.append(missing)
+        self._text.append(missing)
         self.saw_output = True
-        return (TEXT, text)
+        return (TEXT, missing) if missing else None
+
+    def _item_shows(self, ref: ItemRef, text: str) -> bool:
+        """Whether the text parts shown for item ``ref`` contain ``text``."""
+        parts = (p for (r, sub), p in self._parts.items() if r == ref and isinstance(sub, int))
+        return text in "".join("".join(p) for p in parts)
 
     def _on_text_done(self, event: dict[str, Any]) -> Delta | None:
-        return self._done_text(event, event.get("text"))
+        return self._final_part_text(event, event.get("text"))
 
     def _on_part_done(self, event: dict[str, Any]) -> Delta | None:
         part = event.get("part")
         if isinstance(part, dict) and part.get("type") == "output_text":
-            return self._done_text(event, part.get("text"))
+            return self._final_part_text(event, part.get("text"))
         return None
+
+    def _final_part_text(self, event: dict[str, Any], text: Any) -> Delta | None:
+        item_id = event.get("item_id")
+        ref = self._ref(item_id, event.get("output_index"))
+        return self._final_text(ref, item_id, event.get("content_index"), text)
 
     def _on_reasoning_delta(self, event: dict[str, Any]) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
-        key = (event.get("item_id"), event.get("summary_index"), event.get("content_index"))
-        if self._reasoning_key is not None and key != self._reasoning_key and self._reasoning:
-            delta = "\n\n" + delta
-        self._reasoning_key = key
-        delta = self._take(delta)
-        self._reasoning.append(delta)
-        self.saw_output = True
-        return (REASONING, delta)
-
-    def _call_for(self, event: dict[str, Any]) -> _Call:
         item_id = event.get("item_id")
-        index = event.get("output_index")
-        call = self._calls.get(item_id) if item_id else None
-        if call is None and index is not None:
-            call = self._calls.get(("#", index))
+        ref = self._ref(item_id, event.get("output_index"))
+        sub = self._reasoning_sub(event)
+        lead = ""
+        if (ref, sub) != self._reasoning_key:  # a new part: "\n\n" between parts and items
+            self._reasoning_part = self._slot(ref, item_id, sub)
+            lead = "\n\n" if self._reasoning and not self._reasoning_part else ""
+            self._reasoning_key = (ref, sub)
+        shown = self._take(lead + delta)
+        self._reasoning.append(shown)
+        self._reasoning_part.append(shown[len(lead) :])
+        self.saw_output = True
+        return (REASONING, shown)
+
+    @staticmethod
+    def _reasoning_sub(event: dict[str, Any]) -> tuple[str, int]:
+        """The part a reasoning event is about: ``("content", content_index)`` for raw
+        ``reasoning_text``, else ``("summary", summary_index)``."""
+        if event.get("type", "").startswith("response.reasoning_text."):
+            return ("content", event.get("content_index") or 0)
+        return ("summary", event.get("summary_index") or 0)
+
+    def _on_reasoning_done(self, event: dict[str, Any]) -> Delta | None:
+        """``reasoning_summary_text.done`` / ``reasoning_summary_part.done`` /
+        ``reasoning_text.done``: a reasoning part is complete."""
+        text = event.get("text")
+        if text is None and isinstance(event.get("part"), dict):
+            text = event["part"].get("text")
+        item_id = event.get("item_id")
+        ref = self._ref(item_id, event.get("output_index"))
+        return self._final_reasoning_part(ref, item_id, self._reasoning_sub(event), text)
+
+    def _final_reasoning_part(
+        self,
+        ref: ItemRef,
+        item_id: Any,
+        sub: tuple[str, int],
+        text: Any,
+        *,
+        unmatched: bool = False,
+    ) -> Delta | None:
+        """The final ``text`` of reasoning part ``sub`` of item ``ref``: show what no delta
+        carried (all of it when none came), once. ``unmatched``: the stream never named this
+        item (a terminal snapshot with other ids): reasoning already shown that contains the
+        text counts as shown."""
+        if not isinstance(text, str) or not text or self.capped:
+            return None
+        part = self._slot(ref, item_id, sub, adopt=True)
+        shown = "".join(part)
+        if len(text) <= len(shown) or not text.startswith(shown):
+            return None
+        if unmatched and not shown and text in "".join(self._reasoning):
+            return None
+        lead = "\n\n" if self._reasoning and not shown else ""
+        missing = self._take(lead + text[len(shown) :])
+        self._reasoning.append(missing)
+        part.append(missing[len(lead) :])
+        self.saw_output = True
+        return (REASONING, missing) if len(missing) > len(lead) else None
+
+    def _final_reasoning(
+        self, ref: ItemRef, item: dict[str, Any], *, unmatched: bool = False
+    ) -> list[Delta]:
+        """A completed reasoning item: each of its parts no delta or part event carried,
+        once — of the kind already streamed for it, else its ``summary`` parts, else its
+        ``content`` (``reasoning_text``) parts."""
+        item_id = item.get("id")
+        streamed = {
+            sub[0]
+            for (r, sub), part in self._parts.items()
+            if r in (ref, item_id) and isinstance(sub, tuple) and part
+        }
+        parts = {
+            kind: [p.get("text") for p in item.get(kind) or () if isinstance(p, dict)]
+            for kind in ("summary", "content")
+        }
+        if streamed:
+            kind = "content" if "content" in streamed else "summary"
+        else:
+            has = [k for k in parts if any(isinstance(t, str) and t for t in parts[k])]
+            if not has:
+                return []
+            kind = has[0]
+        return [
+            shown
+            for index, text in enumerate(parts[kind])
+            if (
+                shown := self._final_reasoning_part(
+                    ref, item_id, (kind, index), text, unmatched=unmatched
+                )
+            )
+        ]
+
+    def _final_image(self, item: dict[str, Any]) -> Delta | None:
+        """A completed ``image_generation_call``: its image (base64), once."""
+        result = item.get("result")
+        if not isinstance(result, str) or not result or result in self._images:
+            return None
+        self._images.append(result)
+        self.saw_output = True
+        self._items += 1
+        return (IMAGE, result)
+
+    def _call_at(self, ref: ItemRef, item_id: Any) -> _Call:
+        """The function call of item ``ref`` (created, and its item opened, if new)."""
+        call = self._calls.get(ref)
+        if call is None and item_id:
+            call = self._calls.get(item_id)  # keyed by id before the index was known
         if call is None:
             if len(self._call_order) >= MAX_TOOL_CALLS:
                 raise self._too_many_calls()
             call = _Call(item_id, None, None)
             self._call_order.append(call)
             self._items += 1
-        if item_id:
-            self._calls[item_id] = call
-        if index is not None:
-            self._calls[("#", index)] = call
+            if ref not in self._done:
+                self._open.add(ref)
+        self._calls[ref] = call
         return call
 
     def _on_item(self, event: dict[str, Any]) -> Delta | None:
         item = event.get("item")
         if not isinstance(item, dict):
             return None
+        done = event.get("type") == "response.output_item.done"
+        item_id = item.get("id")
+        ref = self._item_ref(item_id, event.get("output_index"), added=not done)
+        self._text_at = None  # deltas without ids now belong to this item
+        if done:
+            self._close(ref, item)
+        else:
+            self._current = ref
+            if ref not in self._done:
+                self._open.add(ref)
         kind = item.get("type")
         if kind == "function_call":
-            call = self._call_for(
-                {"item_id": item.get("id"), "output_index": event.get("output_index")}
-            )
+            call = self._call_at(ref, item_id)
             call.call_id = item.get("call_id") or call.call_id
             call.name = item.get("name") or call.name
             args = item.get("arguments")
-            if isinstance(args, str) and (args or event.get("type") == "response.output_item.done"):
+            if isinstance(args, str) and (args or done):
                 self._set_arguments(call, args)
             self.saw_output = True
         elif kind == "reasoning":
-            self._keep_reasoning(item.get("id") or ("#", event.get("output_index")), item)
+            self._keep_reasoning(item_id or ("#", ref), item)
             self.saw_output = True
-            if event.get("type") == "response.output_item.done" and not self._reasoning:
-                text = _reasoning_text(item)
-                if text:
-                    text = self._take(text)
-                    self._reasoning.append(text)
-                    return (REASONING, text)
-        elif kind == "message":
-            if event.get("type") == "response.output_item.done":
-                for index, part in enumerate(item.get("content") or ()):
-                    if isinstance(part, dict) and part.get("type") == "output_text":
-                        shown = self._done_text(
-                            {
-                                "item_id": item.get("id"),
-                                "output_index": event.get("output_index"),
-                                "content_index": index,
-                            },
-                            part.get("text"),
-                        )
-                        if shown:
-                            return shown
-        elif kind == "image_generation_call" and isinstance(item.get("result"), str):
-            self.saw_output = True
-            self._items += 1
+            if done:
+                return self._first(self._final_reasoning(ref, item))
+        elif kind == "message" and done:
+            return self._first(
+                [
+                    shown
+                    for index, part in enumerate(item.get("content") or ())
+                    if isinstance(part, dict)
+                    and part.get("type") == "output_text"
+                    and (shown := self._final_text(ref, item_id, index, part.get("text")))
+                ]
+            )
+        elif kind == "image_generation_call" and done:
+            return self._final_image(item)
         return None
 
     def _on_args_delta(self, event: dict[str, Any]) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or self.capped:
             return None
-        call = self._call_for(event)
+        item_id = event.get("item_id")
+        call = self._call_at(self._ref(item_id, event.get("output_index")), item_id)
         piece = self._take(delta)
         call.parts.append(piece)
         call.charged += len(piece)
@@ -303,7 +532,8 @@ class ResponseAccumulator:
 
     def _on_args_done(self, event: dict[str, Any]) -> Delta | None:
         args = event.get("arguments")
-        call = self._call_for(event)
+        item_id = event.get("item_id")
+        call = self._call_at(self._ref(item_id, event.get("output_index")), item_id)
         if isinstance(args, str):
             self._set_arguments(call, args)
         if event.get("name"):
@@ -334,7 +564,7 @@ class ResponseAccumulator:
         ):
             return
         title = annotation.get("title")
-        sources[url] = clip_head(title, MAX_SOURCE_TITLE) if isinstance(title, str) else ""
+        sources[url] = clip(title, MAX_SOURCE_TITLE) if isinstance(title, str) else ""
 
     def _keep_reasoning(self, key: Any, item: dict[str, Any]) -> None:
         """Keep a reasoning item for replay while all kept items together stay within
@@ -393,9 +623,11 @@ class ResponseAccumulator:
     def apply_response(self, response: dict[str, Any]) -> Delta | None:
         """Apply a complete ``Response`` object (terminal event snapshot or non-stream body).
 
-        Returns the part of the final text the user has not seen yet (the whole text when
-        the upstream streamed no deltas), or None. Raises :class:`UpstreamError` when the
-        response status is ``failed``.
+        Returns what the user has not seen yet, in output order: reasoning and images of
+        items that did not complete earlier, then the missing end of the text (the whole
+        text when the upstream streamed no deltas) — the first as the return value, the
+        others in :attr:`pending`. Raises :class:`UpstreamError` when the response status
+        is ``failed``.
         """
         if response.get("status") == "failed":
             raise failed_response_error(
@@ -409,6 +641,7 @@ class ResponseAccumulator:
         texts: list[str] = []
         refusals: list[str] = []
         calls: list[_Call] = []
+        deltas: list[Delta] = []
         for index, item in enumerate(output):
             if not isinstance(item, dict):
                 continue
@@ -432,30 +665,30 @@ class ResponseAccumulator:
                 call.arguments = args if isinstance(args, str) else ""
                 calls.append(call)
             elif kind == "reasoning":
-                self._keep_reasoning(item.get("id") or ("#", index), item)
-                if not self._reasoning:
-                    text = _reasoning_text(item)
-                    if text:
-                        self._reasoning.append(self._take(text))
-            elif (
-                kind == "image_generation_call"
-                and isinstance(item.get("result"), str)
-                and item["result"] not in self._images
-            ):
-                self._images.append(item["result"])
+                item_id = item.get("id")
+                self._keep_reasoning(item_id or ("#", index), item)
+                ref = self._index_of.get(item_id, item_id) if item_id else index
+                named = item_id and (
+                    item_id in self._index_of or any(r == item_id for r, _ in self._parts)
+                )
+                unmatched = self._reasoning_key is not None and not named
+                deltas += self._final_reasoning(ref, item, unmatched=unmatched)
+            elif kind == "image_generation_call" and (shown := self._final_image(item)):
+                deltas.append(shown)
         if refusals and not self._refusal:
             self._refusal = refusals
         final_text = "".join(texts)
         seen = "".join(self._text)
-        shown: Delta | None = None
         if final_text and final_text != seen and not self.capped:
+            # reconciled by content: the whole text, or the end the user has not seen
             if final_text.startswith(seen):
                 missing = self._take(final_text[len(seen) :])
                 self._text.append(missing)
-                shown = (TEXT, missing) if missing else None
+                if missing:
+                    deltas.append((TEXT, missing))
             elif not seen:
                 self._text = [self._take(final_text)]
-                shown = (TEXT, self._text[0])
+                deltas.append((TEXT, self._text[0]))
             # else the terminal text disagrees with what was streamed: keep the streamed
             # text, which the user has already seen.
         if calls:
@@ -466,13 +699,16 @@ class ResponseAccumulator:
                 charged -= call.charged
                 self._set_arguments(call, call.arguments or "")
             self._call_order = calls
-        return shown
+        return self._first(deltas)
 
     # -- result -----------------------------------------------------------------------
     def result(self) -> Turn:
         """The accumulated :class:`Turn` (call once, after the last event)."""
         final = self._final or {}
-        status = final.get("status") if self.terminal else "truncated"
+        if self.terminal:
+            status = final.get("status")
+        else:
+            status = "completed" if self.items_complete else "truncated"
         details = final.get("incomplete_details")
         if not isinstance(details, dict):
             details = {}
@@ -518,13 +754,6 @@ class ResponseAccumulator:
                 break
             kept.append({"type": "url_citation", "url": url, "title": title})
         return kept
-
-
-def _reasoning_text(item: dict[str, Any]) -> str:
-    parts = [s.get("text", "") for s in item.get("summary") or () if isinstance(s, dict)]
-    if not any(parts):
-        parts = [c.get("text", "") for c in item.get("content") or () if isinstance(c, dict)]
-    return "\n\n".join(p for p in parts if isinstance(p, str) and p)
 
 
 def _parse_arguments(text: str) -> dict[str, Any] | None:

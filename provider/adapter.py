@@ -28,9 +28,9 @@ from .exchange import exchange
 from .profiles import detect_profile
 from .reasoning_replay import encode_reasoning_signature
 from .redaction import LOG, register_secrets, unregister_secrets
-from .results import final_response, footer, reasoning_chunk, text_chunk
+from .results import final_response, footer, image_chunk, reasoning_chunk, text_chunk
 from .transport import Transport
-from .types import TEXT, Turn
+from .types import REASONING, TEXT, Turn
 from .usage_log import RequestStats
 
 
@@ -199,7 +199,13 @@ class ResponsesProvider(Provider):
                     return
                 stats.mark_first_chunk()
                 kind, delta = item
-                yield text_chunk(delta) if kind == TEXT else reasoning_chunk(delta)
+                if kind == TEXT:
+                    yield text_chunk(delta)
+                elif kind == REASONING:
+                    yield reasoning_chunk(delta)
+                elif (image := image_chunk(delta)) is not None:
+                    yield image
+
         except AbortedError:
             outcome = "aborted"
             raise

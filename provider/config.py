@@ -17,10 +17,10 @@ migration table: specs/001-redesign-responses-provider/quickstart.md.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal, get_args
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import httpx
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -32,9 +32,8 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .redaction import LOG as logger
 from .tool_schema import hosted_tool
-
-logger = logging.getLogger("astrbot_plugin_openai_responses")
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 QUICKSTART = "specs/001-redesign-responses-provider/quickstart.md"
@@ -46,8 +45,6 @@ DEPRECATED_ALIASES: dict[str, str] = {
     "headers": "custom_headers",
     "extra_body": "custom_extra_body",
 }
-
-_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 
 # The settings with a fixed set of values: error messages, WebUI drop-downs
 # (registration.py) and the README table are derived from these types (tests check it).
@@ -72,7 +69,10 @@ _ACCEPTS: dict[str, str] = {
     "key": 'a list of API keys, e.g. ["sk-..."] (empty list for local servers)',
     "api_base": "an http(s) URL such as https://api.openai.com/v1",
     "timeout": "a number of seconds greater than 0, e.g. 120",
-    "proxy": "empty, or a URL such as http://127.0.0.1:7890 or socks5://host:1080",
+    "proxy": (
+        "empty, or an http://, https://, socks5:// or socks5h:// URL with a host, such as "
+        "http://127.0.0.1:7890; write @ or / inside a password as %40 or %2F"
+    ),
     "custom_headers": 'an object of header names to string values, e.g. {"X-Team": "bots"}',
     "reasoning_effort": one_of(ReasoningEffort),
     "custom_extra_body": "an object merged into the request body",
@@ -194,9 +194,12 @@ class SourceConfig(BaseModel):
         raw = value.get_secret_value().strip()
         if not raw:
             return SecretStr("")
-        parts = urlsplit(raw)
-        if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
-            raise ValueError("is not an http, https or socks5 proxy URL")
+        try:  # httpx's own parser: what the transport's client will accept
+            accepted = bool(httpx.Proxy(raw).url.host)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            accepted = False
+        if not accepted:
+            raise ValueError("is not a proxy URL the HTTP client accepts")
         return SecretStr(raw)
 
     @field_validator("custom_headers", "custom_extra_body", mode="before")
@@ -228,7 +231,7 @@ class SourceConfig(BaseModel):
         out = [k for k in self.keys if k]
         password = urlsplit(self.proxy_url).password if self.proxy_url else None
         if password:
-            out.append(password)
+            out += dict.fromkeys((password, unquote(password)))  # as written and as sent
         out += [v for n, v in self.custom_headers.items() if _is_secret_header(n) and v]
         return out
 

@@ -1,4 +1,4 @@
-"""Errors the adapter raises. Every message is redacted when the error is created.
+"""Errors the adapter raises. Every message is clipped and redacted when the error is created.
 
 AstrBot shows a provider's exception text to the chat user ("All chat models failed: …")
 and logs it with a traceback, so messages are short, English, say what failed and which
@@ -8,23 +8,16 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries" (e
 
 from __future__ import annotations
 
-from .redaction import redact
-
-#: Longest upstream message kept inside an error (characters).
-MAX_UPSTREAM_MESSAGE = 500
-
-
-def clip(text: str, limit: int = MAX_UPSTREAM_MESSAGE) -> str:
-    """Collapse whitespace and cut ``text`` to ``limit`` characters (with an ellipsis)."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from .redaction import MAX_ERROR_CHARS
+from .redaction import clip as clip  # re-exported: the one clip-and-redact step
 
 
 class ResponsesPluginError(Exception):
-    """Base class; ``str(err)`` is already redacted."""
+    """Base class; ``str(err)`` is already clipped (one line, at most
+    :data:`~.redaction.MAX_ERROR_CHARS` characters) and redacted."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(redact(message))
+        super().__init__(clip(message, MAX_ERROR_CHARS))
 
     @property
     def message(self) -> str:

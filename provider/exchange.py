@@ -115,6 +115,8 @@ async def exchange(
                     delta = reader.feed(event)
                     if delta is not None:
                         yield delta
+                        while reader.more:  # rare: the event gave several deltas
+                            yield reader.more.pop(0)
                     if reader.stop:
                         break
         except (httpx.TransportError, UpstreamError) as exc:

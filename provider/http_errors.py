@@ -14,20 +14,20 @@ the messages.
 from __future__ import annotations
 
 import json
-import reprlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import MAX_UPSTREAM_MESSAGE, UpstreamError, clip
+from .errors import UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
+from .redaction import MAX_UPSTREAM_CODE, shown_url
 from .retry import MAX_RETRY_AFTER, retry_after_seconds
 
 #: Error bodies are read up to this many bytes.
 MAX_ERROR_BODY = 64 * 1024
-#: Longest upstream error code kept (characters).
-MAX_CODE = 80
+#: Characters of an upstream URL (a ``Location``) looked at.
+MAX_URL_CHARS = 2048
 #: Statuses retried besides 5xx (unless ``x-should-retry: false``).
 RETRY_STATUS = frozenset({408, 409, 429})
 #: Error codes that mean "out of money": never retried.
@@ -59,10 +59,10 @@ def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
     nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
     message = nested.get("message") or payload.get("message") or "no message"
     code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
-    code = clip_head(code, MAX_CODE) if code and code != "error" else None
+    code = clip(code, MAX_UPSTREAM_CODE) if code and code != "error" else None
     return UpstreamError(
         f"The upstream reported an error ({what}{', code ' + code if code else ''}): "
-        f"{clip_head(message, MAX_UPSTREAM_MESSAGE)}",
+        f"{clip(str(message))}",
         code=code,
         retryable=bool(code) and code in RETRYABLE_CODES,
     )
@@ -98,6 +98,7 @@ def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> Up
     Retryable: 408/409/429 and 5xx, overridden by ``x-should-retry``; never a quota error or
     a ``Retry-After`` longer than :data:`~.retry.MAX_RETRY_AFTER` (the message says so).
     """
+    url = shown_url(url)  # an api_base query may hold a key
     message, code = error_message(body.decode("utf-8", "replace"))
     retry_after = retry_after_seconds(headers)
     should = headers.get("x-should-retry")
@@ -152,9 +153,7 @@ def error_message(text: str) -> tuple[str, str | None]:
         if isinstance(err, dict):
             message = err.get("message") or data.get("message") or data.get("detail") or stripped
             code = err.get("code") or err.get("type")
-            return clip_head(message, MAX_UPSTREAM_MESSAGE), clip_head(
-                code, MAX_CODE
-            ) if code else None
+            return clip(str(message)), clip(code, MAX_UPSTREAM_CODE) if code else None
         if isinstance(err, str):
             return clip(err), None
     return clip(stripped), None
@@ -225,30 +224,20 @@ def connection_error(
 def origin(url: str) -> str:
     """``scheme://host[:port]`` of ``url`` (no credentials, path or query; clipped)."""
     try:
-        parts = urlsplit(clip_head(url, 300))
+        parts = urlsplit(url[:MAX_URL_CHARS])
         port = parts.port
     except ValueError:  # a broken IPv6 host, a port out of range or not a number
         return "an unreadable address"
-    return clip_head(f"{parts.scheme}://{parts.hostname}{':' + str(port) if port else ''}", 120)
-
-
-def clip_head(value: object, limit: int) -> str:
-    """:func:`~.errors.clip` of an upstream value, looking at the first ``2 × limit``
-    characters of a string only (a huge string is never scanned whole); other values are
-    shown with :func:`reprlib.repr` (bounded depth and length)."""
-    text = value if isinstance(value, str) else reprlib.repr(value)
-    return clip(text[: 2 * limit], limit)
+    return clip(f"{parts.scheme}://{parts.hostname}{':' + str(port) if port else ''}", 120)
 
 
 __all__ = [
-    "MAX_CODE",
     "MAX_ERROR_BODY",
     "QUOTA_CODES",
     "RETRYABLE_CODES",
     "RETRY_STATUS",
     "chat_completions_body_error",
     "chat_completions_chunks_error",
-    "clip_head",
     "connection_error",
     "error_from_payload",
     "error_message",

@@ -9,12 +9,18 @@ local paths. This module turns one reference into one Responses content part
 * image → ``{"type": "input_image", "image_url": <http(s) URL or data URL>, "detail": "auto"}``.
   Data URLs get the MIME type of their *bytes* (magic-number sniffing: png, jpeg, gif, webp,
   bmp), because chat platforms often label a JPEG ``image/png`` and OpenAI rejects a data URL
-  whose declared type does not match its content. Local files are read off the event loop
-  (:func:`asyncio.to_thread`) and capped at :data:`MAX_IMAGE_BYTES`.
-* an image that cannot be used (missing/unreadable/oversized file, broken data URL,
-  unsupported scheme) → ``{"type": "input_text", "text": "[Image unavailable: <name>]"}`` and
-  a warning on :data:`~.redaction.LOG` naming the file name only, never the full path. The
-  chat goes on.
+  whose declared type does not match its content. Image URLs are passed on, never fetched.
+* a local file (path or ``file://``; a chat member controls the reference, so it is
+  untrusted): the path is resolved (symlinks followed) and the target must be a regular file
+  (no FIFO, device or directory) of at most :data:`MAX_IMAGE_BYTES` (checked before
+  reading), opened without following a link swapped in meanwhile and without blocking, and
+  its bytes must *decode* with Pillow as PNG, JPEG, GIF, WebP or BMP (header parsed and
+  structure verified; neither the magic bytes nor the extension are trusted). The MIME type
+  is Pillow's. Reading and checking run off the event loop (:func:`asyncio.to_thread`).
+* an image that cannot be used (missing/unreadable/oversized/not-an-image file, broken data
+  URL, unsupported scheme) → ``{"type": "input_text", "text": "[Image unavailable: <name>]"}``
+  and a warning on :data:`~.redaction.LOG` naming the file name only (clipped, control
+  characters shown as ``?``: no forged log lines), never the full path. The chat goes on.
 * audio → always the text part :data:`AUDIO_PLACEHOLDER`. ``input_audio`` content parts were
   removed from the Responses input types in openai-python 2.x (spec 004 §"Input items") and
   the Responses endpoint has no other audio input, so the audio is never inlined (a base64
@@ -28,14 +34,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import mimetypes
+import io
 import os
 import re
+import stat
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from .redaction import LOG
+from PIL import Image
+
+from .redaction import LOG, clip
 
 #: Largest local image file that is read and inlined (bytes).
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -46,6 +55,24 @@ AUDIO_PLACEHOLDER = "[Audio attachment: the Responses API cannot take audio inpu
 #: ``detail`` of every ``input_image`` part (``Required`` in the SDK types; ``auto`` is safe).
 IMAGE_DETAIL = "auto"
 
+#: Longest file name shown in a placeholder or a log line (characters).
+MAX_NAME_CHARS = 80
+#: Pillow format → MIME type of the local image files that are sent.
+IMAGE_FORMATS: dict[str, str] = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+    "BMP": "image/bmp",
+}
+# open(2) flags: never block on a FIFO swapped in after the check, never follow a link
+# swapped in for the resolved path (both absent on Windows, where O_BINARY matters).
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 _INLINE_NAME = "inline image"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 # Enough base64 characters (a multiple of 4) to decode every magic number below.
@@ -61,7 +88,7 @@ class ImageUnavailableError(ValueError):
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(reason)
-        self.name = name
+        self.name = shown_name(name)
         self.reason = reason
 
 
@@ -82,6 +109,24 @@ def sniff_image_mime(data: bytes) -> str | None:
     if data.startswith(b"BM"):
         return "image/bmp"
     return None
+
+
+def shown_name(name: str) -> str:
+    """A file name as placeholders and logs show it: at most :data:`MAX_NAME_CHARS`
+    characters on one line, control characters as ``?``, secrets masked."""
+    return clip(name, MAX_NAME_CHARS) or "image"
+
+
+def decoded_image_mime(data: bytes) -> str | None:
+    """The MIME type of ``data`` when Pillow parses it as one of :data:`IMAGE_FORMATS` and
+    its structure verifies (``Image.verify``); ``None`` for anything else."""
+    try:
+        with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
+            kind = image.format
+            image.verify()
+    except Exception:  # Pillow raises many types for bad data (OSError, SyntaxError, …)
+        return None
+    return IMAGE_FORMATS.get(kind or "")
 
 
 def _placeholder(name: str) -> dict[str, Any]:
@@ -154,7 +199,7 @@ def _file_url_to_path(url: str) -> str:
     """
     parts = urlsplit(url)
     path = unquote(parts.path)
-    name = PurePosixPath(path).name or "image"
+    name = shown_name(PurePosixPath(path).name)
     if parts.netloc not in ("", "localhost"):
         raise ImageUnavailableError(name, "file:// URL with a remote host is not supported")
     if not path.startswith("/"):
@@ -163,41 +208,57 @@ def _file_url_to_path(url: str) -> str:
 
 
 def _load_image_file(path: str, limit: int) -> str:
-    """Read ``path`` and return it as a data URL (blocking: run it in a thread).
+    """Read the image file at ``path`` and return it as a data URL (blocking: run it in a
+    thread). Links are resolved and the target checked: a regular file of at most ``limit``
+    bytes that decodes as an image.
 
-    Raises ``OSError`` (missing, unreadable, a directory) or :class:`ImageUnavailableError`.
+    Raises ``OSError`` (missing, unreadable, a link loop) or :class:`ImageUnavailableError`.
     """
-    name = os.path.basename(path) or "image"
-    cap = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-    too_big = f"{name} is larger than the {cap} image limit"
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size > limit:
-            raise ImageUnavailableError(name, too_big)
+    name = shown_name(os.path.basename(path))
+    target = os.path.realpath(path, strict=True)
+    info = os.stat(target)
+    _check_file(name, info, limit)
+    fd = os.open(target, _OPEN_FLAGS)
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            raise ImageUnavailableError(name, f"{name} changed while it was opened")
+        _check_file(name, opened, limit)
         data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ImageUnavailableError(name, too_big)
-    if not data:
-        raise ImageUnavailableError(name, f"{name} is empty")
-    mime = sniff_image_mime(data[:16])
+    _check_size(name, len(data), limit)
+    mime = decoded_image_mime(data)
     if mime is None:
-        guessed, _ = mimetypes.guess_type(name)
-        if not (guessed and guessed.startswith("image/")):
-            raise ImageUnavailableError(name, f"{name} is not a recognised image")
-        mime = guessed
+        raise ImageUnavailableError(name, f"{name} is not a PNG, JPEG, GIF, WebP or BMP image")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _check_file(name: str, info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageUnavailableError(name, f"{name} is not a regular file")
+    _check_size(name, info.st_size, limit)
+
+
+def _check_size(name: str, size: int, limit: int) -> None:
+    if size > limit:
+        cap = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        raise ImageUnavailableError(name, f"{name} is larger than the {cap} image limit")
+    if not size:
+        raise ImageUnavailableError(name, f"{name} is empty")
 
 
 async def image_file_to_data_url(path: str, *, max_bytes: int | None = None) -> str:
     """Read a local image file without blocking the event loop; return a base64 data URL.
 
     ``path`` is a filesystem path (a relative path resolves against the working directory,
-    AstrBot's root). The MIME type comes from the file's magic bytes, falling back to the
-    file extension when it names an ``image/*`` type. Reading and encoding run in a worker
-    thread (:func:`asyncio.to_thread`).
+    AstrBot's root); a link is resolved and its target checked. Only a regular file of at
+    most ``max_bytes`` that Pillow decodes as PNG, JPEG, GIF, WebP or BMP is read and sent;
+    the MIME type is Pillow's. Checking, reading and encoding run in a worker thread
+    (:func:`asyncio.to_thread`).
 
     Raises ``OSError`` when the file cannot be read and :class:`ImageUnavailableError`
-    (message naming only the file name) when it is larger than ``max_bytes``, empty or not
-    an image. ``max_bytes`` defaults to :data:`MAX_IMAGE_BYTES` (read at call time).
+    (message naming only the file name) when it is not a regular file, larger than
+    ``max_bytes``, empty or not such an image. ``max_bytes`` defaults to
+    :data:`MAX_IMAGE_BYTES` (read at call time).
     """
     limit = MAX_IMAGE_BYTES if max_bytes is None else max_bytes
     return await asyncio.to_thread(_load_image_file, path, limit)
@@ -206,8 +267,8 @@ async def image_file_to_data_url(path: str, *, max_bytes: int | None = None) -> 
 def _ref_name(ref: str) -> str:
     """The file name of a path or URL reference (for placeholders and logs)."""
     if _SCHEME.match(ref):
-        return PurePosixPath(unquote(urlsplit(ref).path)).name or "image"
-    return os.path.basename(ref.rstrip("/")) or "image"
+        return shown_name(PurePosixPath(unquote(urlsplit(ref).path)).name)
+    return shown_name(os.path.basename(ref.rstrip("/")))
 
 
 async def image_input_part(ref: str) -> dict[str, Any]:
@@ -261,10 +322,14 @@ async def audio_input_part(ref: str) -> dict[str, Any]:
 __all__ = [
     "AUDIO_PLACEHOLDER",
     "IMAGE_DETAIL",
+    "IMAGE_FORMATS",
     "MAX_IMAGE_BYTES",
+    "MAX_NAME_CHARS",
     "ImageUnavailableError",
     "audio_input_part",
+    "decoded_image_mime",
     "image_file_to_data_url",
     "image_input_part",
+    "shown_name",
     "sniff_image_mime",
 ]

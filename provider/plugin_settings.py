@@ -24,13 +24,23 @@ PLUGIN_SETTINGS = PluginSettings()
 
 
 def apply_plugin_config(config: Mapping[str, Any]) -> None:
-    """Install the plugin config (``extra_redact_patterns``, ``log_request_ids``)."""
+    """Install the plugin config (``extra_redact_patterns``, ``log_request_ids``).
+
+    An ``extra_redact_patterns`` entry that does not compile or is too slow
+    (:func:`~.redaction.check_pattern`) is skipped with an ERROR log line naming it.
+    """
     patterns = config.get("extra_redact_patterns") or []
-    invalid = (
+    rejected = (
         set_extra_patterns(p for p in patterns if isinstance(p, str))
         if isinstance(patterns, list)
         else []
     )
-    if invalid:
-        LOG.warning("ignored %d invalid extra_redact_patterns entries", len(invalid))
+    for pattern, reason in rejected:
+        LOG.error(
+            "Plugin setting `extra_redact_patterns`: the pattern %r was not installed: %s. "
+            "Fix or remove it on the plugin's settings page (a pattern must run in linear "
+            "time: no nested or adjacent unbounded repeats such as (a+)+ or \\w+\\w*).",
+            pattern,
+            reason,
+        )
     PLUGIN_SETTINGS.log_request_ids = bool(config.get("log_request_ids", True))

@@ -23,10 +23,9 @@ import httpx
 
 from .clock import RequestClock
 from .content_encoding import inflated_text
-from .errors import UpstreamError
+from .errors import UpstreamError, clip
 from .http_errors import (
     chat_completions_body_error,
-    clip_head,
     error_from_payload,
     read_error,
 )
@@ -162,7 +161,7 @@ def json_body_event(text: str) -> dict[str, Any]:
         obj = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nesting too deep
         raise UpstreamError(
-            f"The upstream returned invalid JSON (HTTP 200): {clip_head(text, 200)}"
+            f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
         ) from None
     if not isinstance(obj, dict):
         raise UpstreamError("The upstream returned JSON that is not a Responses object.")

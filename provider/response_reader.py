@@ -38,15 +38,32 @@ class Outcome:
 class ResponseReader:
     """The events of ONE upstream response → deltas for the user, then an :class:`Outcome`.
 
-    States: *reading* (``feed`` returns the delta to show, if any); *stopped* (``stop`` is
-    true: terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
+    States: *reading* (``feed`` returns the delta to show, if any; when one event gave
+    several, the others wait in :attr:`more`, in order); *stopped* (``stop`` is true:
+    terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
     closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
     then :meth:`outcome` builds the result once. Whenever an event makes the answer grow
     (:attr:`~.accumulator.ResponseAccumulator.progress`), the request's ``clock`` is told:
     only content restarts its idle clock (:mod:`.clock`).
+
+    A stream that ends without a terminal event is cut (the answer gets
+    :data:`~.notices.CUT_NOTICE`) unless every output item it added was reported done and
+    completed (:attr:`~.accumulator.ResponseAccumulator.items_complete`): relays that drop
+    ``response.completed`` deliver whole answers (specs/004-responses-wire-format/spec.md
+    §"Streaming events").
     """
 
-    __slots__ = ("_progress", "abort", "acc", "clock", "guard", "notice", "shown", "stop")
+    __slots__ = (
+        "_progress",
+        "abort",
+        "acc",
+        "clock",
+        "guard",
+        "more",
+        "notice",
+        "shown",
+        "stop",
+    )
 
     def __init__(
         self,
@@ -63,9 +80,11 @@ class ResponseReader:
         self.shown = False  # text reached the user
         self.notice = ""
         self.stop = False
+        self.more: list[Delta] = []  # deltas of the last event after the one returned
 
     def feed(self, event: dict[str, Any]) -> Delta | None:
-        """Apply one event; return what to yield (None: nothing to show)."""
+        """Apply one event; return what to yield (None: nothing to show), then yield the
+        deltas left in :attr:`more`."""
         acc = self.acc
         delta = acc.feed(event)
         progress = acc.progress
@@ -75,8 +94,18 @@ class ResponseReader:
                 self.clock.content()
         if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
             self.stop = True
+        if acc.pending:  # rare: the event completed several things at once
+            deltas = [delta, *acc.pending] if delta is not None else list(acc.pending)
+            acc.pending.clear()
+            shown = [s for s in map(self._show, deltas) if s is not None]
+            self.more.extend(shown[1:])
+            return shown[0] if shown else None
         if delta is None:
             return None
+        return self._show(delta)
+
+    def _show(self, delta: Delta) -> Delta | None:
+        """What of ``delta`` the user may see now (text passes the stream guard)."""
         guard = self.guard
         if guard is None or delta[0] != TEXT:
             self.shown = self.shown or delta[0] == TEXT
@@ -97,6 +126,8 @@ class ResponseReader:
             delta = self.feed(event)
             if delta is not None:
                 deltas.append(delta)
+                deltas.extend(self.more)
+                self.more.clear()
             if self.stop:
                 break
         return deltas
@@ -105,6 +136,8 @@ class ResponseReader:
         """The response failed mid-way: raise when nothing was produced, else note the cut."""
         if not (self.shown or self.acc.saw_output):
             raise _as_upstream_error(exc) from None
+        if isinstance(exc, httpx.TransportError) and self.acc.items_complete:
+            return  # every item was done: the answer is whole (outcome() logs it)
         LOG.warning("stream broke after output: %s", _as_upstream_error(exc))
         self.notice = (
             CUT_NOTICE if isinstance(exc, httpx.TransportError) else cut_by_notice(exc.message)
@@ -124,7 +157,10 @@ class ResponseReader:
         if acc.capped:
             notice = CAP_NOTICE
         elif not acc.terminal and not notice and not aborted_by_user:
-            notice = CUT_NOTICE
+            if acc.items_complete:
+                LOG.debug("no terminal event, but every output item was done: answer complete")
+            else:
+                notice = CUT_NOTICE
         if overflow:
             # only what the guard already released may ever be shown
             turn.text = turn.text[: len(turn.text) - len(held)] if turn.text.endswith(held) else ""

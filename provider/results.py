@@ -13,19 +13,19 @@ import base64
 import binascii
 
 import astrbot.core.message.components as Comp
-from astrbot.core.exceptions import EmptyModelOutputError
 from astrbot.core.message.message_event_result import MessageChain
 from astrbot.core.provider.entities import LLMResponse, TokenUsage
 
+from .host_compat import EmptyModelOutputError, llm_response, warn_missing
 from .types import Turn, Usage
 
 
 def _slow_text_chunk(delta: str) -> LLMResponse:
-    return LLMResponse("assistant", completion_text=delta, is_chunk=True)
+    return llm_response("assistant", completion_text=delta, is_chunk=True)
 
 
 def _slow_reasoning_chunk(delta: str) -> LLMResponse:
-    return LLMResponse("assistant", reasoning_content=delta, is_chunk=True)
+    return llm_response("assistant", reasoning_content=delta, is_chunk=True)
 
 
 # Chunks are built once per streamed delta, so they skip ``LLMResponse.__init__`` (keyword
@@ -43,8 +43,12 @@ def _template(**kwargs: object) -> tuple[dict[str, object], tuple[tuple[str, typ
     return {k: v for k, v in fields.items() if not isinstance(v, list | dict | set)}, mutable
 
 
-_TEXT_SHARED, _FRESH = _template(completion_text="")
-_REASONING_SHARED, _ = _template(reasoning_content="")
+try:
+    _TEXT_SHARED, _FRESH = _template(completion_text="")
+    _REASONING_SHARED, _ = _template(reasoning_content="")
+except (TypeError, AttributeError):  # a host whose LLMResponse no longer fits the copy
+    _TEXT_SHARED = _REASONING_SHARED = {}
+    _FRESH = ()
 
 
 def _fast_text_chunk(delta: str) -> LLMResponse:
@@ -71,17 +75,49 @@ def _same(fast: LLMResponse, slow: LLMResponse) -> bool:
     return vars(fast) == vars(slow) and fast.completion_text == slow.completion_text
 
 
-text_chunk = (
-    _fast_text_chunk
-    if _same(_fast_text_chunk("probe"), _slow_text_chunk("probe"))
-    and _same(_fast_reasoning_chunk("probe"), _slow_reasoning_chunk("probe"))
-    else _slow_text_chunk
-)
+def _fast_path_fits() -> bool:
+    try:
+        return _same(_fast_text_chunk("probe"), _slow_text_chunk("probe")) and _same(
+            _fast_reasoning_chunk("probe"), _slow_reasoning_chunk("probe")
+        )
+    except (TypeError, AttributeError):
+        return False
+
+
+if _fast_path_fits():
+    text_chunk = _fast_text_chunk
+else:
+    warn_missing("the LLMResponse layout the fast chunk constructor copies", "LLMResponse()")
+    text_chunk = _slow_text_chunk
 text_chunk.__doc__ = "A streaming text delta (``LLMResponse(is_chunk=True)``)."
 reasoning_chunk = _fast_reasoning_chunk if text_chunk is _fast_text_chunk else _slow_reasoning_chunk
 reasoning_chunk.__doc__ = (
     'A streaming reasoning delta (shown by AstrBot as "thinking", never as the answer).'
 )
+
+
+def _image_component(data: str) -> Comp.Image | None:
+    """An ``Image`` component from base64 ``data`` (None when it does not look like base64)."""
+    try:
+        base64.b64decode(data[:64] + "=" * (-len(data[:64]) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    return Comp.Image.fromBase64(data)
+
+
+def image_chunk(data: str) -> LLMResponse | None:
+    """A streamed generated image: a chunk whose ``result_chain`` is one ``Image``
+    (base64 ``data``); None when ``data`` is not base64.
+
+    AstrBot's runner forwards a chunk's ``result_chain`` to the platform as it is
+    (``tool_loop_agent_runner.py``, ``streaming_delta``), so the image reaches a streaming
+    chat; its ``completion_text`` is empty, so streamed text still adds up to the final
+    text.
+    """
+    image = _image_component(data)
+    if image is None:
+        return None
+    return LLMResponse("assistant", result_chain=MessageChain(chain=[image]), is_chunk=True)
 
 
 def token_usage(usage: Usage | None) -> TokenUsage | None:
@@ -159,14 +195,9 @@ def final_response(
     chain = None
     if turn.images:
         components: list[Comp.BaseMessageComponent] = [Comp.Plain(text)] if text else []
-        for image in turn.images:
-            try:
-                base64.b64decode(image[:64] + "=" * (-len(image[:64]) % 4), validate=False)
-            except (binascii.Error, ValueError):
-                continue
-            components.append(Comp.Image.fromBase64(image))
+        components.extend(i for i in map(_image_component, turn.images) if i is not None)
         chain = MessageChain(chain=components)
-    response = LLMResponse(
+    response = llm_response(
         "tool" if turn.tool_calls else "assistant",
         completion_text=text if chain is None else None,
         result_chain=chain,

@@ -44,6 +44,7 @@ from .http_errors import (
     redirect_error,
 )
 from .profiles import Profile
+from .redaction import shown_url
 from .response_body import BodyLimits, open_body
 from .retry import retrying
 from .upstream_stream import UpstreamStream
@@ -200,7 +201,7 @@ class Transport:
             data = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise UpstreamError(
-                f"{self.models_url} did not return JSON; check `api_base`."
+                f"{shown_url(self.models_url)} did not return JSON; check `api_base`."
             ) from None
         items = data.get("data") if isinstance(data, dict) else data
         ids = [m.get("id") for m in items or () if isinstance(m, dict)]

@@ -16,10 +16,12 @@ from typing import Any, Literal
 
 TurnStatus = Literal["completed", "incomplete", "failed", "truncated"]
 
-#: :data:`Delta` kinds: answer text, or reasoning shown as "thinking"
+#: :data:`Delta` kinds: answer text, reasoning shown as "thinking", a generated image
 TEXT = "text"
 REASONING = "reasoning"
-#: ``(TEXT | REASONING, characters to show)``: one piece of a streamed answer
+IMAGE = "image"
+#: ``(TEXT | REASONING, characters to show)`` or ``(IMAGE, base64 image data)``: one piece
+#: of a streamed answer
 Delta = tuple[str, str]
 
 #: events that end a response (``response.done`` is a relay spelling of ``.completed``)

@@ -26,7 +26,8 @@ _root = enter_plugin_root(os.environ.get("PLUGIN_TEST_ROOT"), "astrbot-test-root
 # Every secret configured in a test contains SECRET_MARK and every chat message whose text
 # must stay private contains USER_MARK. The autouse fixture below captures ALL logging
 # (root + the plugin logger, DEBUG and up) and the process's stdout/stderr for each test and
-# fails the test if either mark shows up there.
+# fails the test if either mark shows up there, or if a record from provider code came
+# through any logger but the plugin's one (whose filter redacts).
 import logging  # noqa: E402
 
 import pytest  # noqa: E402
@@ -35,12 +36,20 @@ SECRET_MARK = "SECRET"
 USER_MARK = "PRIVATE-USER-TEXT"
 
 
+PLUGIN_LOGGER = "astrbot.plugin.astrbot_plugin_openai_responses"
+_PROVIDER_DIRS = ("/astrbot_plugin_openai_responses/provider/", f"{REPO.as_posix()}/provider/")
+
+
 class _ListHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
+        self.bypassed: list[str] = []  # plugin records that skipped the redacting logger
 
     def emit(self, record: logging.LogRecord) -> None:
+        path = record.pathname.replace("\\", "/")
+        if record.name != PLUGIN_LOGGER and any(d in path for d in _PROVIDER_DIRS):
+            self.bypassed.append(f"{record.name} ({path}:{record.lineno})")
         try:
             self.lines.append(record.getMessage())
             if record.exc_info:
@@ -54,7 +63,7 @@ class _ListHandler(logging.Handler):
 @pytest.fixture(autouse=True)
 def _no_secret_or_user_text_in_output(capfd: pytest.CaptureFixture[str]):
     handler = _ListHandler()
-    plugin_logger = logging.getLogger("astrbot.plugin.astrbot_plugin_openai_responses")
+    plugin_logger = logging.getLogger(PLUGIN_LOGGER)
     loggers = [logging.getLogger(), plugin_logger, logging.getLogger("astrbot")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
@@ -66,6 +75,8 @@ def _no_secret_or_user_text_in_output(capfd: pytest.CaptureFixture[str]):
         for lg, level in zip(loggers, levels, strict=True):
             lg.removeHandler(handler)
             lg.setLevel(level)
+    if handler.bypassed:
+        pytest.fail(f"plugin records bypassed the redacting plugin logger: {handler.bypassed}")
     out, err = capfd.readouterr()
     captured = "\n".join([*handler.lines, out, err])
     for mark in (SECRET_MARK, USER_MARK):

@@ -10,6 +10,9 @@ Run ``bash scripts/demo.sh`` (or ``.venv/bin/python -m tools.demo``).
   (LLM tool ``get_magic_number``); AstrBot runs headless on 127.0.0.1.
 * Three turns: a streamed answer (deltas printed live), a tool round trip, a non-streamed
   answer. Everything is stopped by PID; a PASS/FAIL summary follows (exit 1 on failure).
+* ``--serve`` (``bash scripts/demo.sh --serve``): no scripted turns; AstrBot stays up and the
+  dashboard URL, the login and the provider to look at are printed, so that you can open
+  the provider form, press Test and chat in WebChat — until Ctrl-C, which stops everything.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -29,8 +33,7 @@ from typing import Any
 if __package__ in (None, ""):  # allow ``python tools/demo.py``
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.astrbot_harness import (
-    CHAT_ERROR_MARKERS,
+from tools.harness import (
     MAGIC_PLUGIN,
     PLUGIN_TYPE,
     AstrBotInstance,
@@ -38,6 +41,7 @@ from tools.astrbot_harness import (
     HarnessError,
     ProviderSpec,
     UpstreamProcess,
+    host_ships_webui,
 )
 
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -85,8 +89,7 @@ class Demo:
 
 
 def _has_error(result: ChatResult) -> str | None:
-    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    return next((m for m in CHAT_ERROR_MARKERS if m in blob), None)
+    return result.error_marker()
 
 
 def _live_printer(demo: Demo) -> Callable[[dict[str, Any]], None]:
@@ -154,6 +157,26 @@ def check_log(demo: Demo, bot: AstrBotInstance) -> None:
         demo.record("key not in AstrBot log", demo.secret not in log)
 
 
+def serve(demo: Demo, bot: AstrBotInstance, spec: ProviderSpec) -> None:
+    """Print where to look and wait for Ctrl-C (or SIGTERM)."""
+    webui = host_ships_webui(bot.astrbot_exe)
+    demo.say(
+        "\n== AstrBot is running; press Ctrl-C to stop ==\n"
+        f"  dashboard : {bot.base_url}/"
+        + ("" if webui else "  (this AstrBot does not ship its WebUI: API only)")
+        + f"\n  login     : astrbot / {bot.password}\n"
+        f'  provider  : Providers → source {spec.source_id!r} (card "OpenAI (Responses, '
+        f'Plugin)"), model {spec.provider_id!r}: press Test, or add a source with the card\n'
+        f'  chat      : Chat (WebChat) → model {spec.provider_id!r}; e.g. "{MAGIC}"\n'
+        f"  AstrBot log: {bot.log_path}"
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started in the background
+        signal.signal(signum, signal.default_int_handler)
+    while bot.is_running():
+        time.sleep(1)
+    demo.say("AstrBot stopped by itself; see its log above.")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo; return the exit code."""
     secret = os.environ.get("OPENAI_API_KEY") or None
@@ -173,12 +196,15 @@ def run(args: argparse.Namespace) -> int:
             base, model, key = upstream.start(), FAKE_MODEL, [FAKE_KEY]
             demo.say(f"upstream : embedded fake Responses server {base} (pid {upstream.pid})")
         spec = ProviderSpec("demo", model, key=key, api_base=base, type=args.provider_type)
-        bot = AstrBotInstance(workdir / "root")
+        bot = AstrBotInstance(workdir / "root", dashboard_port=args.port)
         bot.setup([spec], spec.provider_id, [MAGIC_PLUGIN])
         demo.say(f"AstrBot  : root {bot.root}")
         seconds = bot.start(timeout=args.timeout)
         demo.say(f"AstrBot  : pid {bot.pid} ready on {bot.base_url} after {seconds:.1f}s")
         bot.login()
+        if args.serve:
+            serve(demo, bot, spec)
+            return 0
         for step in (step_stream, step_tool, step_nonstream):
             try:
                 step(demo, bot)
@@ -190,6 +216,9 @@ def run(args: argparse.Namespace) -> int:
         demo.say(f"setup failed: {exc}")
         demo.record("setup", False, type(exc).__name__)
     except KeyboardInterrupt:
+        if args.serve:
+            demo.say("\nCtrl-C: stopping")
+            return 0
         demo.record("interrupted", False)
     finally:
         if bot is not None:
@@ -199,6 +228,8 @@ def run(args: argparse.Namespace) -> int:
         if upstream is not None:
             upstream.stop()
             demo.say(f"stopped upstream pid {upstream.pid}")
+        if args.serve and not demo.steps:  # nothing failed: nothing to keep
+            shutil.rmtree(workdir, ignore_errors=True)
     return summarize(demo, workdir, keep=args.keep)
 
 
@@ -229,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=90.0, help="AstrBot startup timeout")
     parser.add_argument("--keep", action="store_true", help="keep the temporary root")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="no scripted turns: keep AstrBot running (dashboard, WebChat) until Ctrl-C",
+    )
+    parser.add_argument("--port", type=int, default=0, help="dashboard port (default: a free one)")
     start = time.monotonic()
     code = run(parser.parse_args(argv))
     print(f"total {time.monotonic() - start:.1f}s", flush=True)

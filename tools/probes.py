@@ -34,28 +34,31 @@ class LoopLag:
         self.max_gap = 0.0
         self.max_busy = 0.0
         self.stalls = 0
+        self._wall = self._cpu = 0.0
         self._task: asyncio.Task[None] | None = None
 
+    def _tick(self) -> None:
+        now_wall, now_cpu = time.monotonic(), time.thread_time()
+        gap, busy = now_wall - self._wall, now_cpu - self._cpu
+        self._wall, self._cpu = now_wall, now_cpu
+        self.max_gap = max(self.max_gap, gap)
+        self.max_busy = max(self.max_busy, busy)
+        if busy > self.stall:
+            self.stalls += 1
+
     async def _run(self) -> None:
-        wall, cpu = time.monotonic, time.thread_time
-        last_wall, last_cpu = wall(), cpu()
         while True:
             await asyncio.sleep(TICK)
-            now_wall, now_cpu = wall(), cpu()
-            gap, busy = now_wall - last_wall, now_cpu - last_cpu
-            last_wall, last_cpu = now_wall, now_cpu
-            self.max_gap = max(self.max_gap, gap)
-            self.max_busy = max(self.max_busy, busy)
-            if busy > self.stall:
-                self.stalls += 1
+            self._tick()
 
     async def __aenter__(self) -> Self:
+        self._wall, self._cpu = time.monotonic(), time.thread_time()
         self._task = asyncio.create_task(self._run(), name="loop-lag-probe")
-        await asyncio.sleep(0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
+        self._tick()  # a stall that lasted until the end of the block counts too
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 

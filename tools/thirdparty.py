@@ -9,12 +9,18 @@ specs/004-responses-wire-format/spec.md §"Third-party deviations"):
 * ``aimock`` (npm, :data:`AIMOCK_SPEC`): JSON fixtures (match on the last user text, on
   whether the turn carries a tool result, …); reasoning items with ``encrypted_content``
   when ``include`` asks for them; ``/__aimock/journal`` lists what it received.
+* ``mock-ai-api`` (PyPI, :data:`MOCK_AI_API_SPEC`): canned answers chosen by the model name
+  (``gpt-4.1`` → a fixed greeting, ``gpt-4.1:mock-401`` → an HTTP error, …); its part events
+  carry no ``item_id``.
+* ``llm-mock-api`` (PyPI, :data:`LLM_MOCK_API_SPEC`): JSON5 rules (match on the last user
+  text and the offered tools; text, reasoning, tool calls, reply sequences); ``data:``-only
+  SSE with ``sequence_number``.
 
-Both are installed OUTSIDE the plugin's dev venv, under :func:`thirdparty_home`
-(``<repo>/.thirdparty``, gitignored; ``THIRDPARTY_HOME`` overrides it): llmock in its own
-venv (``python -m venv --without-pip`` + the running interpreter's ``pip --python``), aimock
-with ``npm install --prefix``. An install is done once (a stamp file names the exact spec)
-and guarded by a file lock, so parallel test processes do not race.
+All are installed OUTSIDE the plugin's dev venv, under :func:`thirdparty_home`
+(``<repo>/.thirdparty``, gitignored; ``THIRDPARTY_HOME`` overrides it): the PyPI servers each
+in their own venv (``python -m venv --without-pip`` + the running interpreter's
+``pip --python``), aimock with ``npm install --prefix``. An install is done once (a stamp
+file names the exact spec) and guarded by a file lock, so parallel test processes do not race.
 
 An install that fails because the registry cannot be reached raises
 :class:`RegistryUnreachable` (tests skip on it); any other failure raises
@@ -23,8 +29,8 @@ the test's stdout) and are stopped by their PID.
 
 CLI (manual debugging)::
 
-    python -m tools.thirdparty install llmock|aimock
-    python -m tools.thirdparty serve llmock [--fixtures f.json]   # Ctrl+C stops it
+    python -m tools.thirdparty install llmock|aimock|mock-ai-api|llm-mock-api
+    python -m tools.thirdparty serve llmock [--fixtures f.json] [--rules r.json5]  # Ctrl+C
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ from tools.processes import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 LLMOCK_SPEC = "llmock==0.2.2"
+MOCK_AI_API_SPEC = "mock-ai-api==0.1.1"
+LLM_MOCK_API_SPEC = "llm-mock-api==0.1.2"
 AIMOCK_SPEC = "@copilotkit/aimock@1.43.0"
 AIMOCK_PACKAGE = "@copilotkit/aimock"
 INSTALL_TIMEOUT = 600.0
@@ -132,13 +140,14 @@ def _stamped(directory: Path, spec: str) -> bool:
     return stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == spec
 
 
-def install_llmock(home: Path | None = None) -> Path:
-    """Install :data:`LLMOCK_SPEC` into its own venv (once); return its ``llmock`` script."""
-    directory = (home or thirdparty_home()) / "llmock"
+def _install_pypi(name: str, spec: str, script: str, home: Path | None) -> Path:
+    """Install ``spec`` into its own venv ``<home>/<name>/venv`` (once); return the path of
+    its console ``script``."""
+    directory = (home or thirdparty_home()) / name
     venv = directory / "venv"
-    exe = venv / "bin" / "llmock"
+    exe = venv / "bin" / script
     with _locked(directory.parent / ".lock"):
-        if _stamped(directory, LLMOCK_SPEC) and exe.exists():
+        if _stamped(directory, spec) and exe.exists():
             return exe
         if directory.exists():
             shutil.rmtree(directory)
@@ -158,14 +167,29 @@ def install_llmock(home: Path | None = None) -> Path:
                 "30",
                 "--retries",
                 "2",
-                LLMOCK_SPEC,
+                spec,
             ],
-            LLMOCK_SPEC,
+            spec,
         )
         if not exe.exists():
-            raise ThirdPartyError(f"{LLMOCK_SPEC} installed but {exe} is missing")
-        (directory / STAMP).write_text(LLMOCK_SPEC + "\n", encoding="utf-8")
+            raise ThirdPartyError(f"{spec} installed but {exe} is missing")
+        (directory / STAMP).write_text(spec + "\n", encoding="utf-8")
         return exe
+
+
+def install_llmock(home: Path | None = None) -> Path:
+    """Install :data:`LLMOCK_SPEC` into its own venv (once); return its ``llmock`` script."""
+    return _install_pypi("llmock", LLMOCK_SPEC, "llmock", home)
+
+
+def install_mock_ai_api(home: Path | None = None) -> Path:
+    """Install :data:`MOCK_AI_API_SPEC` into its own venv (once); return its script."""
+    return _install_pypi("mock-ai-api", MOCK_AI_API_SPEC, "mock-ai-api", home)
+
+
+def install_llm_mock_api(home: Path | None = None) -> Path:
+    """Install :data:`LLM_MOCK_API_SPEC` into its own venv (once); return its script."""
+    return _install_pypi("llm-mock-api", LLM_MOCK_API_SPEC, "llm-mock-api", home)
 
 
 def install_aimock(home: Path | None = None) -> Path:
@@ -309,22 +333,19 @@ class ServerProcess:
         self.stop()
 
 
+def _listen(port: int) -> list[str]:
+    """The ``--host 127.0.0.1 --port PORT --log-level warning`` options the Python servers
+    share."""
+    return ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+
+
 def llmock_server(log_path: Path, *, home: Path | None = None) -> ServerProcess:
     """An (unstarted) llmock server; installs llmock first if needed."""
     exe = install_llmock(home)
     env = dict(os.environ, NO_COLOR="1", TERM="dumb", PYTHONUNBUFFERED="1")
 
     def command(port: int) -> list[str]:
-        return [
-            str(exe),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        return [str(exe), "serve", *_listen(port)]
 
     return ServerProcess("llmock", command, log_path, env=env)
 
@@ -354,21 +375,71 @@ def aimock_server(fixtures: Path, log_path: Path, *, home: Path | None = None) -
     return ServerProcess("aimock", command, log_path, env=env)
 
 
+def mock_ai_api_server(log_path: Path, *, home: Path | None = None) -> ServerProcess:
+    """An (unstarted) mock-ai-api OpenAI server; installs mock-ai-api first if needed.
+
+    Its own ``mock-ai-api`` CLI starts the OpenAI and an Anthropic app as two child
+    processes that a SIGTERM to the CLI would leave running, so the OpenAI app is run
+    directly with uvicorn: one process, stopped by its PID.
+    """
+    python = install_mock_ai_api(home).with_name("python")  # the venv's interpreter
+    env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
+
+    def command(port: int) -> list[str]:
+        return [str(python), "-m", "uvicorn", "app.openai_app:app", *_listen(port)]
+
+    return ServerProcess("mock-ai-api", command, log_path, env=env)
+
+
+def llm_mock_api_server(rules: Path, log_path: Path, *, home: Path | None = None) -> ServerProcess:
+    """An (unstarted) llm-mock-api server answering by the JSON5 ``rules`` file, without its
+    default 200 ms pause between chunks; installs llm-mock-api first if needed."""
+    exe = install_llm_mock_api(home)
+    env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
+    no_config = rules.parent / "llm-mock-api-no-config.json"  # not the cwd's config.json
+
+    def command(port: int) -> list[str]:
+        return [
+            str(exe),
+            "start",
+            *("--config", str(no_config), "--rules", str(rules), "--latency", "0"),
+            *_listen(port),
+        ]
+
+    # no /health route: FastAPI's schema page answers once the server is up
+    return ServerProcess("llm-mock-api", command, log_path, health_path="/openapi.json", env=env)
+
+
+_INSTALLERS = {
+    "llmock": install_llmock,
+    "aimock": install_aimock,
+    "mock-ai-api": install_mock_ai_api,
+    "llm-mock-api": install_llm_mock_api,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``install NAME`` or ``serve NAME [--fixtures F]`` (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m tools.thirdparty")
     parser.add_argument("action", choices=["install", "serve"])
-    parser.add_argument("server", choices=["llmock", "aimock"])
+    parser.add_argument("server", choices=sorted(_INSTALLERS))
     parser.add_argument("--fixtures", type=Path, help="aimock fixture file or directory")
+    parser.add_argument("--rules", type=Path, help="llm-mock-api JSON5 rules file")
     args = parser.parse_args(argv)
     started = time.monotonic()
     if args.action == "install":
-        path = install_llmock() if args.server == "llmock" else install_aimock()
+        path = _INSTALLERS[args.server]()
         print(f"{args.server}: {path} ({time.monotonic() - started:.1f} s)")
         return 0
     log = thirdparty_home() / f"{args.server}.log"
     if args.server == "llmock":
         server = llmock_server(log)
+    elif args.server == "mock-ai-api":
+        server = mock_ai_api_server(log)
+    elif args.server == "llm-mock-api":
+        if args.rules is None:
+            parser.error("llm-mock-api needs --rules")
+        server = llm_mock_api_server(args.rules.resolve(), log)
     else:
         if args.fixtures is None:
             parser.error("aimock needs --fixtures")

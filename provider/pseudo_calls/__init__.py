@@ -12,13 +12,10 @@ Pure logic: no HTTP, no AstrBot imports. Spec: specs/002-pseudo-tool-calls/spec.
 
 from __future__ import annotations
 
-import logging
-
+from ..redaction import LOG as _LOG
 from .markers import MARKERS, find_marker, held_suffix_len
 from .model import Extraction, Offered, RecoveredCall, Status
 from .registry import FAMILIES, run
-
-_LOG = logging.getLogger(__name__)
 
 
 def extract(text: str, offered: Offered) -> Extraction:

@@ -1,4 +1,7 @@
-"""End-to-end: a real AstrBot 4.29 process with this plugin, driven through the dashboard API.
+"""End-to-end: a real AstrBot process with this plugin, driven through the dashboard API.
+
+The AstrBot is the project venv's (4.29.1) or the one ``ASTRBOT_EXE`` names (CI also runs
+this module on the oldest declared and the newest release: ``tools/host_matrix.py``).
 
 One module-scoped AstrBot (startup ≈10 s) with two providers of our type:
 
@@ -23,17 +26,18 @@ from pathlib import Path
 
 import pytest
 
-from tools.astrbot_harness import (
+from tools.harness import (
     CHAT_ERROR_MARKERS,
     MAGIC_PLUGIN,
     PLUGIN_DIR_NAME,
     PLUGIN_TYPE,
-    REPO,
     AstrBotInstance,
     BackgroundUpstream,
     ChatResult,
     ProviderSpec,
 )
+from tools.plugin_root import REPO
+from tools.webui.form import schema_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -104,14 +108,14 @@ def responses_requests(up: BackgroundUpstream) -> list:
 
 @plugin_only
 def test_plugin_loaded(e2e: E2E) -> None:
+    """No import or load failure of our plugin or type in AstrBot's log (in English or, on
+    older hosts, Chinese), and our provider was loaded."""
     log = e2e.bot.log_text()
+    failure = ("Failed", "failed", "失败", "Error", "not found", "未找到")
     bad = [
         line
         for line in log.splitlines()
-        if f"Failed to import plugin {PLUGIN_DIR_NAME}" in line
-        or "Provider adapter not found" in line
-        or "ImportError" in line
-        or "ModuleNotFoundError" in line
+        if (PLUGIN_DIR_NAME in line or PLUGIN_TYPE in line) and any(f in line for f in failure)
     ]
     assert not bad, "\n".join(bad[:10])
     assert f"{PLUGIN_TYPE}({e2e.good.provider_id})" in log  # "Loading model <type>(<id>)"
@@ -197,8 +201,7 @@ def test_provider_test_endpoint(e2e: E2E) -> None:
 
 @plugin_only
 def test_webui_schema_has_one_card(e2e: E2E) -> None:
-    schema = e2e.bot.api("GET", "/providers/schema")["data"]
-    templates = schema["config_schema"]["provider"]["config_template"]
+    templates = e2e.bot.provider_schema()["config_template"]
     ours = {k: v for k, v in templates.items() if v.get("type") == PLUGIN_TYPE}
     assert list(ours) == [DISPLAY_NAME], list(ours)
     card = ours[DISPLAY_NAME]
@@ -208,15 +211,23 @@ def test_webui_schema_has_one_card(e2e: E2E) -> None:
         assert field in card, field
 
 
+@plugin_only
+def test_field_labels_reach_the_dashboard(e2e: E2E) -> None:
+    """Every field of our card is labelled, with a hint, in zh-CN and en-US, in the schema
+    the WebUI receives (the browser check in ``test_webui.py`` shows the rendered form)."""
+    assert schema_problems(e2e.bot.provider_schema(), DISPLAY_NAME) == []
+
+
 def test_source_model_list(e2e: E2E) -> None:
-    data = e2e.bot.api("GET", f"/provider-sources/{e2e.good.source_id}/models")["data"]
+    data = e2e.bot.source_models(e2e.good.source_id)["data"]
     assert MODEL in data["models"], data
     assert any(r.path == "/v1/models" for r in e2e.upstream.requests)
 
 
 @plugin_only
 def test_plugin_lifecycle(e2e: E2E) -> None:
-    """Reload, disable, re-enable the plugin, toggle the provider: chat keeps answering."""
+    """Reload, disable, re-enable the plugin, toggle the provider: chat keeps answering, and
+    the field labels are in the dashboard exactly while the plugin is loaded."""
     bot, pid = e2e.bot, e2e.good.provider_id
     steps = {
         "reload": lambda: bot.reload_plugin(),
@@ -227,6 +238,11 @@ def test_plugin_lifecycle(e2e: E2E) -> None:
     }
     for name, action in steps.items():
         action()
+        labels = schema_problems(bot.provider_schema(), DISPLAY_NAME)
+        if name == "disable plugin":  # unloaded: the label adaptation is gone, the card stays
+            assert labels and all("text missing" in p for p in labels), labels
+        else:
+            assert labels == [], (name, labels)
         if name == "provider off":  # the instance is gone until it is switched back on
             body = bot.api("POST", f"/providers/{pid}/test", check=False)
             data = body.get("data") if isinstance(body, dict) else None
@@ -247,7 +263,10 @@ def test_key_and_user_text_never_logged_even_after_401(e2e: E2E) -> None:
     private = "refuse my key PRIVATE-USER-TEXT-e2e"
     for stream in (True, False):
         result = bot.chat(private, stream=stream, provider_id=e2e.bad.provider_id)
-        assert "401" in result.all_text, result.all_text  # the error reaches the user
+        # the error reaches the user; AstrBot 4.22 – 4.24 drop a streamed turn's error from
+        # WebChat (an empty "complete" event) and only log it
+        shown = "401" in result.all_text or (stream and "HTTP 401 from" in bot.log_text())
+        assert shown, result.all_text
         assert SECRET not in json.dumps(result.events, ensure_ascii=False)
     refused = [r for r in e2e.bad_upstream.requests if r.path == "/v1/responses"]
     assert refused, "the 401 upstream was never called"

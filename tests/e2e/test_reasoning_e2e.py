@@ -1,4 +1,4 @@
-"""End-to-end reasoning round trip in a real AstrBot 4.29 (one start, one WebChat session).
+"""End-to-end reasoning round trip in a real AstrBot (one start, one WebChat session).
 
 Our provider runs with ``compat_profile: "openai"``, so it asks for
 ``include: ["reasoning.encrypted_content"]`` and replays reasoning items. The embedded fake
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tools.astrbot_harness import (
+from tools.harness import (
     CHAT_ERROR_MARKERS,
     MAGIC_PLUGIN,
     PLUGIN_TYPE,
@@ -91,6 +91,12 @@ def assert_clean(result: ChatResult) -> None:
     assert result.text.strip(), f"empty answer; events: {result.events}"
 
 
+def _show_reasoning(config: dict[str, Any]) -> None:
+    """WebChat shows reasoning only with ``display_reasoning_text`` on (off by default on
+    hosts before 4.24; 4.24+ stream it regardless)."""
+    config.setdefault("provider_settings", {})["display_reasoning_text"] = True
+
+
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """Start the upstream and ONE AstrBot; chat two turns in one session; stop everything."""
@@ -108,7 +114,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             PROVIDER_TYPE,
             custom={"compat_profile": "openai", "reasoning_effort": "low"},
         )
-        bot.setup([spec], spec.provider_id, [MAGIC_PLUGIN])
+        bot.setup([spec], spec.provider_id, [MAGIC_PLUGIN], config_patch=_show_reasoning)
         startup = bot.start(timeout=90)
         bot.login()
         sid = f"e2e-reasoning-{uuid.uuid4().hex[:8]}"

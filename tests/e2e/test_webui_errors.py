@@ -1,10 +1,10 @@
 """The WebUI's "test" and "fetch model list" buttons, through the dashboard API they call.
 
-One real AstrBot 4.29 with one provider source per admin mistake of issue 7
-(:func:`tools.webui_check.scenarios`): a good source, a wrong key (upstream 401), a wrong
+One real AstrBot with one provider source per admin mistake of issue 7
+(:func:`tools.webui.stack.scenarios`): a good source, a wrong key (upstream 401), a wrong
 ``api_base`` (404), nothing listening, a server without ``/responses`` (Chat Completions
 only), an unreachable proxy. For each we call exactly what the buttons call
-(:func:`tools.webui_check.probe_source`) and check that what the admin would read names the
+(:func:`tools.webui.stack.probe_source`) and check that what the admin would read names the
 setting to fix and never shows a key.
 
 A source with a value the plugin rejects still loads ("misconfigured"): both buttons then
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools.webui_check import (
+from tools.webui.stack import (
     GOOD_KEY,
     MODEL,
     WRONG_KEY,

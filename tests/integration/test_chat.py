@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import copy
 
+import pytest
 from astrbot.core.agent.tool import FunctionTool, ToolSet
 
+from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
 from tests.conftest import USER_MARK
 from tests.integration.conftest import KEY, MakeProvider
-from tools.upstream import FakeUpstream
+from tools.upstream import FakeUpstream, Status
+from tools.upstream.brain import THINK_SUMMARY
+from tools.upstream.server import MODELS
+
+CANNED_THINK = "CANNED REPLY: you said 'THINK about it'"
 
 
 def magic_tools() -> ToolSet:
@@ -94,14 +100,17 @@ async def test_tool_round_trip_streamed(
         {"role": "tool", "tool_call_id": call_id, "content": '{"magic": 42}'},
     ]
     _chunks, finals = await collect(provider, contexts=contexts, func_tool=tools)
-    assert "TOOL RESULT WAS" in finals[0].completion_text
-    assert "42" in finals[0].completion_text
-    items = upstream.requests[-1].body["input"]
-    kinds = [i.get("type") for i in items]
-    assert "function_call" in kinds
-    assert "function_call_output" in kinds
-    assert items[kinds.index("function_call")]["call_id"] == call_id
-    assert items[kinds.index("function_call_output")]["call_id"] == call_id
+    assert finals[0].completion_text == 'TOOL RESULT WAS: {"magic": 42}'
+    assert upstream.requests[-1].body["input"] == [
+        {"role": "user", "content": [{"type": "input_text", "text": "MAGIC please"}]},
+        {
+            "type": "function_call",
+            "call_id": call_id,
+            "name": "get_magic_number",
+            "arguments": '{"seed": 7}',
+        },
+        {"type": "function_call_output", "call_id": call_id, "output": '{"magic": 42}'},
+    ]
 
 
 async def test_tool_call_non_streamed(make_provider: MakeProvider) -> None:
@@ -113,11 +122,13 @@ async def test_tool_call_non_streamed(make_provider: MakeProvider) -> None:
 
 async def test_reasoning_is_separate_from_the_answer(make_provider: MakeProvider) -> None:
     provider = await make_provider(reasoning_effort="low")
-    chunks, finals = await collect(provider, prompt="THINK about it")
-    reasoning = "".join(c.reasoning_content or "" for c in chunks)
-    assert reasoning
-    assert reasoning not in finals[0].completion_text
-    assert finals[0].reasoning_content
+    chunks, (final,) = await collect(provider, prompt="THINK about it")
+    assert "".join(c.reasoning_content or "" for c in chunks) == THINK_SUMMARY
+    assert "".join(c.completion_text or "" for c in chunks) == CANNED_THINK
+    assert final.completion_text == CANNED_THINK
+    assert final.reasoning_content == THINK_SUMMARY
+    plain = await provider.text_chat(prompt="THINK about it")
+    assert (plain.completion_text, plain.reasoning_content) == (CANNED_THINK, THINK_SUMMARY)
 
 
 async def test_get_models_works_without_model_and_settings(
@@ -133,14 +144,26 @@ async def test_get_models_works_without_model_and_settings(
     }
     provider = ResponsesProvider(source_only, {})
     try:
-        assert "fake-model" in await provider.get_models()
+        assert await provider.get_models() == list(MODELS)
     finally:
         await provider.terminate()
 
 
-async def test_provider_test_button(make_provider: MakeProvider) -> None:
+async def test_provider_test_button(make_provider: MakeProvider, upstream: FakeUpstream) -> None:
+    """AstrBot's "test" button: one non-streamed ``REPLY `PONG` ONLY`` call; an error raises."""
     provider = await make_provider()
-    await provider.test()
+    assert await provider.test() is None
+    (request,) = upstream.requests
+    assert (request.method, request.path) == ("POST", "/v1/responses")
+    assert request.body["stream"] is False
+    assert request.body["input"] == [
+        {"role": "user", "content": [{"type": "input_text", "text": "REPLY `PONG` ONLY"}]}
+    ]
+    upstream.enqueue([Status(401)])
+    with pytest.raises(UpstreamError) as caught:
+        await provider.test()
+    assert caught.value.status == 401
+    assert "Check the API key (`key`)" in caught.value.message
 
 
 async def test_many_concurrent_streams_do_not_cross_talk(make_provider: MakeProvider) -> None:

@@ -8,6 +8,7 @@ body, so the same SSE scripts apply to both). The test name states the expected 
 from __future__ import annotations
 
 import json
+import logging
 import tracemalloc
 from typing import Any
 
@@ -23,7 +24,7 @@ from tests.integration.faults import (
     assert_cut_by_upstream,
     cut,
 )
-from tools.upstream import Close, Done, Events, Send, StartStream, Status
+from tools.upstream import Close, Done, Events, Reset, Send, StartStream, Status
 from tools.upstream import events as ev
 from tools.upstream.items import function_call_item, response_object
 
@@ -124,16 +125,69 @@ async def test_only_malformed_events_is_retried_then_fails_clearly(kit: Kit, str
 # -- the stream ends early -------------------------------------------------------------------
 
 
+#: How a stream may end without ``response.completed``.
+ENDINGS = {"close": [Close()], "done-marker": [Done(), Close()], "reset": [Reset()]}
+ENDING = pytest.mark.parametrize("ending", list(ENDINGS.values()), ids=list(ENDINGS))
+
+
 @MODES
-async def test_stream_ending_without_response_completed_keeps_text_and_adds_notice(
-    kit: Kit, stream: bool
+@ENDING
+async def test_stream_ending_while_an_item_is_in_progress_keeps_text_and_adds_notice(
+    kit: Kit, stream: bool, ending: list[Any]
 ) -> None:
     events = ev.text_stream(ANSWER)
-    kit.upstream.enqueue([Events(events[:-1]), Close()])
+    kit.upstream.enqueue([Events(events[:-2]), *ending])  # no output_item.done, no terminal
     provider = await kit.provider()
     out = await kit.chat(provider, stream, bound=0.5, request_max_retries=3)
     assert out.text == cut(ANSWER)
     assert kit.requests() == 1  # text reached the user: never retried
+
+
+@MODES
+async def test_stream_ending_after_an_incomplete_item_keeps_the_notice(
+    kit: Kit, stream: bool
+) -> None:
+    events = ev.text_stream(ANSWER)[:-1]
+    events[-1]["item"]["status"] = "incomplete"  # output_item.done, but not completed
+    kit.upstream.enqueue([Events(events), Close()])
+    provider = await kit.provider()
+    out = await kit.chat(provider, stream, bound=0.5)
+    assert out.text == cut(ANSWER)
+
+
+ANSWERS = {
+    "text": ev.text_stream(ANSWER),
+    "tool_call": ev.function_call_stream("get_magic_number", {"seed": 7}, call_id="call_7"),
+    "reasoning+text": ev.reasoning_then_text_stream("Pondering.", ANSWER),
+}
+
+
+@MODES
+@ENDING
+@pytest.mark.parametrize("answer", list(ANSWERS), ids=list(ANSWERS))
+async def test_stream_ending_after_every_item_is_done_is_a_complete_answer(
+    kit: Kit, stream: bool, ending: list[Any], answer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Relays that drop ``response.completed``: every added item was done and completed,
+    so the answer is whole: no "connection broke" notice (a debug line), no retry."""
+    kit.upstream.enqueue([Events(ANSWERS[answer][:-1]), *ending])
+    provider = await kit.provider()
+    out = await kit.chat(provider, stream, bound=0.5, func_tool=magic_tools())
+    assert out.final is not None
+    if answer == "tool_call":
+        assert (out.final.tools_call_name, out.final.tools_call_args) == (
+            ["get_magic_number"],
+            [{"seed": 7}],
+        )
+        assert out.final.tools_call_ids == ["call_7"]
+    else:
+        assert out.text == ANSWER
+    assert kit.requests() == 1
+    debug = [
+        r.getMessage() for r in caplog.records if "every output item was done" in r.getMessage()
+    ]
+    assert len(debug) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @MODES

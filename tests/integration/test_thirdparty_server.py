@@ -11,6 +11,11 @@ under the gitignored ``.thirdparty/``):
   ``encrypted_content`` (sent only because ``include`` asked for it) followed by a
   ``function_call``; the next request must replay the reasoning item before that call.
 
+* **mock-ai-api 0.1.1** (PyPI): its canned greeting, streamed with part events that carry no
+  ``item_id`` (issue 11: the answer appeared twice), and its HTTP error scenarios.
+* **llm-mock-api 0.1.2** (PyPI): text, reasoning + text, and a tool round trip scripted by
+  JSON5 rules.
+
 Each test skips only when the package registry cannot be reached (``RegistryUnreachable``);
 any other install or start failure fails the test.
 
@@ -42,6 +47,21 @@ aimock 1.43.0
     none); summary streamed as ``reasoning_summary_text.delta``; it ignores replayed reasoning
     items in ``input`` (cannot reject a wrong blob like OpenAI's ``invalid_encrypted_content``).
   - an unmatched request answers 404 JSON even for ``stream: true``.
+
+mock-ai-api 0.1.1
+  - ignores tools and ``tools``-only turns: text only, chosen by the model name
+    (``gpt-4.1`` → "Hello. It's nice to meet you.", ``gpt-4.1:mock-401`` → HTTP 401, …).
+  - framing: ``data:`` lines only, no ``sequence_number``, no ``response.in_progress``, no
+    ``[DONE]`` on /v1/responses; the ``content_part.*`` / ``output_text.*`` events carry
+    ``output_index`` and ``content_index`` but no ``item_id`` (the ``output_item`` events
+    name the item).
+  - usage without ``*_details``; terminal output items without ``status``.
+
+llm-mock-api 0.1.2
+  - framing: ``data:`` lines only, ``sequence_number`` on every event, no ``[DONE]``; ids
+    ``msg_msg_…``, ``rs_rs_…``; a function call's item id equals its ``call_id``.
+  - reasoning as one ``summary_text`` part streamed in one delta; no ``encrypted_content``.
+  - usage ``input_tokens``/``output_tokens`` only (fixed 10/5 unless a rule sets them).
 """
 
 from __future__ import annotations
@@ -68,7 +88,9 @@ from tools.thirdparty import (
     RegistryUnreachable,
     ServerProcess,
     aimock_server,
+    llm_mock_api_server,
     llmock_server,
+    mock_ai_api_server,
 )
 
 # The install (first run on a machine: llmock ~20-50 s, aimock ~5 s) happens in the module
@@ -101,26 +123,26 @@ AIMOCK_FIXTURES: dict[str, Any] = {
 }
 
 
-def _started(server_factory: Callable[[], ServerProcess]) -> ServerProcess:
-    """Install (cached) and start a server; skip only when the registry is unreachable."""
+def _serving(server_factory: Callable[[], ServerProcess]) -> Iterator[ServerProcess]:
+    """Install (cached) and start a server, yield it, stop it; skip only when the registry
+    is unreachable (the body of each server fixture)."""
     try:
         server = server_factory()
     except RegistryUnreachable as exc:
         pytest.skip(f"package registry unreachable, third-party server not installed: {exc}")
-    server.start()
-    print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
-    return server
+    try:
+        server.start()
+        print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
 def llmock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A running llmock (installed from PyPI on first use)."""
     work = tmp_path_factory.mktemp("llmock")
-    server = _started(lambda: llmock_server(work / "llmock.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: llmock_server(work / "llmock.log"))
 
 
 @pytest.fixture(scope="module")
@@ -129,11 +151,44 @@ def aimock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     work = tmp_path_factory.mktemp("aimock")
     fixtures = work / "fixtures.json"
     fixtures.write_text(json.dumps(AIMOCK_FIXTURES), encoding="utf-8")
-    server = _started(lambda: aimock_server(fixtures, work / "aimock.log"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serving(lambda: aimock_server(fixtures, work / "aimock.log"))
+
+
+#: mock-ai-api's answer to its default ``mock-text`` scenario
+MOCK_AI_API_TEXT = "Hello. It's nice to meet you."
+
+
+def llm_mock_api_rules() -> str:
+    """JSON5 rules: text, reasoning + text, and per stream mode a call-then-answer sequence."""
+    call = {"tools": [{"name": MagicTool, "args": {"seed": 7}}]}
+    rules: list[dict[str, Any]] = [
+        {"when": "hello", "reply": "Hello from llm-mock-api, a third-party server."},
+        {"when": "REASON", "reply": {"reasoning": "Thinking first.", "text": "Reasoned answer."}},
+    ]
+    rules += [
+        {
+            "when": {"message": f"magic {mode}", "tool_name": MagicTool},
+            "replies": [{"reply": call}, {"reply": "The magic number is 42."}],
+        }
+        for mode in ("stream", "json")
+    ]
+    return json.dumps(rules)
+
+
+@pytest.fixture(scope="module")
+def mock_ai_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A running mock-ai-api OpenAI server (installed from PyPI on first use)."""
+    work = tmp_path_factory.mktemp("mock-ai-api")
+    yield from _serving(lambda: mock_ai_api_server(work / "mock-ai-api.log"))
+
+
+@pytest.fixture(scope="module")
+def llm_mock_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A running llm-mock-api serving :func:`llm_mock_api_rules` (installed on first use)."""
+    work = tmp_path_factory.mktemp("llm-mock-api")
+    rules = work / "rules.json5"
+    rules.write_text(llm_mock_api_rules(), encoding="utf-8")
+    yield from _serving(lambda: llm_mock_api_server(rules, work / "llm-mock-api.log"))
 
 
 @pytest.fixture
@@ -396,3 +451,72 @@ async def test_aimock_reasoning_round_trip(aimock: ServerProcess, make: Make, st
         {"type": "summary_text", "text": "I need the magic number first."}
     ]
     assert call["call_id"] == output["call_id"] == first.tools_call_ids[0]
+
+
+# --------------------------------------------------------------------------- mock-ai-api
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_mock_ai_api_answer_without_item_ids_is_shown_once(
+    mock_ai_api: ServerProcess, make: Make, stream: bool
+) -> None:
+    """Its part events carry no ``item_id``: the greeting must come once, not twice."""
+    provider = await make(mock_ai_api, model="gpt-4.1")
+    final = await answer(provider, stream, prompt="Say hello")
+    assert final.completion_text == MOCK_AI_API_TEXT
+    assert final.usage is not None
+    assert final.usage.output == 12
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_mock_ai_api_error_scenario_is_a_clear_error(
+    mock_ai_api: ServerProcess, make: Make, stream: bool
+) -> None:
+    provider = await make(mock_ai_api, model="gpt-4.1:mock-401")
+    with pytest.raises(UpstreamError) as caught:
+        await answer(provider, stream, prompt="Say hello")
+    assert caught.value.status == 401
+    assert "Check the API key (`key`)" in caught.value.message
+
+
+# --------------------------------------------------------------------------- llm-mock-api
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_llm_mock_api_text_and_reasoning(
+    llm_mock_api: ServerProcess, make: Make, stream: bool
+) -> None:
+    provider = await make(llm_mock_api, reasoning_effort="low")
+    final = await answer(provider, stream, prompt="hello there")
+    assert final.completion_text == "Hello from llm-mock-api, a third-party server."
+    assert final.reasoning_content is None
+    final = await answer(provider, stream, prompt="REASON about it")
+    assert final.completion_text == "Reasoned answer."
+    assert final.reasoning_content == "Thinking first."
+    assert final.usage is not None
+    assert (final.usage.input, final.usage.output) == (10, 5)
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_llm_mock_api_tool_round_trip(
+    llm_mock_api: ServerProcess, make: Make, stream: bool
+) -> None:
+    provider = await make(llm_mock_api)
+    sent = record_bodies(provider)
+    prompt = f"magic {'stream' if stream else 'json'}: call the tool"
+    first = await answer(provider, stream, prompt=prompt, func_tool=magic_tools())
+    assert (first.tools_call_name, first.tools_call_args) == ([MagicTool], [{"seed": 7}])
+    call_id = first.tools_call_ids[0]
+    contexts = tool_round_contexts(prompt, first, '{"magic": 42}')
+    second = await answer(provider, stream, contexts=contexts, func_tool=magic_tools())
+    assert second.completion_text == "The magic number is 42."
+    assert not second.tools_call_name
+    assert sent[1]["input"][1:] == [
+        {
+            "type": "function_call",
+            "call_id": call_id,
+            "name": MagicTool,
+            "arguments": '{"seed": 7}',
+        },
+        {"type": "function_call_output", "call_id": call_id, "output": '{"magic": 42}'},
+    ]

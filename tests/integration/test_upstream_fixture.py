@@ -33,8 +33,10 @@ from tools.upstream import (
     brain_script,
 )
 from tools.upstream import events as ev
+from tools.upstream.brain import TINY_PNG
 from tools.upstream.items import (
     function_call_item,
+    image_generation_item,
     message_item,
     reasoning_item,
     response_object,
@@ -123,7 +125,35 @@ BUILDERS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "incomplete_filter": lambda: ev.incomplete_stream("Part", "content_filter"),
     "error": lambda: ev.error_event("Too many requests", "rate_limit_exceeded"),
     "failed": lambda: ev.failed_event("boom", "server_error"),
+    "image": lambda: ev.output_stream([image_generation_item(TINY_PNG), message_item("Drawn.")]),
+    "reasoning_text": lambda: ev.output_stream(
+        [reasoning_item([], content=["raw a", "raw b"]), message_item("Answer.")]
+    ),
 }
+
+
+def test_without_fields_and_without_events() -> None:
+    events = ev.text_stream("Hello", chunks=2)
+    stripped = ev.without_fields(
+        events, ["item_id", "sequence_number"], types=["response.output_text.delta"]
+    )
+    deltas = [e for e in stripped if e["type"] == "response.output_text.delta"]
+    assert deltas == [
+        {
+            "type": "response.output_text.delta",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": d,
+            "logprobs": [],
+        }
+        for d in ("Hel", "lo")
+    ]
+    assert stripped[0] == events[0]  # other events untouched, the input not mutated
+    assert "item_id" in events[4]
+    kept = ev.without_events(events, ["response.output_text.delta"])
+    assert [e["type"] for e in kept] == [
+        e["type"] for e in events if e["type"] != "response.output_text.delta"
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

@@ -8,7 +8,8 @@ from data.plugins.astrbot_plugin_openai_responses.provider.accumulator import (
     ResponseAccumulator,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from data.plugins.astrbot_plugin_openai_responses.provider.types import REASONING, TEXT
+from data.plugins.astrbot_plugin_openai_responses.provider.types import IMAGE, REASONING, TEXT
+from tools.upstream.brain import TINY_PNG
 
 USAGE = {
     "input_tokens": 100,
@@ -53,8 +54,13 @@ def completed(output: list[dict], **extra: object) -> dict:
 def run(
     events: list[dict], cap: int = 100_000
 ) -> tuple[list[tuple[str, str]], ResponseAccumulator]:
+    """Feed ``events``; every delta shown (returned, then the ``pending`` ones), in order."""
     acc = ResponseAccumulator(max_output_chars=cap)
-    deltas = [d for e in events if (d := acc.feed(e)) is not None]
+    deltas = []
+    for event in events:
+        delta = acc.feed(event)
+        deltas += [delta, *acc.pending] if delta is not None else acc.pending
+        acc.pending.clear()
     return deltas, acc
 
 
@@ -329,3 +335,234 @@ def test_refusal_is_the_answer_when_there_is_no_text() -> None:
     )
     assert deltas == [(TEXT, "I can't help")]
     assert acc.result().text == "I can't help"
+
+
+# -- parts keyed without item_id, final texts reconciled by content (issue 11) ----------------
+
+MOCK_AI_API_TEXT = "Hello. It's nice to meet you."
+
+
+def mock_ai_api_stream(text: str = MOCK_AI_API_TEXT) -> list[dict]:
+    """mock-ai-api 0.1.1's stream: part events carry output_index/content_index, no item_id."""
+    item = msg(text, "msg_bbff")
+    loc = {"output_index": 0, "content_index": 0}
+    part = {"type": "output_text", "text": text}
+    return [
+        {"type": "response.created", "response": {"id": "resp_1", "status": "in_progress"}},
+        added(0, {**item, "status": "in_progress", "content": []}),
+        {"type": "response.content_part.added", **loc, "part": {**part, "text": ""}},
+        {"type": "response.output_text.delta", **loc, "delta": text},
+        {"type": "response.output_text.done", **loc, "text": text},
+        {"type": "response.content_part.done", **loc, "part": part},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        completed([item]),
+    ]
+
+
+def test_deltas_without_item_id_are_shown_once() -> None:
+    deltas, acc = run(mock_ai_api_stream())
+    assert deltas == [(TEXT, MOCK_AI_API_TEXT)]
+    assert acc.result().text == MOCK_AI_API_TEXT
+
+
+def test_deltas_with_only_item_id_and_no_added_event_are_shown_once() -> None:
+    events = [
+        {"type": "response.output_text.delta", "item_id": "msg_1", "delta": "Hel"},
+        {"type": "response.output_text.delta", "item_id": "msg_1", "delta": "lo"},
+        {"type": "response.output_item.done", "output_index": 0, "item": msg("Hello")},
+        completed([msg("Hello")]),
+    ]
+    deltas, acc = run(events)
+    assert deltas == [(TEXT, "Hel"), (TEXT, "lo")]
+    assert acc.result().text == "Hello"
+
+
+def test_deltas_without_any_id_belong_to_the_item_added_last() -> None:
+    first, second = msg("One. ", "msg_a"), msg("Two.", "msg_b")
+    events = [
+        added(0, {**first, "content": []}),
+        {"type": "response.output_text.delta", "delta": "One. "},
+        {"type": "response.output_item.done", "item": first},
+        added(1, {**second, "content": []}),
+        {"type": "response.output_text.delta", "delta": "Tw"},
+        {"type": "response.output_text.delta", "delta": "o."},
+        {"type": "response.output_item.done", "item": second},
+        completed([first, second]),
+    ]
+    deltas, acc = run(events)
+    assert deltas == [(TEXT, "One. "), (TEXT, "Tw"), (TEXT, "o.")]
+    assert acc.result().text == "One. Two."
+
+
+def test_a_done_text_adds_only_the_part_not_streamed() -> None:
+    events = [text_delta("Hel"), completed([msg("Hello")])]
+    events.insert(1, {**text_delta(""), "type": "response.output_text.done", "text": "Hello"})
+    deltas, acc = run(events)
+    assert deltas == [(TEXT, "Hel"), (TEXT, "lo")]
+    assert acc.result().text == "Hello"
+
+
+def test_a_message_with_two_parts_only_in_its_done_item_shows_both_in_order() -> None:
+    item = msg("First part. ")
+    item["content"].append({"type": "output_text", "text": "Second part.", "annotations": []})
+    acc = ResponseAccumulator(max_output_chars=1000)
+    shown = acc.feed({"type": "response.output_item.done", "output_index": 0, "item": item})
+    assert shown == (TEXT, "First part. ")
+    assert acc.pending == [(TEXT, "Second part.")]  # one event, two deltas: the rest queued
+    assert acc.result().text == "First part. Second part."
+
+
+# -- reasoning that arrives without deltas -----------------------------------------------------
+
+
+def reasoning(summary: list[str], content: list[str] | None = None, item_id: str = "rs_1") -> dict:
+    item: dict = {
+        "type": "reasoning",
+        "id": item_id,
+        "summary": [{"type": "summary_text", "text": t} for t in summary],
+    }
+    if content is not None:
+        item["content"] = [{"type": "reasoning_text", "text": t} for t in content]
+    return item
+
+
+def item_done(index: int, item: dict) -> dict:
+    return {"type": "response.output_item.done", "output_index": index, "item": item}
+
+
+@pytest.mark.parametrize(
+    ("item", "parts"),
+    [
+        (reasoning(["Plan A.", "Then B."]), ["Plan A.", "\n\nThen B."]),
+        (reasoning([], ["raw thought"]), ["raw thought"]),
+        (reasoning([], ["one", "two"]) | {"summary": []}, ["one", "\n\ntwo"]),
+    ],
+    ids=["summary", "reasoning_text", "two-reasoning_text"],
+)
+def test_reasoning_only_in_its_done_item_is_streamed_once(item: dict, parts: list[str]) -> None:
+    """Each part once, as a reasoning delta, when the item completes."""
+    deltas, acc = run(
+        [added(0, reasoning([])), item_done(0, item), text_delta("ok", "msg_2"), completed([item])]
+    )
+    assert deltas == [*((REASONING, p) for p in parts), (TEXT, "ok")]
+    assert acc.result().reasoning == "".join(parts)
+
+
+def test_reasoning_only_in_part_done_events_is_streamed_once() -> None:
+    """Gateways that send each reasoning part only as its final ``.done`` event."""
+    loc = {"item_id": "rs_1", "output_index": 0}
+    events = [
+        added(0, reasoning([])),
+        {"type": "response.reasoning_summary_text.done", **loc, "summary_index": 0, "text": "A."},
+        {
+            "type": "response.reasoning_summary_part.done",
+            **loc,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "A."},
+        },
+        {"type": "response.reasoning_text.done", **loc, "content_index": 0, "text": "raw"},
+        item_done(0, reasoning(["A."], ["raw"])),
+        completed([reasoning(["A."], ["raw"])]),
+    ]
+    deltas, acc = run(events)
+    assert deltas == [(REASONING, "A."), (REASONING, "\n\nraw")]
+    assert acc.result().reasoning == "A.\n\nraw"
+
+
+def test_reasoning_only_in_response_completed_is_streamed_once() -> None:
+    rs = reasoning(["Only at the end."])
+    deltas, acc = run([text_delta("ok"), completed([rs, msg("ok")])])
+    assert deltas == [(TEXT, "ok"), (REASONING, "Only at the end.")]
+    assert acc.result().reasoning == "Only at the end."
+
+
+def test_reasoning_streamed_as_deltas_is_not_shown_again() -> None:
+    rs = reasoning(["Plan."], ["Plan."])
+    delta = {
+        "type": "response.reasoning_text.delta",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": "Plan.",
+    }
+    deltas, acc = run([added(0, reasoning([])), delta, item_done(0, rs), completed([rs])])
+    assert deltas == [(REASONING, "Plan.")]
+    assert acc.result().reasoning == "Plan."
+
+
+def test_a_second_reasoning_item_without_deltas_follows_the_first() -> None:
+    first, second = reasoning(["one"], item_id="rs_1"), reasoning(["two"], item_id="rs_2")
+    delta = {
+        "type": "response.reasoning_summary_text.delta",
+        "item_id": "rs_1",
+        "output_index": 0,
+        "summary_index": 0,
+        "delta": "one",
+    }
+    events = [delta, item_done(0, first), item_done(1, second), completed([first, second])]
+    deltas, acc = run(events)
+    assert deltas == [(REASONING, "one"), (REASONING, "\n\ntwo")]
+    assert acc.result().reasoning == "one\n\ntwo"
+
+
+def test_non_stream_body_keeps_every_reasoning_item() -> None:
+    acc = ResponseAccumulator(max_output_chars=1000)
+    body = completed([reasoning(["one"], item_id="rs_1"), reasoning(["two"], item_id="rs_2")])
+    acc.apply_response(body["response"])
+    assert acc.result().reasoning == "one\n\ntwo"
+
+
+# -- generated images ----------------------------------------------------------------------------
+
+PNG_B64 = TINY_PNG
+
+
+def image(result: str = PNG_B64) -> dict:
+    return {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": result}
+
+
+def test_a_generated_image_is_a_delta_once_when_its_item_completes() -> None:
+    events = [
+        added(0, {"type": "image_generation_call", "id": "ig_1", "status": "in_progress"}),
+        {"type": "response.image_generation_call.partial_image", "partial_image_b64": "xx"},
+        item_done(0, image()),
+        text_delta("Here.", "msg_2"),
+        completed([image(), msg("Here.", "msg_2")]),
+    ]
+    deltas, acc = run(events)
+    assert deltas == [(IMAGE, PNG_B64), (TEXT, "Here.")]
+    assert acc.result().images == [PNG_B64]
+
+
+def test_an_image_only_in_response_completed_comes_with_the_missing_text() -> None:
+    deltas, acc = run([completed([image(), msg("Here.")])])
+    assert deltas == [(IMAGE, PNG_B64), (TEXT, "Here.")]
+    assert acc.result().images == [PNG_B64]
+
+
+# -- items done without a terminal event ---------------------------------------------------------
+
+
+def test_every_added_item_done_and_completed_is_a_complete_answer() -> None:
+    events = [added(0, {**msg(""), "content": []}), text_delta("Hi"), item_done(0, msg("Hi"))]
+    _, acc = run(events)
+    assert acc.items_complete
+    assert not acc.terminal
+    assert acc.result().status == "completed"
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [text_delta("Hi")],
+        [added(0, {**msg(""), "content": []}), text_delta("Hi")],
+        [item_done(0, msg("Hi")), added(1, fc("f", "")), args_delta("fc_1", 1, "{")],
+        [item_done(0, {**msg("Hi"), "status": "incomplete"})],
+        [item_done(0, msg("Hi")), text_delta("more", "msg_9") | {"output_index": 1}],
+        [],
+    ],
+    ids=["no-items", "added-not-done", "second-open", "incomplete", "text-after", "nothing"],
+)
+def test_an_item_still_in_progress_is_not_a_complete_answer(events: list[dict]) -> None:
+    _, acc = run(events)
+    assert not acc.items_complete
+    assert acc.result().status == "truncated"

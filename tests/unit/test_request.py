@@ -60,6 +60,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.request import (
     merge_extra_body,
     prompt_cache_key,
 )
+from tests.images import encode_image
 from tools.upstream.oracle import check_request
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
@@ -67,6 +68,8 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 24
 GIF = b"GIF89a" + b"\x00" * 24
 WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 16
 BMP = b"BM" + b"\x00" * 24
+#: A JPEG that decodes (local files must, magic bytes are not enough).
+REAL_JPEG = encode_image("JPEG")
 SOURCE = "src-1"
 SYSTEM_REMINDER = "<system_reminder>Current datetime: 2025-01-01 12:00</system_reminder>"
 
@@ -785,7 +788,7 @@ async def test_file_url_and_path_are_read_off_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image = tmp_path / "my photo.png"
-    image.write_bytes(JPEG)  # a JPEG with a .png name: the bytes win
+    image.write_bytes(REAL_JPEG)  # a JPEG with a .png name: the decoded format wins
     threaded: list[str] = []
     real_to_thread = asyncio.to_thread
 
@@ -794,7 +797,7 @@ async def test_file_url_and_path_are_read_off_loop(
         return await real_to_thread(func, *args, **kwargs)
 
     monkeypatch.setattr(media.asyncio, "to_thread", spy)
-    expected = f"data:image/jpeg;base64,{b64(JPEG)}"
+    expected = f"data:image/jpeg;base64,{b64(REAL_JPEG)}"
     by_url = await image_input_part("file://" + str(image).replace(" ", "%20"))
     by_path = await image_input_part(str(image))
     assert by_url == by_path == {"type": "input_image", "image_url": expected, "detail": "auto"}

@@ -8,16 +8,17 @@ Quick use::
         ...                                     # next POST /v1/responses gets the fault
         assert up.requests[-1].body["model"] == "fake-model"
 
-Modules: :mod:`.server` (FakeUpstream, RecordedRequest), :mod:`.script` (actions),
-:mod:`.runner` (runs actions on a socket), :mod:`.brain` (default answers), :mod:`.events`
-(stream builders), :mod:`.items` (items, usage, Response objects), :mod:`.sse` (framing),
-:mod:`.httpio` (HTTP/1.1), :mod:`.errors` (OpenAI error bodies), :mod:`.oracle` (schema checks
-with openai-python types; import it explicitly, it is slow to import).
+Modules: :mod:`.server` (FakeUpstream), :mod:`.recorded` (RecordedRequest), :mod:`.script`
+(actions), :mod:`.runner` (runs actions on a socket), :mod:`.brain` (default answers),
+:mod:`.events` (stream builders), :mod:`.items` (items, usage, Response objects), :mod:`.sse`
+(framing), :mod:`.httpio` (HTTP/1.1), :mod:`.errors` (OpenAI error bodies), :mod:`.oracle`
+(schema checks with openai-python types; import it explicitly, it is slow to import).
 CLI: ``python -m tools.upstream --port 18080``.
 """
 
 from .brain import brain_script
 from .errors import error_body
+from .recorded import RecordedRequest
 from .script import (
     Action,
     Close,
@@ -32,7 +33,7 @@ from .script import (
     StartStream,
     Status,
 )
-from .server import FakeUpstream, RecordedRequest
+from .server import FakeUpstream
 
 __all__ = [
     "Action",

@@ -14,7 +14,10 @@ Rules, first match wins (stream and non-stream give the same items and usage):
    ``assistant to=functions.get_magic_number {"seed": 7}`` as plain text, or a real
    ``function_call`` when ``tool_choice`` is ``"required"`` or an object (the named function
    for ``{"type": "function", "name": …}``);
-6. otherwise ``CANNED REPLY: you said '<last user text, first 200 chars>'``.
+6. it contains ``DRAW`` and the hosted ``image_generation`` tool is offered → an
+   ``image_generation_call`` whose ``result`` is :data:`TINY_PNG` (a 1×1 PNG, base64),
+   then the text :data:`DRAW_TEXT`;
+7. otherwise ``CANNED REPLY: you said '<last user text, first 200 chars>'``.
 
 Usage: ``input_tokens`` ≈ request size / 4 (at least 8), ``cached_tokens`` = half of it,
 ``output_tokens`` ≈ output size / 4 plus ``reasoning_tokens`` (24 with a reasoning item, else 0).
@@ -32,6 +35,7 @@ from .ids import new_id
 from .items import (
     estimate_tokens,
     function_call_item,
+    image_generation_item,
     message_item,
     reasoning_item,
     response_object,
@@ -46,6 +50,12 @@ THINK_SUMMARY = "**Thinking it over**\n\nThe user asked me to think; a short ans
 THINKTOOL_SUMMARY = "**Planning a tool call**\n\nThe user wants the magic number; I ask the tool."
 THINK_REASONING_TOKENS = 24
 ENCRYPTED_INCLUDE = "reasoning.encrypted_content"
+#: A valid 1×1 PNG, base64 (the "generated image" of rule 6)
+TINY_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
+    "AAAABJRU5ErkJggg=="
+)
+DRAW_TEXT = "Here is your picture."
 
 
 def _parts_text(content: Any) -> str:
@@ -80,6 +90,14 @@ def function_tools(body: dict[str, Any]) -> list[str]:
         for t in tools
         if isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("name"), str)
     ]
+
+
+def hosted_tools(body: dict[str, Any]) -> list[str]:
+    """Types of the hosted (non-function) tools offered by the request."""
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    return [t["type"] for t in tools if isinstance(t, dict) and t.get("type") != "function"]
 
 
 def _tool_result(body: dict[str, Any]) -> str | None:
@@ -137,6 +155,8 @@ def brain_output(body: dict[str, Any]) -> list[dict[str, Any]]:
             return [forced]
         name = MAGIC_TOOL if MAGIC_TOOL in tools else tools[0]
         return [message_item(LEAK_TEXT.replace(MAGIC_TOOL, name))]
+    if "DRAW" in text and "image_generation" in hosted_tools(body):
+        return [image_generation_item(TINY_PNG), message_item(DRAW_TEXT)]
     return [message_item(canned)]
 
 

@@ -11,7 +11,7 @@ is the *production* nested error shape that the SDK model deliberately does not 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .ids import new_id
@@ -67,6 +67,8 @@ def _added_form(item: dict[str, Any]) -> dict[str, Any]:
         return {**item, "status": "in_progress", "arguments": ""}
     if kind == "reasoning":
         return {"id": item["id"], "type": "reasoning", "summary": []}
+    if kind == "image_generation_call":
+        return {"id": item["id"], "type": "image_generation_call", "status": "in_progress"}
     return dict(item)
 
 
@@ -111,8 +113,19 @@ def _arg_deltas(item: dict[str, Any], index: int, chunks: int) -> list[Event]:
 
 
 def _reasoning_events(item: dict[str, Any], index: int, chunks: int) -> Iterator[Event]:
-    """Summary part/text events of a reasoning item (none when the summary is empty)."""
+    """Summary part/text events of a reasoning item (none when the summary is empty), then
+    ``reasoning_text`` delta/done events of its ``content`` parts."""
     common = {"item_id": item["id"], "output_index": index}
+    yield from _summary_events(item, common, chunks)
+    for c_index, part in enumerate(item.get("content") or ()):
+        loc = {**common, "content_index": c_index}
+        for piece in split_text(part["text"], chunks):
+            yield {"type": "response.reasoning_text.delta", **loc, "delta": piece}
+        yield {"type": "response.reasoning_text.done", **loc, "text": part["text"]}
+
+
+def _summary_events(item: dict[str, Any], common: Event, chunks: int) -> Iterator[Event]:
+    """``reasoning_summary_*`` events of a reasoning item's summary parts."""
     for s_index, part in enumerate(item["summary"]):
         loc = {**common, "summary_index": s_index}
         text = part["text"]
@@ -137,8 +150,49 @@ def item_events(item: dict[str, Any], index: int, *, chunks: int = 4) -> list[Ev
         events.extend(_message_events(item, index, chunks))
     elif kind == "reasoning":
         events.extend(_reasoning_events(item, index, chunks))
+    elif kind == "image_generation_call":
+        events.extend(_image_events(item, index))
     events.append({"type": "response.output_item.done", "output_index": index, "item": item})
     return events
+
+
+def _image_events(item: dict[str, Any], index: int) -> list[Event]:
+    """Progress events of an ``image_generation_call``: in progress, generating, one partial
+    image (the first bytes of the result), completed; the image itself comes with
+    ``output_item.done``."""
+    loc = {"item_id": item["id"], "output_index": index}
+    partial = {
+        "type": "response.image_generation_call.partial_image",
+        **loc,
+        "partial_image_b64": item["result"][:8],
+        "partial_image_index": 0,
+    }
+    return [
+        {"type": "response.image_generation_call.in_progress", **loc},
+        {"type": "response.image_generation_call.generating", **loc},
+        partial,
+        {"type": "response.image_generation_call.completed", **loc},
+    ]
+
+
+def without_fields(
+    events: list[Event], fields: Iterable[str], *, types: Iterable[str] | None = None
+) -> list[Event]:
+    """Deep copies of ``events`` without the top-level ``fields`` (e.g. ``item_id``,
+    ``output_index``, ``sequence_number``) — on the events whose ``type`` is in ``types``,
+    or on all of them — as third-party servers leave them out
+    (specs/004-responses-wire-format/spec.md §"Third-party deviations")."""
+    drop, only = frozenset(fields), None if types is None else frozenset(types)
+    return [
+        {k: v for k, v in e.items() if k not in drop} if only is None or e["type"] in only else e
+        for e in copy.deepcopy(events)
+    ]
+
+
+def without_events(events: list[Event], types: Iterable[str]) -> list[Event]:
+    """``events`` without those whose ``type`` is in ``types`` (e.g. every delta event)."""
+    drop = frozenset(types)
+    return [e for e in events if e["type"] not in drop]
 
 
 def _terminal_type(status: str) -> str:

@@ -121,17 +121,33 @@ def reasoning_item(
     *,
     item_id: str | None = None,
     encrypted: str | None = None,
+    content: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A ``reasoning`` output item; ``encrypted`` becomes ``encrypted_content`` when given."""
+    """A ``reasoning`` output item; ``encrypted`` becomes ``encrypted_content`` and
+    ``content`` the raw ``reasoning_text`` parts (vLLM / gpt-oss style) when given."""
     parts = [summary] if isinstance(summary, str) else list(summary)
     item: dict[str, Any] = {
         "id": item_id or new_id("rs"),
         "type": "reasoning",
         "summary": [{"type": "summary_text", "text": p} for p in parts],
     }
+    if content is not None:
+        item["content"] = [{"type": "reasoning_text", "text": t} for t in content]
     if encrypted is not None:
         item["encrypted_content"] = encrypted
     return item
+
+
+def image_generation_item(
+    result: str, *, item_id: str | None = None, status: str = "completed"
+) -> dict[str, Any]:
+    """An ``image_generation_call`` output item whose ``result`` is the base64 image."""
+    return {
+        "id": item_id or new_id("ig"),
+        "type": "image_generation_call",
+        "status": status,
+        "result": result,
+    }
 
 
 def _echo_tools(tools: Any) -> list[dict[str, Any]]:

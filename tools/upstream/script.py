@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .server import RecordedRequest
+from .recorded import RecordedRequest
 
 
 @dataclass(slots=True)
@@ -96,4 +95,4 @@ Action = Status | StartStream | Send | Events | Done | Sleep | Reset | Hang | Cl
 Script = list[Action]
 
 #: What :meth:`FakeUpstream.enqueue` accepts: a script, or a function of the request.
-ScriptSource = Script | Callable[["RecordedRequest"], Script]
+ScriptSource = Script | Callable[[RecordedRequest], Script]

@@ -15,7 +15,6 @@ import ipaddress
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -23,29 +22,12 @@ from .brain import brain_script
 from .errors import error_body
 from .httpio import MAX_HEAD, BadRequest, HttpRequest, read_request
 from .ids import new_id
+from .recorded import RecordedRequest
 from .runner import Connection, close, run_script
 from .script import Script, ScriptSource, Status
 
 #: Model ids listed by ``GET /v1/models``.
 MODELS = ("fake-model", "fake-reasoner")
-
-
-@dataclass(slots=True)
-class RecordedRequest:
-    """One request as received: ``headers`` lower-cased, ``body`` the parsed JSON or None."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    raw_len: int
-    query: str = ""
-    raw: bytes = field(default=b"", repr=False)
-
-    @property
-    def json(self) -> Any:
-        """Alias of :attr:`body` (the parsed JSON body, or None)."""
-        return self.body
 
 
 def _check_loopback(host: str) -> None:

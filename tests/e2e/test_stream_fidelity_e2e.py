@@ -1,0 +1,100 @@
+"""End-to-end: a generated image reaches a streaming WebChat exactly once (issue 11, item 2).
+
+A real AstrBot 4.29 with one provider of our type, ``builtin_tools: ["image_generation"]``,
+on the embedded fake upstream (``tools.upstream``, brain rule 6: a ``DRAW`` prompt with the
+hosted ``image_generation`` tool offered → an ``image_generation_call`` whose ``result`` is a
+1×1 PNG, then the text :data:`~tools.upstream.brain.DRAW_TEXT`).
+
+AstrBot sends a streaming chat's chunks to the platform (the final response only goes to the
+history), so the image must come as a chunk: WebChat then stores it under
+``data/attachments`` and sends one ``image`` event. The non-streamed chat gets it from the
+final response's ``result_chain``. Either way: one image, the PNG the upstream made.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.harness import (
+    CHAT_ERROR_MARKERS,
+    AstrBotInstance,
+    BackgroundUpstream,
+    ChatResult,
+    ProviderSpec,
+)
+from tools.upstream.brain import DRAW_TEXT, TINY_PNG
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+SECRET = "sk-e2e-images-SECRET-0123456789abcdef"
+MODEL = "fake-model"
+
+
+@dataclass
+class Bot:
+    """The running bot and its upstream."""
+
+    bot: AstrBotInstance
+    upstream: BackgroundUpstream
+
+
+@pytest.fixture(scope="module")
+def drawing_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """ONE AstrBot whose default chat model offers the hosted image_generation tool."""
+    work: Path = tmp_path_factory.mktemp("astrbot-images")
+    upstream = BackgroundUpstream(api_keys=[SECRET])
+    bot = AstrBotInstance(work / "root")
+    try:
+        upstream.start()
+        spec = ProviderSpec(
+            "draw",
+            MODEL,
+            [SECRET],
+            upstream.api_base,
+            custom={"builtin_tools": ["image_generation"]},
+        )
+        bot.setup([spec], spec.provider_id)
+        print(f"\nAstrBot ready after {bot.start(timeout=90):.1f}s")
+        bot.login()
+        yield Bot(bot, upstream)
+    finally:
+        bot.close()
+        upstream.stop()
+
+
+def image_events(result: ChatResult) -> list[dict]:
+    """The WebChat ``image`` events of a turn."""
+    return [e for e in result.events if e.get("type") == "image"]
+
+
+def stored_image(bot: AstrBotInstance, event: dict) -> bytes:
+    """The bytes WebChat stored for an ``image`` event (``[IMAGE]<file name>``)."""
+    name = str(event["data"]).removeprefix("[IMAGE]")
+    return (bot.data_dir / "attachments" / name).read_bytes()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_generated_image_reaches_the_chat_exactly_once(drawing_bot: Bot, stream: bool) -> None:
+    bot = drawing_bot.bot
+    before = len(drawing_bot.upstream.requests)
+    result = bot.chat("DRAW a small cat, please", stream=stream)
+    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
+    for marker in CHAT_ERROR_MARKERS:
+        assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
+    (image,) = image_events(result)
+    assert image["streaming"] is stream
+    assert stored_image(bot, image) == base64.b64decode(TINY_PNG)
+    if stream:
+        assert "".join(result.deltas) == DRAW_TEXT
+    else:
+        assert result.plain == [DRAW_TEXT]
+    # the chat's request, and the title request of a new session (not streamed)
+    posts = [r.body for r in drawing_bot.upstream.requests[before:] if r.method == "POST"]
+    assert stream in [b["stream"] for b in posts]
+    assert all({"type": "image_generation"} in b["tools"] for b in posts)
