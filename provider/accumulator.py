@@ -20,7 +20,7 @@ used); ``response.done`` as terminal; no terminal event after every item was don
 (:attr:`ResponseAccumulator.items_complete`); missing ``item_id``/``output_index``/
 ``call_id``/``usage``; function-call arguments only in a ``.done`` event; interleaved
 parallel calls (keyed by ``item_id`` and ``output_index``); reasoning only in the completed
-item; unknown events (ignored, logged once at debug level).
+item; unknown events (ignored; the first one of a response logged at debug level).
 
 Spec: specs/001-redesign-responses-provider/spec.md §"SSE and accumulation"; events and
 the fields read: spec 004 §"Streaming events", §"Response object".
@@ -32,6 +32,7 @@ import hashlib
 import json
 from typing import Any
 
+from .errors import UpstreamError, clip
 from .http_errors import (
     chat_completions_chunks_error,
     error_from_payload,
@@ -40,6 +41,18 @@ from .http_errors import (
 from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
 from .types import IMAGE, REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
+
+#: Most function calls one response may hold; more is an error (a model or relay gone wrong).
+MAX_TOOL_CALLS = 40
+#: Most distinct ``url_citation`` sources kept for the "Sources:" footer.
+MAX_SOURCES = 20
+#: Source titles are clipped to this many characters; longer URLs are not shown at all.
+MAX_SOURCE_TITLE = 100
+MAX_SOURCE_URL = 2048
+#: Characters of the footer besides titles and URLs: ``Sources:`` and, per line,
+#: ``[nn] `` + `` — `` + the line end.
+SOURCES_HEAD_CHARS = 10
+SOURCE_LINE_CHARS = 10
 
 #: An output item's key: its ``output_index`` when known, else its id, else None (unknown)
 ItemRef = int | str | None
@@ -80,7 +93,11 @@ class ResponseAccumulator:
 
     ``max_output_chars`` bounds text + reasoning + tool arguments together: once reached,
     :attr:`capped` is True, the delta that crossed it is cut, and the caller should stop
-    reading (close the stream) and finish.
+    reading (close the stream) and finish. The sources footer gets what is left of it.
+    Reasoning items kept for replay have their own cap of ``max_output_chars`` characters
+    (their JSON); items beyond it are not kept. More than :data:`MAX_TOOL_CALLS` function
+    calls raise :class:`~.errors.UpstreamError`. :attr:`progress` grows whenever the answer
+    does (the idle clock's signal, :mod:`.clock`).
 
     :meth:`feed` returns at most one delta; an event that completes several things at once
     (a terminal snapshot with reasoning, an image and missing text; a message item with
@@ -117,9 +134,13 @@ class ResponseAccumulator:
         self._calls: dict[Any, _Call] = {}
         self._call_order: list[_Call] = []
         self._reasoning_items: dict[Any, dict[str, Any]] = {}
-        self._annotations: list[dict[str, Any]] = []
+        self._reasoning_sizes: dict[Any, int] = {}  # characters of each kept item's JSON
+        self._reasoning_size = 0  # their sum
+        self._reasoning_dropped = 0
+        self._items = 0  # output items that made the answer grow (progress)
+        self._sources: dict[str, str] = {}  # url_citation URL → clipped title ("" if none)
         self._images: list[str] = []
-        self._unknown: set[str] = set()
+        self._unknown_logged = False
         self._final: dict[str, Any] | None = None
         self._handlers = {
             "response.output_text.delta": self._on_text_delta,
@@ -139,6 +160,11 @@ class ResponseAccumulator:
             "response.output_text.annotation.added": self._on_annotation,
             "error": self._on_error,
         }
+
+    @property
+    def progress(self) -> int:
+        """Grows whenever the answer grows: characters charged, output items kept."""
+        return self._chars + self._items
 
     # -- budget -----------------------------------------------------------------------
     def _take(self, delta: str) -> str:
@@ -173,9 +199,12 @@ class ResponseAccumulator:
             return self._on_terminal(event)
         if kind is None and ("choices" in event or event.get("object") == "chat.completion.chunk"):
             raise chat_completions_chunks_error()
-        if kind not in self._unknown:
-            self._unknown.add(str(kind))
-            LOG.debug("ignored Responses event type %s", kind)
+        if not self._unknown_logged:  # once per response: types are not stored
+            self._unknown_logged = True
+            LOG.debug(
+                "ignored Responses event type %s (further unknown types are not logged)",
+                clip(kind, 80),
+            )
         return None
 
     # -- items and parts --------------------------------------------------------------
@@ -428,6 +457,7 @@ class ResponseAccumulator:
             return None
         self._images.append(result)
         self.saw_output = True
+        self._items += 1
         return (IMAGE, result)
 
     def _call_at(self, ref: ItemRef, item_id: Any) -> _Call:
@@ -436,8 +466,11 @@ class ResponseAccumulator:
         if call is None and item_id:
             call = self._calls.get(item_id)  # keyed by id before the index was known
         if call is None:
+            if len(self._call_order) >= MAX_TOOL_CALLS:
+                raise self._too_many_calls()
             call = _Call(item_id, None, None)
             self._call_order.append(call)
+            self._items += 1
             if ref not in self._done:
                 self._open.add(ref)
         self._calls[ref] = call
@@ -467,7 +500,7 @@ class ResponseAccumulator:
                 self._set_arguments(call, args)
             self.saw_output = True
         elif kind == "reasoning":
-            self._reasoning_items[item_id or ("#", ref)] = item
+            self._keep_reasoning(item_id or ("#", ref), item)
             self.saw_output = True
             if done:
                 return self._first(self._final_reasoning(ref, item))
@@ -510,8 +543,65 @@ class ResponseAccumulator:
     def _on_annotation(self, event: dict[str, Any]) -> Delta | None:
         annotation = event.get("annotation")
         if isinstance(annotation, dict):
-            self._annotations.append(annotation)
+            self._add_source(annotation)
         return None
+
+    def _add_source(self, annotation: dict[str, Any]) -> None:
+        """Keep a ``url_citation``'s URL and title: distinct URLs, at most
+        :data:`MAX_SOURCES`, titles clipped, no URL longer than :data:`MAX_SOURCE_URL` or
+        with spaces or control characters (the footer's lines stay one per source)."""
+        sources = self._sources
+        if len(sources) >= MAX_SOURCES or annotation.get("type") != "url_citation":
+            return
+        url = annotation.get("url")
+        if (
+            not isinstance(url, str)
+            or not url
+            or len(url) > MAX_SOURCE_URL
+            or url in sources
+            or not url.isprintable()
+            or " " in url
+        ):
+            return
+        title = annotation.get("title")
+        sources[url] = clip(title, MAX_SOURCE_TITLE) if isinstance(title, str) else ""
+
+    def _keep_reasoning(self, key: Any, item: dict[str, Any]) -> None:
+        """Keep a reasoning item for replay while all kept items together stay within
+        ``max_output_chars`` characters of JSON; a bigger one is not kept (logged once)."""
+        old = self._reasoning_sizes.get(key, 0)
+        room = self.max_output_chars - self._reasoning_size + old
+        # its top-level strings alone (encrypted_content) may already be too big: no dump
+        size = sum(len(value) for value in item.values() if isinstance(value, str))
+        if size <= room:
+            try:
+                size = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+            except (ValueError, TypeError, RecursionError):
+                size = room + 1
+        if size > room:
+            if not self._reasoning_dropped:
+                LOG.warning(
+                    "reasoning items over %d characters are not kept for replay "
+                    "(`max_output_chars`)",
+                    self.max_output_chars,
+                )
+            self._reasoning_dropped += 1
+            return
+        self._reasoning_items[key] = item
+        self._reasoning_sizes[key] = size
+        self._reasoning_size += size - old
+        if size > old:
+            self._items += 1
+
+    def _too_many_calls(self) -> UpstreamError:
+        """More than :data:`MAX_TOOL_CALLS` calls: none is kept; the error to raise."""
+        self._calls.clear()
+        self._call_order.clear()
+        self.saw_output = bool(self._text or self._refusal or self._reasoning)
+        return UpstreamError(
+            f"The upstream's answer holds more than {MAX_TOOL_CALLS} tool calls; it was "
+            "stopped and none was run. The model or a relay in front of it is misbehaving."
+        )
 
     def _on_error(self, event: dict[str, Any]) -> Delta | None:
         raise error_from_payload(event, what="stream error event")
@@ -562,21 +652,21 @@ class ResponseAccumulator:
                         continue
                     if part.get("type") == "output_text" and isinstance(part.get("text"), str):
                         texts.append(part["text"])
-                        self._annotations.extend(
-                            a
-                            for a in part.get("annotations") or ()
-                            if isinstance(a, dict) and a not in self._annotations
-                        )
+                        for annotation in part.get("annotations") or ():
+                            if isinstance(annotation, dict):
+                                self._add_source(annotation)
                     elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
                         refusals.append(part["refusal"])
             elif kind == "function_call":
+                if len(calls) >= MAX_TOOL_CALLS:
+                    raise self._too_many_calls()
                 call = _Call(item.get("id"), item.get("call_id"), item.get("name"))
                 args = item.get("arguments")
                 call.arguments = args if isinstance(args, str) else ""
                 calls.append(call)
             elif kind == "reasoning":
                 item_id = item.get("id")
-                self._reasoning_items[item_id or ("#", index)] = item
+                self._keep_reasoning(item_id or ("#", index), item)
                 ref = self._index_of.get(item_id, item_id) if item_id else index
                 named = item_id and (
                     item_id in self._index_of or any(r == item_id for r, _ in self._parts)
@@ -627,7 +717,7 @@ class ResponseAccumulator:
             refusal="".join(self._refusal),
             reasoning="".join(self._reasoning),
             reasoning_items=[i for i in self._reasoning_items.values() if isinstance(i, dict)],
-            annotations=self._annotations,
+            annotations=self._kept_sources(),
             images=self._images,
             usage=_usage(final.get("usage")),
             response_id=final.get("id") if isinstance(final.get("id"), str) else None,
@@ -653,13 +743,25 @@ class ResponseAccumulator:
         turn.notice = " ".join(notices)
         return turn
 
+    def _kept_sources(self) -> list[dict[str, Any]]:
+        """The sources as ``url_citation`` dicts, as many as fit in what is left of
+        ``max_output_chars`` once the answer is counted (the footer counts against it)."""
+        room = self.max_output_chars - self._chars - SOURCES_HEAD_CHARS
+        kept: list[dict[str, Any]] = []
+        for url, title in self._sources.items():
+            room -= len(url) + len(title) + SOURCE_LINE_CHARS
+            if room < 0:
+                break
+            kept.append({"type": "url_citation", "url": url, "title": title})
+        return kept
+
 
 def _parse_arguments(text: str) -> dict[str, Any] | None:
     if not text.strip():
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
     return value if isinstance(value, dict) else None
 

@@ -106,7 +106,7 @@ async def exchange(
         guard = (
             _guard_for(plan, cfg) if stream and settings.guards_stream(plan.offered_tools) else None
         )
-        reader = ResponseReader(cfg.max_output_chars, guard, abort)
+        reader = ResponseReader(cfg.max_output_chars, guard, abort, opened.clock)
         try:
             for delta in reader.feed_all(opened.prefetched):
                 yield delta

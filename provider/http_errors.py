@@ -26,6 +26,8 @@ from .retry import MAX_RETRY_AFTER, retry_after_seconds
 
 #: Error bodies are read up to this many bytes.
 MAX_ERROR_BODY = 64 * 1024
+#: Characters of an upstream URL (a ``Location``) looked at.
+MAX_URL_CHARS = 2048
 #: Statuses retried besides 5xx (unless ``x-should-retry: false``).
 RETRY_STATUS = frozenset({408, 409, 429})
 #: Error codes that mean "out of money": never retried.
@@ -121,6 +123,20 @@ def http_error(status: int, headers: httpx.Headers, body: bytes, url: str) -> Up
     )
 
 
+def redirect_error(status: int, headers: httpx.Headers, url: str) -> UpstreamError:
+    """A 3xx answer from ``url``: redirects are not followed (a relay must not send the
+    request, key included, elsewhere). Names the ``Location`` origin (no credentials, path
+    or query) and ``api_base``; not retried."""
+    location = headers.get("location", "")
+    target = origin(location) if "//" in location else ""
+    where = f"to {target}" if target else "elsewhere on the same server" if location else ""
+    return UpstreamError(
+        f"HTTP {status} from {url}: the upstream redirects {where or '(no Location)'}; "
+        "redirects are not followed. Check `api_base`: set it to the final address if you "
+        "trust it."
+    )
+
+
 def error_message(text: str) -> tuple[str, str | None]:
     """Extract (message, code) from an error body (OpenAI JSON, other JSON, HTML or text)."""
     stripped = text.strip()
@@ -130,7 +146,7 @@ def error_message(text: str) -> tuple[str, str | None]:
         return "the server answered with an HTML page", None
     try:
         data = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return clip(stripped), None
     if isinstance(data, dict):
         err = data.get("error", data)
@@ -206,9 +222,13 @@ def connection_error(
 
 
 def origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (no credentials, path or query)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
+    """``scheme://host[:port]`` of ``url`` (no credentials, path or query; clipped)."""
+    try:
+        parts = urlsplit(url[:MAX_URL_CHARS])
+        port = parts.port
+    except ValueError:  # a broken IPv6 host, a port out of range or not a number
+        return "an unreadable address"
+    return clip(f"{parts.scheme}://{parts.hostname}{':' + str(port) if port else ''}", 120)
 
 
 __all__ = [
@@ -225,5 +245,6 @@ __all__ = [
     "http_error",
     "origin",
     "read_error",
+    "redirect_error",
     "status_hint",
 ]

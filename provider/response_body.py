@@ -21,8 +21,14 @@ from typing import Any
 
 import httpx
 
+from .clock import RequestClock
+from .content_encoding import inflated_text
 from .errors import UpstreamError, clip
-from .http_errors import chat_completions_body_error, error_from_payload, read_error
+from .http_errors import (
+    chat_completions_body_error,
+    error_from_payload,
+    read_error,
+)
 from .sse import EventStream, looks_like_sse
 from .types import PRE_CONTENT_EVENTS
 from .upstream_stream import UpstreamStream
@@ -30,31 +36,35 @@ from .upstream_stream import UpstreamStream
 
 @dataclass(frozen=True, slots=True)
 class BodyLimits:
-    """Bounds for reading one body: ``timeout`` (seconds: a JSON body must arrive within it,
-    an SSE stream may not go longer without an event), ``max_line_chars`` /
-    ``max_event_chars`` (one SSE line / event, characters), ``max_body_bytes`` (a JSON body).
+    """Size bounds for reading one body: ``max_line_chars`` / ``max_event_chars`` (one SSE
+    line / event, characters), ``max_body_bytes`` (a JSON body, or a model list). Time
+    bounds are the request's :class:`~.clock.RequestClock`.
     """
 
-    timeout: float
     max_line_chars: int
     max_event_chars: int
     max_body_bytes: int
 
     @classmethod
-    def for_output(cls, max_output_chars: int, timeout: float) -> BodyLimits:
+    def for_output(cls, max_output_chars: int) -> BodyLimits:
         """Limits for a reply capped at ``max_output_chars``: one event may hold the whole
-        reply several times over (snapshots), plus 1 MB of slack."""
+        reply several times over (snapshots), plus 1 MB of slack. A JSON body is one
+        Response object, like a stream's terminal event: the same cap."""
         max_event_chars = max(4 * max_output_chars, 1_000_000) + 1_000_000
-        return cls(timeout, max_event_chars, max_event_chars, max_event_chars * 4)
+        return cls(max_event_chars, max_event_chars, max_event_chars)
 
 
-async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStream:
+async def open_body(
+    response: httpx.Response, limits: BodyLimits, clock: RequestClock
+) -> UpstreamStream:
     """Open an HTTP 200 ``response``: sniff its first characters, then read a JSON body
     whole or an SSE body up to its first content event (:attr:`UpstreamStream.prefetched`).
 
+    The body is inflated in bounded steps (:mod:`.content_encoding`); ``clock`` is the
+    request's time budget (a timeout here is retried once at most, see :mod:`.clock`).
     Raises :class:`~.errors.UpstreamError` (retryable when nothing usable arrived yet).
     """
-    chunks = response.aiter_text()
+    chunks = inflated_text(response)
     try:
         head = ""
         while not head.strip():
@@ -63,11 +73,8 @@ async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStr
                 break
             head += piece
     except httpx.TransportError as exc:
-        raise read_error(
-            exc,
-            "The upstream sent headers but no body",
-            "before the answer started",
-            limits.timeout,
+        raise _read_error(
+            exc, clock, "The upstream sent headers but no body", "before the answer started"
         ) from None
     start = head.lstrip()[:16]
     if not start:
@@ -81,15 +88,15 @@ async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStr
         try:
             # once the JSON has started, all of it must arrive within `timeout` (a body
             # trickling in slower than the read timeout would otherwise never end)
-            async with asyncio.timeout(limits.timeout):
+            async with asyncio.timeout(clock.timeout):
                 rest = [c async for c in _capped(chunks, limits.max_body_bytes)]
             text = head + "".join(rest)
         except (httpx.TransportError, TimeoutError) as exc:
-            raise read_error(
+            raise _read_error(
                 exc,
+                clock,
                 "The upstream did not finish sending its answer",
                 "while the answer was read",
-                limits.timeout,
             ) from None
         opened = UpstreamStream(response)
         opened.prefetched.append(json_body_event(text))
@@ -99,7 +106,7 @@ async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStr
         opened.chunks(chunks, head),
         max_line_chars=limits.max_line_chars,
         max_event_chars=limits.max_event_chars,
-        idle_timeout=limits.timeout,
+        clock=clock,
     )
     iterator = opened.rest = aiter(sse)
     prefetched = opened.prefetched
@@ -114,11 +121,8 @@ async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStr
                 raise error_from_payload(payload, what=str(kind))
             break
     except httpx.TransportError as exc:
-        raise read_error(
-            exc,
-            "The stream produced no content",
-            "before the answer started",
-            limits.timeout,
+        raise _read_error(
+            exc, clock, "The stream produced no content", "before the answer started"
         ) from None
     if not prefetched or prefetched[-1].get("type") in PRE_CONTENT_EVENTS:
         # the body ended before any content: nothing usable arrived
@@ -129,6 +133,17 @@ async def open_body(response: httpx.Response, limits: BodyLimits) -> UpstreamStr
             retryable=True,
         )
     return opened
+
+
+def _read_error(
+    exc: httpx.TransportError | TimeoutError, clock: RequestClock, timed_out: str, broke: str
+) -> UpstreamError:
+    """:func:`~.http_errors.read_error` before the answer started; a timeout counts against
+    the request's retried timeouts (:meth:`~.clock.RequestClock.timed_out`)."""
+    error = read_error(exc, timed_out, broke, clock.timeout)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        error.retryable = clock.timed_out()
+    return error
 
 
 async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
@@ -144,7 +159,7 @@ def json_body_event(text: str) -> dict[str, Any]:
     """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         raise UpstreamError(
             f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
         ) from None

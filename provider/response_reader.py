@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from .accumulator import ResponseAccumulator
+from .clock import RequestClock
 from .errors import AbortedError, UpstreamError
 from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
 from .redaction import LOG
@@ -41,7 +42,9 @@ class ResponseReader:
     several, the others wait in :attr:`more`, in order); *stopped* (``stop`` is true:
     terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
     closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
-    then :meth:`outcome` builds the result once.
+    then :meth:`outcome` builds the result once. Whenever an event makes the answer grow
+    (:attr:`~.accumulator.ResponseAccumulator.progress`), the request's ``clock`` is told:
+    only content restarts its idle clock (:mod:`.clock`).
 
     A stream that ends without a terminal event is cut (the answer gets
     :data:`~.notices.CUT_NOTICE`) unless every output item it added was reported done and
@@ -50,14 +53,30 @@ class ResponseReader:
     §"Streaming events").
     """
 
-    __slots__ = ("abort", "acc", "guard", "more", "notice", "shown", "stop")
+    __slots__ = (
+        "_progress",
+        "abort",
+        "acc",
+        "clock",
+        "guard",
+        "more",
+        "notice",
+        "shown",
+        "stop",
+    )
 
     def __init__(
-        self, max_output_chars: int, guard: StreamGuard | None, abort: asyncio.Event | None
+        self,
+        max_output_chars: int,
+        guard: StreamGuard | None,
+        abort: asyncio.Event | None,
+        clock: RequestClock | None = None,
     ) -> None:
         self.acc = ResponseAccumulator(max_output_chars=max_output_chars)
         self.guard = guard
         self.abort = abort
+        self.clock = clock
+        self._progress = 0
         self.shown = False  # text reached the user
         self.notice = ""
         self.stop = False
@@ -68,6 +87,11 @@ class ResponseReader:
         deltas left in :attr:`more`."""
         acc = self.acc
         delta = acc.feed(event)
+        progress = acc.progress
+        if progress != self._progress:
+            self._progress = progress
+            if self.clock is not None:
+                self.clock.content()
         if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
             self.stop = True
         if acc.pending:  # rare: the event completed several things at once

@@ -13,6 +13,7 @@ Spec: specs/001-redesign-responses-provider/spec.md §"Transport and retries".
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from .clock import RequestClock
 from .errors import AbortedError, UpstreamError
 from .redaction import LOG
 
@@ -36,34 +38,42 @@ DEFAULT_ATTEMPTS = 3
 MAX_ATTEMPTS = 10
 
 
-def retrying(attempts: int | None, abort: asyncio.Event | None) -> AsyncRetrying:
+def retrying(
+    attempts: int | None, abort: asyncio.Event | None, clock: RequestClock | None = None
+) -> AsyncRetrying:
     """A tenacity controller for one request: ``attempts`` total HTTP attempts (None: the
-    default), retryable :class:`~.errors.UpstreamError` only, abortable waits."""
+    default), retryable :class:`~.errors.UpstreamError` only, abortable waits (not counted
+    against the request's ``clock``)."""
     return AsyncRetrying(
         stop=stop_after_attempt(max(1, min(attempts or DEFAULT_ATTEMPTS, MAX_ATTEMPTS))),
         wait=BackoffWait(),
         retry=retry_if_exception(lambda e: isinstance(e, UpstreamError) and e.retryable),
-        sleep=abortable_sleep(abort),
+        sleep=abortable_sleep(abort, clock),
         reraise=True,
         before_sleep=log_retry,
     )
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds the upstream asked us to wait (``retry-after-ms`` or ``retry-after``), or None."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
+    """Seconds the upstream asked us to wait (``retry-after-ms`` or ``retry-after``), or None.
+
+    Only finite, non-negative numbers count: ``NaN``, ``inf`` or ``-5`` are ignored (a NaN
+    delay would sort behind every other timer of the event loop and never come due); an
+    HTTP date in the past means 0.
+    """
+    for name, unit in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if not raw:
+            continue
         try:
-            return max(float(raw_ms) / 1000.0, 0.0)
+            seconds = float(raw) * unit
         except ValueError:
-            pass
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
     raw = headers.get("retry-after")
     if not raw:
         return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
     try:
         return max(parsedate_to_datetime(raw).timestamp() - time.time(), 0.0)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -81,11 +91,15 @@ class BackoffWait:
         return backoff * (1 - 0.25 * random.random())
 
 
-def abortable_sleep(abort: asyncio.Event | None) -> Callable[[float], Any]:
+def abortable_sleep(
+    abort: asyncio.Event | None, clock: RequestClock | None = None
+) -> Callable[[float], Any]:
     """tenacity sleep: waits ``seconds`` unless ``abort`` is set first (then
-    :class:`~.errors.AbortedError`)."""
+    :class:`~.errors.AbortedError`); the wait is not counted against ``clock``."""
 
     async def sleep(seconds: float) -> None:
+        if clock is not None:
+            clock.backoff(seconds)
         if abort is None:
             await asyncio.sleep(seconds)
             return

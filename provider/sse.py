@@ -21,12 +21,14 @@ specs/004-responses-wire-format/spec.md §"Framing".
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from httpx_sse._decoders import SSELineDecoder
 
+from .clock import RequestClock
 from .errors import UpstreamError
 from .redaction import LOG
 
@@ -36,20 +38,21 @@ _raw_decode = json.JSONDecoder().raw_decode
 
 
 class EventStream:
-    """Iterate the JSON events of one SSE body with size limits.
+    """Iterate the JSON events of one SSE body with size and time limits.
 
-    ``chunks`` yields decoded text (``httpx.Response.aiter_text()``); ``max_line_chars`` bounds
-    one line and ``max_event_chars`` the joined ``data`` of one event; ``idle_timeout``
-    (seconds) is the longest time data may keep arriving (keep-alive comments) without a
-    complete event. ``malformed`` counts
-    skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen; ``last`` is the last
-    event yielded. :meth:`remaining` gives the unread rest of the body (text).
+    ``chunks`` yields decoded text; ``max_line_chars`` bounds one line and ``max_event_chars``
+    the joined ``data`` of one event. ``clock`` (the request's :class:`~.clock.RequestClock`;
+    None: no time limit) decides how long data may keep arriving without progress: before the
+    first content, T without an event and 10 × T in total; after it, T without new content
+    (checked whenever data arrives; silence itself is httpx's read timeout). ``malformed``
+    counts skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen; ``last`` is
+    the last event yielded. :meth:`remaining` gives the unread rest of the body (text).
     """
 
     __slots__ = (
         "_chunks",
+        "clock",
         "done",
-        "idle_timeout",
         "last",
         "malformed",
         "max_event_chars",
@@ -62,10 +65,10 @@ class EventStream:
         *,
         max_line_chars: int,
         max_event_chars: int,
-        idle_timeout: float | None = None,
+        clock: RequestClock | None = None,
     ) -> None:
         self._chunks = chunks
-        self.idle_timeout = idle_timeout
+        self.clock = clock
         self.max_line_chars = max_line_chars
         self.max_event_chars = max_event_chars
         self.malformed = 0
@@ -91,17 +94,15 @@ class EventStream:
         event_size = 0
         max_line = self.max_line_chars
         max_event = self.max_event_chars
-        idle = self.idle_timeout
+        watch = self.clock
         clock = time.monotonic
         decode = _raw_decode
-        last_event = clock()
+        deadline = watch.deadline(clock()) if watch is not None else math.inf
         async for text in self._chunks:
-            if idle is not None and clock() - last_event > idle:
-                raise UpstreamError(
-                    f"The upstream sent no event for {idle:g} s (only keep-alive data); "
-                    "the stream was stopped (`timeout` setting).",
-                    retryable=True,
-                )
+            if deadline < math.inf:
+                now = clock()
+                if now > deadline:
+                    raise watch.stalled(now)  # type: ignore[union-attr]
             last = max(text.rfind("\n"), text.rfind("\r"))
             if last < 0:
                 pending += len(text)
@@ -133,16 +134,17 @@ class EventStream:
                 data = []
                 try:
                     event, end = decode(raw)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nesting too deep
                     event = end = None
                 if end != len(raw) or type(event) is not dict:
                     event = self._parse(raw)  # blank, [DONE], padded or junk: the slow path
                 if event is not None:
                     self.last = event
                     yield event
-                    # restart the idle clock only now: time the consumer spent on the event
+                    # restart the clocks only now: time the consumer spent on the event
                     # (e.g. sending a chunk to a slow chat platform) is not upstream silence
-                    last_event = clock()
+                    if watch is not None:
+                        deadline = watch.deadline(clock())
                 elif self.done:
                     return
         # A last event without its blank line is still an event (relays drop the final \n\n).
@@ -170,7 +172,7 @@ class EventStream:
             return None
         try:
             event = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             event = None
         if isinstance(event, dict):
             return event

@@ -25,18 +25,23 @@ import itertools
 import json
 import random
 import ssl
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 
+from .clock import FIRST_BYTE_TIMEOUTS, RequestClock
 from .config import SourceConfig
+from .content_encoding import ACCEPT_ENCODING, inflated
 from .errors import AbortedError, UpstreamError
 from .http_errors import (
     MAX_ERROR_BODY,
     QUOTA_CODES,
     connection_error,
     http_error,
+    origin,
+    redirect_error,
 )
 from .profiles import Profile
 from .redaction import shown_url
@@ -98,8 +103,8 @@ class Transport:
     ``profile`` (resolved by the adapter) decides the auth header. Limits (characters):
     ``max_line_chars`` for one SSE line and ``max_event_chars`` for one event (derived from
     ``max_output_chars``), ``max_body_bytes`` for a JSON body. ``timeout`` (seconds) is the
-    connect/read/write timeout and the longest time the stream may go without an event
-    (keep-alive comments do not count).
+    connect/read/write timeout; what else it bounds (attempts together, a stream without
+    content) is :mod:`.clock`. Redirects are not followed (a 3xx is an error).
     """
 
     def __init__(self, cfg: SourceConfig, profile: Profile) -> None:
@@ -107,9 +112,13 @@ class Transport:
         self.profile = profile
         self.url = endpoint_url(cfg.api_base, "responses")
         self.models_url = endpoint_url(cfg.api_base, "models")
-        self.limits = BodyLimits.for_output(cfg.max_output_chars, cfg.timeout)
+        self.limits = BodyLimits.for_output(cfg.max_output_chars)
         self._counter = itertools.count(random.randrange(1 << 16))
-        headers = {"User-Agent": "astrbot-plugin-openai-responses", **cfg.custom_headers}
+        headers = {
+            "User-Agent": "astrbot-plugin-openai-responses",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **cfg.custom_headers,
+        }
         timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 15.0))
         self._client = httpx.AsyncClient(
             headers=headers,
@@ -155,16 +164,19 @@ class Transport:
     ) -> UpstreamStream:
         """POST ``body`` to ``/responses``; retry until the first content event arrives.
 
-        ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3.
-        Raises :class:`UpstreamError` (redacted, with status/code) or :class:`AbortedError`.
+        ``attempts`` = total HTTP attempts (AstrBot's ``request_max_retries``), default 3;
+        they share one :class:`~.clock.RequestClock` (``opened.clock``, which the response
+        reader goes on using). Raises :class:`UpstreamError` (redacted, with status/code)
+        or :class:`AbortedError`.
         """
         payload = RequestBody(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         stream = bool(body.get("stream"))
         cursor = {"start": next(self._counter), "rotations": 0}
-        controller = retrying(attempts, abort)
+        clock = RequestClock(self.cfg.timeout)
+        controller = retrying(attempts, abort, clock)
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        work = controller(self._attempt, payload, stream, cursor)
+        work = controller(self._attempt, payload, stream, cursor, clock)
         try:
             opened = await (work if abort is None else _until_aborted(work, abort))
         except UpstreamError as exc:
@@ -172,6 +184,7 @@ class Transport:
             raise
         opened.attempts = int(controller.statistics.get("attempt_number", 1))
         opened.abort = abort
+        opened.clock = clock
         return opened
 
     async def get_models(self) -> list[str]:
@@ -179,14 +192,14 @@ class Transport:
         request = self._build("GET", self.models_url, next(self._counter), None)
         response = await self._send(request)
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 raise await self._http_error(response, self.models_url)
             raw = await self._read_capped(response, self.limits.max_body_bytes)
         finally:
             await response.aclose()
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise UpstreamError(
                 f"{shown_url(self.models_url)} did not return JSON; check `api_base`."
             ) from None
@@ -195,24 +208,45 @@ class Transport:
         return sorted({i for i in ids if isinstance(i, str) and i})
 
     # -- one attempt ------------------------------------------------------------------------
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, clock: RequestClock | None = None
+    ) -> httpx.Response:
+        """Send ``request``, return once the response headers arrived. With a ``clock``, the
+        wait draws on the attempts' shared first-byte budget and a timeout is retried once
+        at most (:mod:`.clock`)."""
+        started = time.monotonic()
         try:
-            return await self._client.send(request, stream=True)
+            if clock is None:
+                return await self._client.send(request, stream=True)
+            async with asyncio.timeout(clock.first_byte_left):
+                return await self._client.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise connection_error(
+            error = connection_error(
                 exc,
                 api_base=self.cfg.api_base,
                 proxy_url=self.cfg.proxy_url,
                 timeout=self.cfg.timeout,
-            ) from None
+            )
+            if clock is not None and isinstance(exc, httpx.TimeoutException):
+                error.retryable = clock.timed_out()
+        except TimeoutError:
+            error = UpstreamError(
+                f"The upstream {origin(self.cfg.api_base)} did not answer: the attempts "
+                f"waited {FIRST_BYTE_TIMEOUTS * self.cfg.timeout:g} s together "
+                f"({FIRST_BYTE_TIMEOUTS} × the `timeout` setting)."
+            )
+        finally:
+            if clock is not None:
+                clock.first_byte_left -= time.monotonic() - started
+        raise error
 
     async def _attempt(
-        self, payload: bytes, stream: bool, cursor: dict[str, int]
+        self, payload: bytes, stream: bool, cursor: dict[str, int], clock: RequestClock
     ) -> UpstreamStream:
         request = self._build("POST", self.url, cursor["start"] + cursor["rotations"], payload)
-        response = await self._send(request)
+        response = await self._send(request, clock)
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 error = await self._http_error(response, self.url)
                 if (
                     error.status in _ROTATE_ON
@@ -223,23 +257,26 @@ class Transport:
                     error.retryable = True
                     error.retry_after = 0.0 if error.status != 429 else error.retry_after
                 raise error
-            return await open_body(response, self.limits)
+            return await open_body(response, self.limits, clock)
         except BaseException:
             await response.aclose()
             raise
 
     async def _read_capped(self, response: httpx.Response, limit: int) -> bytes:
         data = bytearray()
-        async for chunk in response.aiter_bytes():
+        async for chunk in inflated(response):
             data += chunk
             if len(data) > limit:
                 break
         return bytes(data[:limit])
 
     async def _http_error(self, response: httpx.Response, url: str) -> UpstreamError:
-        """A non-2xx response to ``url`` → :class:`UpstreamError` (reads ≤ MAX_ERROR_BODY)."""
+        """A non-2xx response to ``url`` → :class:`UpstreamError` (reads ≤ MAX_ERROR_BODY;
+        a 3xx names where it redirects to, its body is not read)."""
+        if response.status_code < 400:
+            return redirect_error(response.status_code, response.headers, url)
         try:
             raw = await self._read_capped(response, MAX_ERROR_BODY)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, UpstreamError):
             raw = b""
         return http_error(response.status_code, response.headers, raw, url)

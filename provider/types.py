@@ -70,6 +70,8 @@ class Turn:
     ``text``), ``reasoning_items`` the raw reasoning output items (for a later replay),
     ``status`` the terminal status (``truncated`` = the stream ended without a terminal
     event), ``incomplete_reason`` e.g. ``max_output_tokens`` / ``content_filter``.
+    ``annotations``: the ``url_citation`` sources kept for the footer (``type``, ``url``,
+    ``title``; distinct URLs, capped, titles clipped — see the accumulator).
     ``notice`` is a short English sentence appended for the user (cap reached, cut stream).
     """
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from .clock import RequestClock
 from .errors import UpstreamError
 from .sse import EventStream
 from .types import TERMINAL_EVENTS
@@ -34,7 +35,8 @@ class UpstreamStream:
     including the first content event); ``rest``: an async iterator over the events after
     them (None for a JSON body). Read ``prefetched`` first, then ``rest``: two plain loops,
     no wrapper generator per event. ``sse`` is the :class:`EventStream` (None for a JSON
-    body), ``attempts`` how many HTTP attempts :meth:`Transport.open` needed.
+    body), ``attempts`` how many HTTP attempts :meth:`Transport.open` needed, ``clock`` the
+    request's :class:`~.clock.RequestClock` (the reader marks content on it).
 
     ``abort`` (set by :meth:`Transport.open`) ends ``rest`` quietly once it is set, even
     while it waits for the upstream: the body's text chunks pass through :meth:`chunks`,
@@ -48,6 +50,7 @@ class UpstreamStream:
         "_waiter",
         "abort",
         "attempts",
+        "clock",
         "prefetched",
         "rest",
         "sse",
@@ -60,6 +63,7 @@ class UpstreamStream:
         self.sse: EventStream | None = None
         self.attempts = 1
         self.abort: asyncio.Event | None = None  # set by Transport.open
+        self.clock: RequestClock | None = None  # set by Transport.open
         self._waiter: asyncio.Future[Any] | None = None
         self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next chunk
         self._stopped = False  # _on_abort cancelled that task

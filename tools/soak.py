@@ -1,8 +1,14 @@
 """Bounded soak: N chats against an in-process loopback upstream with random faults.
 
 Run ``.venv/bin/python -m tools.soak --n 300`` (options: ``--concurrency``, ``--fault-rate``,
-``--seed``, ``--timeout``, ``--max-seconds``, ``--verbose``). It stops by itself: after N
-chats, or after ``--max-seconds`` at the latest.
+``--seed``, ``--timeout``, ``--max-output-chars``, ``--max-seconds``, ``--hostile``,
+``--verbose``). It stops by itself: after N chats, or after ``--max-seconds`` at the latest.
+
+``--hostile`` draws the faults from the hostile-relay mix instead (tools/soak_hostile.py,
+issue 14): huge error strings, ``Retry-After: NaN``, silent or content-free upstreams,
+citation / reasoning / tool-call / event-type floods, compression bombs, deeply nested JSON,
+a redirect. It also runs each hostile fault alone under ``tracemalloc`` and reports the peak
+memory per chat against 2 × ``max_output_chars`` + 10 MB.
 
 One :class:`ResponsesProvider` instance (two keys, ``timeout`` 1 s) serves every chat,
 ``concurrency`` at a time, half through ``text_chat`` and half through ``text_chat_stream``.
@@ -14,8 +20,9 @@ against what the fault should produce (recovered answer, kept partial text + not
 error, an abort) and for cross-talk (it must quote its own chat number only).
 
 Prints the injected faults, outcomes, failures by kind, unexpected outcomes, calls over
-their time bound, p50/p90/p99/max latency, and leftover connections/tasks. Exit status 1 when
-anything unexpected happened.
+their time bound, p50/p90/p99/max latency, event-loop stalls over 100 ms (the loop's thread
+busy between two wake-ups of a 10 ms probe: tools/probes.py), and leftover
+connections/tasks. Exit status 1 when anything unexpected happened.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import gc
 import logging
 import os
 import random
@@ -30,6 +38,7 @@ import re
 import socket
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +50,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tools.plugin_root import enter_plugin_root  # noqa: E402
+from tools.probes import STALL, LoopLag  # noqa: E402
 from tools.upstream import (  # noqa: E402  (after the sys.path fix for ``python tools/soak.py``)
     Close,
     Done,
@@ -66,6 +76,8 @@ if TYPE_CHECKING:
 
 KEYS = ["sk-soak-key-one-0123456789", "sk-soak-key-two-0123456789"]
 ATTEMPTS = 3
+#: Seconds added to every time bound: the backoff of two retries (≤ 0.5 + 1 s) and scheduling.
+SLACK = 2.5
 CHAT_RE = re.compile(r"soak chat (\d+):")
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
 
@@ -83,7 +95,9 @@ class Fault:
     retries), ``partial`` (a prefix of the answer plus a notice), ``error`` (a clear plugin
     error), ``aborted`` (AbortedError) and ``stopped`` (abort mid-stream: a prefix of the
     answer, no notice). ``dead`` chats use a provider whose ``api_base`` is a closed port;
-    ``abort_after`` sets the chat's abort signal that many seconds after it starts.
+    ``abort_after`` sets the chat's abort signal that many seconds after it starts;
+    ``within`` (in ``timeout`` units, plus the backoff and :data:`SLACK`) replaces the run's
+    time bound for this fault.
     """
 
     name: str
@@ -91,6 +105,7 @@ class Fault:
     expect: tuple[str, ...] = ("ok",)
     dead: bool = False
     abort_after: float | None = None
+    within: float | None = None
 
 
 def answer_for(number: int) -> str:
@@ -183,10 +198,9 @@ FAULTS: list[Fault] = [
         "crlf_no_event_lines_done",
         (lambda r: [Events(_stream(r), crlf=True, event_lines=False), Done()],),
     ),
-    Fault(
+    Fault(  # every item was reported done and completed: a whole answer (spec 004)
         "no_response_completed",
         (lambda r: [Events(_stream(r)[:-1]), Close()],),
-        expect=("partial",),
     ),
     Fault(
         "error_event_before_content",
@@ -342,9 +356,10 @@ async def run_chat(
     result = ChatResult(number, fault.name, stream, seconds, "ok")
     result.crosstalk = bool({int(n) for n in CHAT_RE.findall(text)} - {number})
     body, notice = text, ""
-    if text.rstrip().endswith(")") and "\n\n(" in text:
-        cut = text.rindex("\n\n(")
+    if text.rstrip().endswith(")") and ("\n\n(" in text or text.startswith("(")):
+        cut = text.rindex("\n\n(") if "\n\n(" in text else 0  # a notice alone: no text
         body, notice = text[:cut], text[cut:]
+    body = body.split("\n\nSources:\n", 1)[0]  # url_citation footer (hostile mix)
     own = [answer_for(number), f"CANNED REPLY: you said '{prompt}'"]
     if error is not None:
         from data.plugins.astrbot_plugin_openai_responses.provider.errors import (
@@ -378,6 +393,32 @@ async def run_chat(
 # -- the run ---------------------------------------------------------------------------------
 
 
+class UpstreamThread:
+    """Serve ``upstream`` from its own thread and event loop (``--hostile``): the relay is
+    another machine as far as the provider's event loop is concerned, so encoding megabytes
+    of hostile events does not count as the provider's loop lag."""
+
+    def __init__(self, upstream: FakeUpstream) -> None:
+        self.upstream = upstream
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="relay", daemon=True)
+
+    async def _call(self, work: Any) -> Any:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
+
+    async def start(self) -> None:
+        """Start the thread, then the server in it."""
+        self.thread.start()
+        await self._call(self.upstream.start())
+
+    async def stop(self) -> None:
+        """Stop the server, then the thread."""
+        await self._call(self.upstream.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        await asyncio.to_thread(self.thread.join)
+        self.loop.close()
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -398,8 +439,14 @@ async def soak(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     tasks_before = asyncio.all_tasks()
     upstream = FakeUpstream()
-    await upstream.start()
-    base = {"type": "openai_responses_plugin", "model": "fake-model", "timeout": args.timeout}
+    relay = UpstreamThread(upstream) if args.hostile else None
+    await (relay.start() if relay is not None else upstream.start())
+    base = {
+        "type": "openai_responses_plugin",
+        "model": "fake-model",
+        "timeout": args.timeout,
+        "max_output_chars": args.max_output_chars,
+    }
     provider = ResponsesProvider(
         {**base, "id": "soak/main", "key": KEYS, "api_base": upstream.api_base}, {}
     )
@@ -412,32 +459,59 @@ async def soak(args: argparse.Namespace) -> int:
         },
         {},
     )
+    faults = FAULTS
+    if args.hostile:
+        from tools.soak_hostile import hostile_faults
+
+        faults = hostile_faults()
+        # the shared payloads are hundreds of thousands of objects: keep them out of the
+        # garbage collector's full passes, which would otherwise pause the loop for the
+        # harness's sake, not the provider's
+        gc.freeze()
     plans: dict[int, collections.deque[ScriptFor]] = {}
     chats: list[tuple[int, Fault, bool]] = []
     for number in range(args.n):
-        fault = rng.choice(FAULTS) if rng.random() < args.fault_rate else NO_FAULT
+        fault = rng.choice(faults) if rng.random() < args.fault_rate else NO_FAULT
         plans[number] = collections.deque(fault.attempts)
         chats.append((number, fault, rng.random() < 0.5))
     router = Router(upstream, plans)
     for _ in range(args.concurrency + 5):
         upstream.enqueue(router)
-    # attempts × timeout, the two backoffs (≤ 0.5 + 1 s), a Retry-After of 1 s, and slack
-    bound = ATTEMPTS * args.timeout + 1.5 + 1.0 + 1.0
+    # attempts × timeout, a Retry-After of 1 s, the backoffs and scheduling (SLACK)
+    bound = ATTEMPTS * args.timeout + 1.0 + SLACK
     gate = asyncio.Semaphore(args.concurrency)
+
+    def bound_of(fault: Fault) -> float:
+        return bound if fault.within is None else fault.within * args.timeout + SLACK
 
     async def one(number: int, fault: Fault, stream: bool) -> ChatResult:
         async with gate:
-            return await run_chat(number, fault, stream, provider, dead, bound)
+            return await run_chat(number, fault, stream, provider, dead, bound_of(fault))
 
     started = time.monotonic()
     jobs = [asyncio.ensure_future(one(*chat)) for chat in chats]
-    done, pending = await asyncio.wait(jobs, timeout=args.max_seconds)
+    async with LoopLag() as lag:
+        done, pending = await asyncio.wait(jobs, timeout=args.max_seconds)
     for job in pending:
         job.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
     wall = time.monotonic() - started
     results = [job.result() for job in done if not job.cancelled() and job.exception() is None]
     crashed = [job.exception() for job in done if not job.cancelled() and job.exception()]
+    memory: dict[str, int] = {}
+    alone_problems: list[ChatResult] = []
+    if args.hostile:
+        from tools.soak_hostile import memory_per_fault
+
+        async def alone(fault: Fault, stream: bool) -> ChatResult:
+            number = args.n + len(plans)
+            plans[number] = collections.deque(fault.attempts)
+            result = await run_chat(number, fault, stream, provider, dead, bound_of(fault))
+            if result.problem:  # an unexpected outcome counts wherever it happens
+                alone_problems.append(result)
+            return result
+
+        memory = await memory_per_fault(faults, alone)
 
     await provider.terminate()
     await dead.terminate()
@@ -445,7 +519,7 @@ async def soak(args: argparse.Namespace) -> int:
     while upstream.connections_open and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     left_connections = upstream.connections_open
-    await upstream.stop()
+    await (relay.stop() if relay is not None else upstream.stop())
     await asyncio.sleep(0.05)
     current = asyncio.current_task()
     left_tasks = [t for t in asyncio.all_tasks() - tasks_before if t is not current]
@@ -460,6 +534,9 @@ async def soak(args: argparse.Namespace) -> int:
         left_connections,
         len(left_tasks),
         len(upstream.requests),
+        lag,
+        memory,
+        alone_problems,
     )
 
 
@@ -473,12 +550,15 @@ def report(
     left_connections: int,
     left_tasks: int,
     requests: int,
+    lag: LoopLag,
+    memory: dict[str, int],
+    alone_problems: list[ChatResult],
 ) -> int:
     """Print the figures; return 1 when anything unexpected happened."""
     outcomes = collections.Counter(r.outcome for r in results)
     kinds = collections.Counter(r.kind for r in results if r.kind)
     faults = collections.Counter(r.fault for r in results)
-    problems = [r for r in results if r.problem]
+    problems = [r for r in results if r.problem] + alone_problems
     crosstalk = sum(r.crosstalk for r in results)
     latencies = sorted(r.seconds * 1000 for r in results)
     ok_latencies = sorted(r.seconds * 1000 for r in results if r.outcome == "ok")
@@ -523,7 +603,32 @@ def report(
     for r in problems[:20]:
         mode = "stream" if r.stream else "text_chat"
         print(f"  ! chat {r.number} [{r.fault}, {mode}, {r.seconds:.2f} s]: {r.problem}")
-    bad = problems or crosstalk or crashed or unfinished or left_connections or left_tasks
+    print(
+        f"event-loop stalls over {STALL * 1000:.0f} ms: {lag.stalls} (longest blocking "
+        f"{lag.max_busy * 1000:.0f} ms; longest wake-up gap {lag.max_gap * 1000:.0f} ms, "
+        "scheduling of the machine included)"
+    )
+    over_memory = []
+    if memory:
+        limit = 2 * args.max_output_chars + 10 * 1024 * 1024
+        print(
+            f"peak memory per chat (tracemalloc, each hostile fault alone, both modes): "
+            f"max {max(memory.values()) / 1e6:.2f} MB, bound 2 × max_output_chars + 10 MiB "
+            f"= {limit / 1e6:.2f} MB"
+        )
+        for name, peak in sorted(memory.items(), key=lambda kv: -kv[1]):
+            print(f"  {peak / 1e6:8.2f} MB  {name}")
+        over_memory = [name for name, peak in memory.items() if peak >= limit]
+    bad = (
+        problems
+        or crosstalk
+        or crashed
+        or unfinished
+        or left_connections
+        or left_tasks
+        or lag.stalls
+        or over_memory
+    )
     print("SOAK " + ("FAIL" if bad else "PASS"))
     return 1 if bad else 0
 
@@ -544,6 +649,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
         "--timeout", type=float, default=1.0, help="provider timeout in seconds (default 1)"
+    )
+    parser.add_argument(
+        "--max-output-chars",
+        type=int,
+        default=200_000,
+        help="provider max_output_chars (default 200000, the provider's default)",
+    )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="hostile-relay fault mix (issue 14) and peak memory per chat",
     )
     parser.add_argument(
         "--max-seconds",

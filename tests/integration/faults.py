@@ -4,13 +4,11 @@
 small timeouts, runs one call in either mode (``text_chat`` or ``text_chat_stream``) and
 measures it, and on exit checks that nothing was left behind (no open upstream connection,
 no stray asyncio task). The ``kit`` fixture (tests/integration/conftest.py) yields one.
-:class:`LoopLag` measures event-loop stalls (``test_hostile_*.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
 import traceback
@@ -236,39 +234,3 @@ def assert_clear_error(error: BaseException) -> None:
     rendered = "".join(traceback.format_exception(error))
     for mark in ("SECRET", USER_MARK):
         assert mark not in rendered, f"{mark} in the traceback of {error!r}"
-
-
-class LoopLag:
-    """Event-loop stall probe: a task sleeping :attr:`interval` seconds in a loop records
-    the longest gap between its wake-ups (:attr:`worst`, seconds) while the block runs.
-
-    ``async with LoopLag() as lag: …`` then ``assert lag.worst < 0.1``.
-    """
-
-    def __init__(self, interval: float = 0.01) -> None:
-        self.interval = interval
-        self.worst = 0.0
-        self._last = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    def _tick(self) -> None:
-        now = time.monotonic()
-        self.worst = max(self.worst, now - self._last)
-        self._last = now
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            self._tick()
-
-    async def __aenter__(self) -> Self:
-        self._last = time.monotonic()
-        self._task = asyncio.create_task(self._watch())
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._tick()  # a stall that lasted until the end of the block counts too
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task

@@ -180,7 +180,7 @@ async def test_endless_keep_alive_comments_after_text_keep_text_and_tell_user_cu
     kit.upstream.enqueue([Events(events), *keep_alive_forever()])
     provider = await kit.provider(timeout=QUICK)
     out = await kit.chat(provider, stream, bound=QUICK, request_max_retries=3)
-    assert_cut_by_upstream(out.text, text, "no event for 0.5 s", "`timeout`")
+    assert_cut_by_upstream(out.text, text, "no new content for 0.5 s", "`timeout`")
     assert kit.requests() == 1
     await kit.connections_closed()
 

@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 import pytest
 
+from data.plugins.astrbot_plugin_openai_responses.provider.clock import RequestClock
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
 from data.plugins.astrbot_plugin_openai_responses.provider.sse import EventStream, looks_like_sse
 from tests.conftest import REPO
@@ -23,12 +24,16 @@ async def _chunks(parts: list[str], delay: float = 0.0) -> AsyncIterator[str]:
         yield part
 
 
+def _clock(idle: float | None) -> RequestClock | None:
+    return RequestClock(idle) if idle is not None else None
+
+
 async def _events(parts: list[str], **kw: object) -> tuple[list[dict], EventStream]:
     stream = EventStream(
         _chunks(parts, float(kw.pop("delay", 0.0))),  # type: ignore[arg-type]
         max_line_chars=int(kw.pop("max_line", 10_000)),  # type: ignore[arg-type]
         max_event_chars=int(kw.pop("max_event", 10_000)),  # type: ignore[arg-type]
-        idle_timeout=kw.pop("idle", None),  # type: ignore[arg-type]
+        clock=_clock(kw.pop("idle", None)),  # type: ignore[arg-type]
     )
     return [e async for e in stream], stream
 
@@ -107,7 +112,7 @@ FRAME = f"data: {json.dumps(EVENT)}\n\n"
 
 def _stream(parts: list[str], *, idle: float, delay: float = 0.0) -> EventStream:
     return EventStream(
-        _chunks(parts, delay), max_line_chars=10_000, max_event_chars=10_000, idle_timeout=idle
+        _chunks(parts, delay), max_line_chars=10_000, max_event_chars=10_000, clock=_clock(idle)
     )
 
 

@@ -27,6 +27,8 @@ from .sse import DONE_FRAME, encode_frame, split_bytes
 
 #: Pause (seconds) after each piece of a split SSE frame so pieces arrive as separate reads.
 SPLIT_PAUSE = 0.003
+#: :class:`~.script.Events` yields to the event loop after writing this many bytes.
+YIELD_BYTES = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -101,15 +103,24 @@ async def _start_stream(conn: Connection, out: Outcome, action: StartStream | No
 
 
 async def _events(conn: Connection, out: Outcome, action: Events) -> None:
-    """Write SSE frames, each in ``action.split`` pieces with a pause after each piece."""
+    """Write SSE frames, each in ``action.split`` pieces with a pause after each piece.
+
+    Yields to the event loop after every :data:`YIELD_BYTES` written: ``drain()`` does not
+    while the socket takes the data, so thousands of frames would otherwise hold the loop
+    (and show up as event-loop lag of the client under test)."""
     if not out.streaming:
         await _start_stream(conn, out, None)
+    unyielded = 0
     for event in action.events:
         frame = encode_frame(event, event_lines=action.event_lines, crlf=action.crlf)
         for piece in split_bytes(frame, action.split):
             await _write(conn, piece)
             if action.split > 1:
                 await asyncio.sleep(SPLIT_PAUSE)
+        unyielded += len(frame)
+        if unyielded >= YIELD_BYTES:
+            unyielded = 0
+            await asyncio.sleep(0)
 
 
 async def sleep_or_stop(conn: Connection, seconds: float) -> None:
