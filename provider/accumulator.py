@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from .errors import UpstreamError, clip
 from .http_errors import (
@@ -40,7 +41,25 @@ from .http_errors import (
 )
 from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
-from .types import IMAGE, REASONING, TERMINAL_EVENTS, TEXT, Delta, ToolCall, Turn, Usage
+from .types import (
+    IMAGE,
+    REASONING,
+    TERMINAL_EVENTS,
+    TEXT,
+    Delta,
+    ToolCall,
+    Turn,
+    TurnStatus,
+    Usage,
+)
+from .wire import (
+    Annotation,
+    OutputItem,
+    ResponseObject,
+    ResponseStatus,
+    ResponseUsage,
+    StreamEvent,
+)
 
 #: Most function calls one response may hold; more is an error (a model or relay gone wrong).
 MAX_TOOL_CALLS = 40
@@ -56,9 +75,18 @@ SOURCE_LINE_CHARS = 10
 
 #: An output item's key: its ``output_index`` when known, else its id, else None (unknown)
 ItemRef = int | str | None
+#: A part of an item: a text part's ``content_index``, or ``("summary" | "content", index)``
+#: of a reasoning part
+PartRef = int | tuple[str, int]
+#: A kept reasoning item's key: its id, else ``("#", its item's key)``
+ReasoningKey = str | tuple[str, ItemRef]
+#: A reasoning item's part lists (``summary_text`` / ``reasoning_text`` parts), in the order
+#: they are looked at
+ReasoningParts = Literal["summary", "content"]
+REASONING_PARTS: tuple[ReasoningParts, ...] = ("summary", "content")
 
 
-def _usage(raw: Any) -> Usage | None:
+def _usage(raw: ResponseUsage | None) -> Usage | None:
     if not isinstance(raw, dict):
         return None
     details = raw.get("input_tokens_details") or {}
@@ -115,8 +143,10 @@ class ResponseAccumulator:
         self._text: list[str] = []  # every text chunk shown, in order
         # (item, content_index) → the text shown for that text part; (item, ("summary" |
         # "content", index)) → the reasoning shown for that reasoning part
-        self._parts: dict[tuple[ItemRef, Any], list[str]] = {}
-        self._text_at: tuple[Any, Any, Any] | None = None  # ids of the last text delta …
+        self._parts: dict[tuple[ItemRef, PartRef], list[str]] = {}
+        self._text_at: tuple[str | None, int | None, int | None] | None = (
+            None  # last text delta's ids …
+        )
         self._text_part: list[str] = []  # … and the part it went to
         self._refusal: list[str] = []
         self._reasoning: list[str] = []
@@ -131,18 +161,18 @@ class ResponseAccumulator:
         self._done: set[ItemRef] = set()
         self._done_ok = 0
         self._unfinished = False  # an item was done with a status other than completed
-        self._calls: dict[Any, _Call] = {}
+        self._calls: dict[ItemRef, _Call] = {}
         self._call_order: list[_Call] = []
-        self._reasoning_items: dict[Any, dict[str, Any]] = {}
-        self._reasoning_sizes: dict[Any, int] = {}  # characters of each kept item's JSON
+        self._reasoning_items: dict[ReasoningKey, OutputItem] = {}
+        self._reasoning_sizes: dict[ReasoningKey, int] = {}  # characters of each kept item's JSON
         self._reasoning_size = 0  # their sum
         self._reasoning_dropped = 0
         self._items = 0  # output items that made the answer grow (progress)
         self._sources: dict[str, str] = {}  # url_citation URL → clipped title ("" if none)
         self._images: list[str] = []
         self._unknown_logged = False
-        self._final: dict[str, Any] | None = None
-        self._handlers = {
+        self._final: ResponseObject | None = None
+        self._handlers: dict[str | None, Callable[[StreamEvent], Delta | None]] = {
             "response.output_text.delta": self._on_text_delta,
             "response.refusal.delta": self._on_refusal_delta,
             "response.content_part.delta": self._on_text_delta,
@@ -185,14 +215,14 @@ class ResponseAccumulator:
         call.arguments = arguments
 
     # -- dispatch ---------------------------------------------------------------------
-    def feed(self, event: dict[str, Any]) -> Delta | None:
+    def feed(self, event: StreamEvent) -> Delta | None:
         """Apply one event; return the delta to show the user, if any.
 
         Raises :class:`UpstreamError` for ``error`` events, ``response.failed`` and
         Chat-Completions chunks (wrong endpoint type).
         """
         kind = event.get("type")
-        handler = self._handlers.get(kind)  # type: ignore[arg-type]
+        handler = self._handlers.get(kind)
         if handler is not None:
             return handler(event)
         if kind in TERMINAL_EVENTS:
@@ -208,19 +238,19 @@ class ResponseAccumulator:
         return None
 
     # -- items and parts --------------------------------------------------------------
-    def _ref(self, item_id: Any, index: Any) -> ItemRef:
+    def _ref(self, item_id: str | None, index: int | None) -> ItemRef:
         """The item a part event belongs to: its ``output_index`` (from the event, or learned
         from an ``output_item`` event naming ``item_id``), else ``item_id``, else the item
         added last (servers that send neither stream one item at a time)."""
         if index is not None:
             if item_id:
                 self._index_of.setdefault(item_id, index)
-            return index  # type: ignore[no-any-return]
+            return index
         if item_id:
             return self._index_of.get(item_id, item_id)
         return self._current
 
-    def _item_ref(self, item_id: Any, index: Any, *, added: bool) -> ItemRef:
+    def _item_ref(self, item_id: str | None, index: int | None, *, added: bool) -> ItemRef:
         """The key of an ``output_item.added`` / ``.done`` item; learns ``id → output_index``.
 
         Without ``output_index`` an added item is at the next position and a done item is
@@ -237,9 +267,11 @@ class ResponseAccumulator:
             self._added += 1
         if item_id:
             self._index_of[item_id] = index
-        return index  # type: ignore[no-any-return]
+        return index
 
-    def _slot(self, ref: ItemRef, item_id: Any, sub: Any, *, adopt: bool = False) -> list[str]:
+    def _slot(
+        self, ref: ItemRef, item_id: str | None, sub: PartRef, *, adopt: bool = False
+    ) -> list[str]:
         """What was shown so far of part ``sub`` of item ``ref`` (``sub``: the content index
         of a text part, ``("summary" | "content", index)`` of a reasoning part); a new part
         opens its item.
@@ -262,7 +294,7 @@ class ResponseAccumulator:
         self._parts[key] = part
         return part
 
-    def _close(self, ref: ItemRef, item: dict[str, Any]) -> None:
+    def _close(self, ref: ItemRef, item: OutputItem) -> None:
         """``output_item.done``: the item is finished (completed or not)."""
         self._open.discard(ref)
         self._done.add(ref)
@@ -285,7 +317,7 @@ class ResponseAccumulator:
             self.pending.extend(deltas[1:])
         return deltas[0] if deltas else None
 
-    def _on_text_delta(self, event: dict[str, Any]) -> Delta | None:
+    def _on_text_delta(self, event: StreamEvent) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
@@ -305,7 +337,7 @@ class ResponseAccumulator:
         self.saw_output = True
         return (TEXT, delta)
 
-    def _on_refusal_delta(self, event: dict[str, Any]) -> Delta | None:
+    def _on_refusal_delta(self, event: StreamEvent) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
@@ -315,7 +347,7 @@ class ResponseAccumulator:
         return (TEXT, delta)
 
     def _final_text(
-        self, ref: ItemRef, item_id: Any, content_index: Any, text: Any
+        self, ref: ItemRef, item_id: str | None, content_index: int | None, text: str | None
     ) -> Delta | None:
         """The final ``text`` of part ``content_index`` of item ``ref``: show what of it the
         user has not seen (all of it when no delta came); nothing when it was shown already
@@ -339,21 +371,21 @@ class ResponseAccumulator:
         parts = (p for (r, sub), p in self._parts.items() if r == ref and isinstance(sub, int))
         return text in "".join("".join(p) for p in parts)
 
-    def _on_text_done(self, event: dict[str, Any]) -> Delta | None:
+    def _on_text_done(self, event: StreamEvent) -> Delta | None:
         return self._final_part_text(event, event.get("text"))
 
-    def _on_part_done(self, event: dict[str, Any]) -> Delta | None:
+    def _on_part_done(self, event: StreamEvent) -> Delta | None:
         part = event.get("part")
         if isinstance(part, dict) and part.get("type") == "output_text":
             return self._final_part_text(event, part.get("text"))
         return None
 
-    def _final_part_text(self, event: dict[str, Any], text: Any) -> Delta | None:
+    def _final_part_text(self, event: StreamEvent, text: str | None) -> Delta | None:
         item_id = event.get("item_id")
         ref = self._ref(item_id, event.get("output_index"))
         return self._final_text(ref, item_id, event.get("content_index"), text)
 
-    def _on_reasoning_delta(self, event: dict[str, Any]) -> Delta | None:
+    def _on_reasoning_delta(self, event: StreamEvent) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta or self.capped:
             return None
@@ -372,14 +404,14 @@ class ResponseAccumulator:
         return (REASONING, shown)
 
     @staticmethod
-    def _reasoning_sub(event: dict[str, Any]) -> tuple[str, int]:
+    def _reasoning_sub(event: StreamEvent) -> tuple[str, int]:
         """The part a reasoning event is about: ``("content", content_index)`` for raw
         ``reasoning_text``, else ``("summary", summary_index)``."""
         if event.get("type", "").startswith("response.reasoning_text."):
             return ("content", event.get("content_index") or 0)
         return ("summary", event.get("summary_index") or 0)
 
-    def _on_reasoning_done(self, event: dict[str, Any]) -> Delta | None:
+    def _on_reasoning_done(self, event: StreamEvent) -> Delta | None:
         """``reasoning_summary_text.done`` / ``reasoning_summary_part.done`` /
         ``reasoning_text.done``: a reasoning part is complete."""
         text = event.get("text")
@@ -392,9 +424,9 @@ class ResponseAccumulator:
     def _final_reasoning_part(
         self,
         ref: ItemRef,
-        item_id: Any,
+        item_id: str | None,
         sub: tuple[str, int],
-        text: Any,
+        text: str | None,
         *,
         unmatched: bool = False,
     ) -> Delta | None:
@@ -418,7 +450,7 @@ class ResponseAccumulator:
         return (REASONING, missing) if len(missing) > len(lead) else None
 
     def _final_reasoning(
-        self, ref: ItemRef, item: dict[str, Any], *, unmatched: bool = False
+        self, ref: ItemRef, item: OutputItem, *, unmatched: bool = False
     ) -> list[Delta]:
         """A completed reasoning item: each of its parts no delta or part event carried,
         once — of the kind already streamed for it, else its ``summary`` parts, else its
@@ -431,8 +463,9 @@ class ResponseAccumulator:
         }
         parts = {
             kind: [p.get("text") for p in item.get(kind) or () if isinstance(p, dict)]
-            for kind in ("summary", "content")
+            for kind in REASONING_PARTS
         }
+        kind: ReasoningParts
         if streamed:
             kind = "content" if "content" in streamed else "summary"
         else:
@@ -450,7 +483,7 @@ class ResponseAccumulator:
             )
         ]
 
-    def _final_image(self, item: dict[str, Any]) -> Delta | None:
+    def _final_image(self, item: OutputItem) -> Delta | None:
         """A completed ``image_generation_call``: its image (base64), once."""
         result = item.get("result")
         if not isinstance(result, str) or not result or result in self._images:
@@ -460,7 +493,7 @@ class ResponseAccumulator:
         self._items += 1
         return (IMAGE, result)
 
-    def _call_at(self, ref: ItemRef, item_id: Any) -> _Call:
+    def _call_at(self, ref: ItemRef, item_id: str | None) -> _Call:
         """The function call of item ``ref`` (created, and its item opened, if new)."""
         call = self._calls.get(ref)
         if call is None and item_id:
@@ -476,7 +509,7 @@ class ResponseAccumulator:
         self._calls[ref] = call
         return call
 
-    def _on_item(self, event: dict[str, Any]) -> Delta | None:
+    def _on_item(self, event: StreamEvent) -> Delta | None:
         item = event.get("item")
         if not isinstance(item, dict):
             return None
@@ -518,7 +551,7 @@ class ResponseAccumulator:
             return self._final_image(item)
         return None
 
-    def _on_args_delta(self, event: dict[str, Any]) -> Delta | None:
+    def _on_args_delta(self, event: StreamEvent) -> Delta | None:
         delta = event.get("delta")
         if not isinstance(delta, str) or self.capped:
             return None
@@ -530,7 +563,7 @@ class ResponseAccumulator:
         self.saw_output = True
         return None
 
-    def _on_args_done(self, event: dict[str, Any]) -> Delta | None:
+    def _on_args_done(self, event: StreamEvent) -> Delta | None:
         args = event.get("arguments")
         item_id = event.get("item_id")
         call = self._call_at(self._ref(item_id, event.get("output_index")), item_id)
@@ -540,13 +573,13 @@ class ResponseAccumulator:
             call.name = call.name or event["name"]
         return None
 
-    def _on_annotation(self, event: dict[str, Any]) -> Delta | None:
+    def _on_annotation(self, event: StreamEvent) -> Delta | None:
         annotation = event.get("annotation")
         if isinstance(annotation, dict):
             self._add_source(annotation)
         return None
 
-    def _add_source(self, annotation: dict[str, Any]) -> None:
+    def _add_source(self, annotation: Annotation) -> None:
         """Keep a ``url_citation``'s URL and title: distinct URLs, at most
         :data:`MAX_SOURCES`, titles clipped, no URL longer than :data:`MAX_SOURCE_URL` or
         with spaces or control characters (the footer's lines stay one per source)."""
@@ -566,7 +599,7 @@ class ResponseAccumulator:
         title = annotation.get("title")
         sources[url] = clip(title, MAX_SOURCE_TITLE) if isinstance(title, str) else ""
 
-    def _keep_reasoning(self, key: Any, item: dict[str, Any]) -> None:
+    def _keep_reasoning(self, key: ReasoningKey, item: OutputItem) -> None:
         """Keep a reasoning item for replay while all kept items together stay within
         ``max_output_chars`` characters of JSON; a bigger one is not kept (logged once)."""
         old = self._reasoning_sizes.get(key, 0)
@@ -603,10 +636,10 @@ class ResponseAccumulator:
             "stopped and none was run. The model or a relay in front of it is misbehaving."
         )
 
-    def _on_error(self, event: dict[str, Any]) -> Delta | None:
+    def _on_error(self, event: StreamEvent) -> Delta | None:
         raise error_from_payload(event, what="stream error event")
 
-    def _on_terminal(self, event: dict[str, Any]) -> Delta | None:
+    def _on_terminal(self, event: StreamEvent) -> Delta | None:
         response = event.get("response")
         if not isinstance(response, dict):
             response = {}
@@ -620,7 +653,7 @@ class ResponseAccumulator:
         return self.apply_response({**response, "status": status})
 
     # -- terminal / non-stream ----------------------------------------------------------
-    def apply_response(self, response: dict[str, Any]) -> Delta | None:
+    def apply_response(self, response: ResponseObject) -> Delta | None:
         """Apply a complete ``Response`` object (terminal event snapshot or non-stream body).
 
         Returns what the user has not seen yet, in output order: reasoning and images of
@@ -705,6 +738,7 @@ class ResponseAccumulator:
     def result(self) -> Turn:
         """The accumulated :class:`Turn` (call once, after the last event)."""
         final = self._final or {}
+        status: ResponseStatus | TurnStatus | None
         if self.terminal:
             status = final.get("status")
         else:
@@ -743,11 +777,11 @@ class ResponseAccumulator:
         turn.notice = " ".join(notices)
         return turn
 
-    def _kept_sources(self) -> list[dict[str, Any]]:
+    def _kept_sources(self) -> list[Annotation]:
         """The sources as ``url_citation`` dicts, as many as fit in what is left of
         ``max_output_chars`` once the answer is counted (the footer counts against it)."""
         room = self.max_output_chars - self._chars - SOURCES_HEAD_CHARS
-        kept: list[dict[str, Any]] = []
+        kept: list[Annotation] = []
         for url, title in self._sources.items():
             room -= len(url) + len(title) + SOURCE_LINE_CHARS
             if room < 0:

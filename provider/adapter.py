@@ -124,6 +124,9 @@ class ResponsesProvider(Provider):
         return hashlib.sha256(f"{self.cfg.api_base}\0{model}".encode()).hexdigest()[:16]
 
     # -- chat ------------------------------------------------------------------------------
+    # The host's signatures name each keyword; these take them all through **kwargs
+    # (ChatCall.from_kwargs reads them, unknown ones are ignored), so a host that adds or
+    # retypes a keyword breaks nothing: hence the two override ignores.
     async def text_chat(  # type: ignore[override]
         self, prompt: str | None = None, **kwargs: Any
     ) -> LLMResponse:

@@ -30,6 +30,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
 from .redaction import LOG as logger
@@ -269,7 +270,7 @@ def _migrate_aliases(raw: dict[str, Any], source_id: str) -> dict[str, Any]:
     return data
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     field = str(error["loc"][0]) if error.get("loc") else "?"
     accepts = _ACCEPTS.get(field, "see the README table")
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")

@@ -73,6 +73,7 @@ async def exchange(
     settings = FallbackSettings.from_config(cfg)
     retries_left = settings.retry_attempts
     tool_choice: str | None = None
+    delta: Delta | None  # what one event shows the user (None: nothing)
     while True:
         plan = await build_request(
             call,

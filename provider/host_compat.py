@@ -151,7 +151,8 @@ class Registry:
 
 def _provider_metadata() -> dict[str, Any] | None:
     try:
-        meta = host_default.CONFIG_METADATA_2["provider_group"]["metadata"]["provider"]
+        config: Any = host_default.CONFIG_METADATA_2  # nested dicts; their shape is probed
+        meta = config["provider_group"]["metadata"]["provider"]
     except (AttributeError, KeyError, TypeError):
         return None
     ok = isinstance(meta, dict) and isinstance(meta.get("config_template"), dict)

@@ -14,7 +14,7 @@ the messages.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +23,7 @@ from .errors import UpstreamError, clip
 from .plugin_settings import PLUGIN_SETTINGS
 from .redaction import MAX_UPSTREAM_CODE, shown_url
 from .retry import MAX_RETRY_AFTER, retry_after_seconds
+from .wire import ResponseObject
 
 #: Error bodies are read up to this many bytes.
 MAX_ERROR_BODY = 64 * 1024
@@ -49,14 +50,16 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
-    """Build an :class:`UpstreamError` from an error object, flat or nested under ``error``.
+def error_from_payload(payload: Mapping[str, object], *, what: str) -> UpstreamError:
+    """Build an :class:`UpstreamError` from an error object (:class:`~.wire.ErrorObject`),
+    flat (an ``error`` event) or nested under ``error``.
 
     Each field is taken from ``payload["error"]`` first, then from the top level
     (specs/004-responses-wire-format/spec.md §"Errors"). ``what`` names the source
     ("stream error event", …). Retryable when the code is in :data:`RETRYABLE_CODES`.
     """
-    nested = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+    error = payload.get("error")
+    nested = error if isinstance(error, dict) else {}
     message = nested.get("message") or payload.get("message") or "no message"
     code = nested.get("code") or payload.get("code") or nested.get("type") or payload.get("type")
     code = clip(code, MAX_UPSTREAM_CODE) if code and code != "error" else None
@@ -68,11 +71,13 @@ def error_from_payload(payload: dict[str, Any], *, what: str) -> UpstreamError:
     )
 
 
-def failed_response_error(response: dict[str, Any], *, what: str, fallback: str) -> UpstreamError:
+def failed_response_error(response: ResponseObject, *, what: str, fallback: str) -> UpstreamError:
     """A ``Response`` object whose status is ``failed`` (its ``error`` object, else
     ``fallback`` as the message) → :func:`error_from_payload`."""
-    error = response.get("error") if isinstance(response.get("error"), dict) else {}
-    return error_from_payload({"error": error or {"message": fallback}}, what=what)
+    error = response.get("error")
+    if not isinstance(error, dict) or not error:
+        error = {"message": fallback}
+    return error_from_payload({"error": error}, what=what)
 
 
 def chat_completions_chunks_error() -> UpstreamError:

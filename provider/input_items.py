@@ -43,6 +43,7 @@ from .call import ChatCall
 from .media import AUDIO_PLACEHOLDER, audio_input_part, image_input_part
 from .reasoning_replay import reasoning_from_think
 from .redaction import LOG
+from .wire import FunctionCallInput, InputContent, InputItem
 
 #: Longest ``call_id`` the upstream accepts (spec 004 §"Input items").
 MAX_CALL_ID_CHARS = 64
@@ -54,9 +55,7 @@ _UNKNOWN_STR_CHARS = 200
 _UNKNOWN_TEXT_CHARS = 1000
 
 
-async def conversation_input(
-    call: ChatCall, reasoning_source: str
-) -> tuple[str, list[dict[str, Any]]]:
+async def conversation_input(call: ChatCall, reasoning_source: str) -> tuple[str, list[InputItem]]:
     """``(instructions, input items)`` for one call.
 
     Message order: ``contexts``, then the user turn built from ``prompt`` (+ ``image_urls``,
@@ -208,7 +207,7 @@ def _plain_text(content: object) -> str:
     return "\n".join(t for t in texts if t)
 
 
-async def _input_parts(content: object) -> list[dict[str, Any]]:
+async def _input_parts(content: object) -> list[InputContent]:
     """User/developer content → Responses input content parts (spec 004 §"Input items")."""
     if content is None:
         return []
@@ -218,7 +217,7 @@ async def _input_parts(content: object) -> list[dict[str, Any]]:
         return [{"type": "input_text", "text": neutralise_control_tokens(content)}]
     if not isinstance(content, list):
         return [{"type": "input_text", "text": neutralise_control_tokens(str(content))}]
-    parts: list[dict[str, Any]] = []
+    parts: list[InputContent] = []
     for part in content:
         if not isinstance(part, Mapping):
             continue
@@ -249,7 +248,7 @@ def _arguments_string(arguments: object) -> str:
         return neutralise_control_tokens(str(arguments))
 
 
-def _function_call(tool_call: object) -> dict[str, Any] | None:
+def _function_call(tool_call: object) -> FunctionCallInput | None:
     data = _as_dict(tool_call)
     if data is None:
         return None
@@ -287,9 +286,9 @@ def _split_instructions(
 
 async def _entries(
     messages: list[dict[str, Any]], reasoning_source: str
-) -> list[tuple[int, dict[str, Any]]]:
+) -> list[tuple[int, InputItem]]:
     """Input items tagged with the index of the message that produced them."""
-    entries: list[tuple[int, dict[str, Any]]] = []
+    entries: list[tuple[int, InputItem]] = []
     for turn, message in enumerate(messages):
         role = message.get("role")
         content = message.get("content")
@@ -347,7 +346,7 @@ async def _entries(
     return entries
 
 
-def _pair_and_prune(entries: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _pair_and_prune(entries: list[tuple[int, InputItem]]) -> list[InputItem]:
     """Drop unpaired function calls/outputs, then reasoning left without a following item.
 
     A ``function_call_output`` pairs with the earliest earlier unpaired ``function_call``
@@ -356,10 +355,11 @@ def _pair_and_prune(entries: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
     keep = [True] * len(entries)
     pending: dict[str, list[int]] = {}
     for index, (_, item) in enumerate(entries):
-        kind = item.get("type")
-        if kind == "function_call":
+        if "call_id" not in item:  # a message or a reasoning item
+            continue
+        if item["type"] == "function_call":
             pending.setdefault(item["call_id"], []).append(index)
-        elif kind == "function_call_output":
+        else:
             waiting = pending.get(item["call_id"])
             if waiting:
                 waiting.pop(0)
@@ -375,7 +375,7 @@ def _pair_and_prune(entries: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
         for index, (turn, item) in enumerate(entries)
         if keep[index] and item.get("type") != "reasoning"
     }
-    items: list[dict[str, Any]] = []
+    items: list[InputItem] = []
     for index, (turn, item) in enumerate(entries):
         if not keep[index]:
             continue

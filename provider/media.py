@@ -39,12 +39,12 @@ import os
 import re
 import stat
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from PIL import Image
 
 from .redaction import LOG, clip
+from .wire import InputContent, InputImage, InputText
 
 #: Largest local image file that is read and inlined (bytes).
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -129,11 +129,11 @@ def decoded_image_mime(data: bytes) -> str | None:
     return IMAGE_FORMATS.get(kind or "")
 
 
-def _placeholder(name: str) -> dict[str, Any]:
+def _placeholder(name: str) -> InputText:
     return {"type": "input_text", "text": f"[Image unavailable: {name}]"}
 
 
-def _image(url: str) -> dict[str, Any]:
+def _image(url: str) -> InputImage:
     return {"type": "input_image", "image_url": url, "detail": IMAGE_DETAIL}
 
 
@@ -271,7 +271,7 @@ def _ref_name(ref: str) -> str:
     return shown_name(os.path.basename(ref.rstrip("/")))
 
 
-async def image_input_part(ref: str) -> dict[str, Any]:
+async def image_input_part(ref: str) -> InputContent:
     """Turn one AstrBot image reference into a Responses input content part.
 
     ``ref``: ``data:`` URL, ``http(s)://`` URL, ``base64://`` payload, ``file://`` URL or a
@@ -308,7 +308,7 @@ async def image_input_part(ref: str) -> dict[str, Any]:
         return _placeholder(name)
 
 
-async def audio_input_part(ref: str) -> dict[str, Any]:
+async def audio_input_part(ref: str) -> InputText:
     """Turn one AstrBot audio reference (URL, path or data URL) into a text content part.
 
     Always returns ``{"type": "input_text", "text": AUDIO_PLACEHOLDER}``: the Responses API

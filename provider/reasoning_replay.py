@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .redaction import LOG
+from .wire import OutputItem, ReasoningInput, SummaryText
 
 #: ``type`` of the JSON object stored in ``ThinkPart.encrypted`` by this plugin.
 REASONING_SIGNATURE_TYPE = "openai_responses_plugin_reasoning"
@@ -22,7 +23,7 @@ REASONING_SIGNATURE_TYPE = "openai_responses_plugin_reasoning"
 REASONING_SIGNATURE_VERSION = 1
 
 
-def encode_reasoning_signature(items: list[dict[str, Any]], source: str) -> str:
+def encode_reasoning_signature(items: list[OutputItem], source: str) -> str:
     """Pack reasoning output items into the string stored in ``ThinkPart.encrypted``.
 
     Format: ``{"type": REASONING_SIGNATURE_TYPE, "v": 1, "source": <source>, "items":
@@ -64,29 +65,33 @@ def decode_reasoning_signature(value: object) -> tuple[str, list[Any]] | None:
     return source, items
 
 
-def replay_item(item: object) -> dict[str, Any] | None:
+def replay_item(item: object) -> ReasoningInput | None:
     """One stored reasoning item → a stateless replay item, or ``None`` if not replayable."""
     if not isinstance(item, Mapping) or item.get("type") != "reasoning":
         return None
     encrypted = item.get("encrypted_content")
     if not isinstance(encrypted, str) or not encrypted:
         return None
-    out: dict[str, Any] = {"type": "reasoning"}
-    if isinstance(item.get("id"), str) and item["id"]:
-        out["id"] = item["id"]
     summary = item.get("summary")
-    out["summary"] = [
+    texts: list[SummaryText] = [
         {"type": "summary_text", "text": s["text"]}
         for s in (summary if isinstance(summary, list) else [])
         if isinstance(s, Mapping) and isinstance(s.get("text"), str)
     ]
-    out["encrypted_content"] = encrypted
-    return out
+    item_id = item.get("id")
+    if isinstance(item_id, str) and item_id:
+        return {
+            "type": "reasoning",
+            "id": item_id,
+            "summary": texts,
+            "encrypted_content": encrypted,
+        }
+    return {"type": "reasoning", "summary": texts, "encrypted_content": encrypted}
 
 
-def reasoning_from_think(parts: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+def reasoning_from_think(parts: list[dict[str, Any]], source: str) -> list[ReasoningInput]:
     """Replay items from an assistant turn's ``think`` parts (all-or-nothing per part)."""
-    out: list[dict[str, Any]] = []
+    out: list[ReasoningInput] = []
     if not source:
         return out
     for part in parts:

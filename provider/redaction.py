@@ -378,7 +378,7 @@ def fit_plugin_logger(host: logging.Logger, plugin: logging.Logger) -> bool:
     plain record of ``plugin`` (AstrBot before 4.22 formats fields its own filters add);
     return whether it was needed. Spec: specs/001-redesign-responses-provider/spec.md
     §"Host compatibility"."""
-    record = plugin.makeRecord(plugin.name, logging.INFO, __file__, 0, "probe", None, None)
+    record = plugin.makeRecord(plugin.name, logging.INFO, __file__, 0, "probe", (), None)
     try:
         for handler in host.handlers:
             handler.format(record)

@@ -17,7 +17,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 import httpx
 
@@ -32,6 +32,7 @@ from .http_errors import (
 from .sse import EventStream, looks_like_sse
 from .types import PRE_CONTENT_EVENTS
 from .upstream_stream import UpstreamStream
+from .wire import ResponseObject, StreamEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
         yield chunk
 
 
-def json_body_event(text: str) -> dict[str, Any]:
+def json_body_event(text: str) -> StreamEvent:
     """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
     try:
         obj = json.loads(text)
@@ -170,7 +171,7 @@ def json_body_event(text: str) -> dict[str, Any]:
         raise error_from_payload({"error": error}, what="JSON error body")
     if obj.get("object") == "chat.completion" or "choices" in obj:
         raise chat_completions_body_error()
-    return {"type": "response.completed", "response": obj}
+    return {"type": "response.completed", "response": cast(ResponseObject, obj)}
 
 
 __all__ = ["BodyLimits", "json_body_event", "open_body"]

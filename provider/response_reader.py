@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -24,6 +23,7 @@ from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notic
 from .redaction import LOG
 from .stream_guard import StreamGuard
 from .types import TEXT, Delta, Turn
+from .wire import StreamEvent
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ class ResponseReader:
         self.stop = False
         self.more: list[Delta] = []  # deltas of the last event after the one returned
 
-    def feed(self, event: dict[str, Any]) -> Delta | None:
+    def feed(self, event: StreamEvent) -> Delta | None:
         """Apply one event; return what to yield (None: nothing to show), then yield the
         deltas left in :attr:`more`."""
         acc = self.acc
@@ -119,7 +119,7 @@ class ResponseReader:
         self.shown = True
         return (TEXT, step.release)
 
-    def feed_all(self, events: list[dict[str, Any]]) -> list[Delta]:
+    def feed_all(self, events: list[StreamEvent]) -> list[Delta]:
         """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
         deltas = []
         for event in events:

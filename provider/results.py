@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 import astrbot.core.message.components as Comp
 from astrbot.core.message.message_event_result import MessageChain
@@ -37,8 +38,8 @@ _new = object.__new__
 _TEXT_KEY = "_completion_text"
 
 
-def _template(**kwargs: object) -> tuple[dict[str, object], tuple[tuple[str, type], ...]]:
-    fields = vars(LLMResponse("assistant", is_chunk=True, **kwargs))  # type: ignore[arg-type]
+def _template(**kwargs: Any) -> tuple[dict[str, object], tuple[tuple[str, type], ...]]:
+    fields = vars(LLMResponse("assistant", is_chunk=True, **kwargs))
     mutable = tuple((k, type(v)) for k, v in fields.items() if isinstance(v, list | dict | set))
     return {k: v for k, v in fields.items() if not isinstance(v, list | dict | set)}, mutable
 
@@ -102,7 +103,8 @@ def _image_component(data: str) -> Comp.Image | None:
         base64.b64decode(data[:64] + "=" * (-len(data[:64]) % 4), validate=False)
     except (binascii.Error, ValueError):
         return None
-    return Comp.Image.fromBase64(data)
+    image: Comp.Image = Comp.Image.fromBase64(data)  # the host's method is unannotated
+    return image
 
 
 def image_chunk(data: str) -> LLMResponse | None:

@@ -87,7 +87,7 @@ class BackoffWait:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, UpstreamError) and exc.retry_after is not None:
             return exc.retry_after
-        backoff = min(BACKOFF_BASE * 2 ** (state.attempt_number - 1), BACKOFF_MAX)
+        backoff: float = min(BACKOFF_BASE * 2 ** (state.attempt_number - 1), BACKOFF_MAX)
         return backoff * (1 - 0.25 * random.random())
 
 

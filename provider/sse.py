@@ -24,13 +24,14 @@ import json
 import math
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import cast
 
 from httpx_sse._decoders import SSELineDecoder
 
 from .clock import RequestClock
 from .errors import UpstreamError
 from .redaction import LOG
+from .wire import StreamEvent
 
 _LINE_ENDS = ("\n", "\r")
 #: ``json.loads`` minus its two whitespace regex passes (the data of an SSE event has none)
@@ -73,7 +74,7 @@ class EventStream:
         self.max_event_chars = max_event_chars
         self.malformed = 0
         self.done = False
-        self.last: dict[str, Any] | None = None  # the last event yielded
+        self.last: StreamEvent | None = None  # the last event yielded
 
     def _too_big(self, what: str, limit: int) -> UpstreamError:
         return UpstreamError(
@@ -82,7 +83,7 @@ class EventStream:
             retryable=False,
         )
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
         # Hot path (one pass per event): field parsing is inlined rather than delegated to
         # httpx-sse's ``SSEDecoder`` (same WHATWG rules for what we use: ``data`` lines, one
         # optional space after the colon, blank line dispatches; ``event``/``id``/``retry``
@@ -102,7 +103,7 @@ class EventStream:
             if deadline < math.inf:
                 now = clock()
                 if now > deadline:
-                    raise watch.stalled(now)  # type: ignore[union-attr]
+                    raise watch.stalled(now)  # type: ignore[union-attr]  # finite only with a clock
             last = max(text.rfind("\n"), text.rfind("\r"))
             if last < 0:
                 pending += len(text)
@@ -163,7 +164,7 @@ class EventStream:
         """The body text not read yet (after this iterator was closed): for draining it."""
         return self._chunks
 
-    def _parse(self, data: str) -> dict[str, Any] | None:
+    def _parse(self, data: str) -> StreamEvent | None:
         """JSON-decode one event's data; None for blank, ``[DONE]`` (sets ``done``) or junk."""
         if not data:
             return None
@@ -175,7 +176,7 @@ class EventStream:
         except (ValueError, RecursionError):
             event = None
         if isinstance(event, dict):
-            return event
+            return cast(StreamEvent, event)  # its fields are not checked (wire.py)
         self.malformed += 1
         LOG.debug("skipped a malformed SSE event (%d chars)", len(data))
         return None

@@ -35,7 +35,9 @@ def function_tools(func_tool: object) -> tuple[list[dict[str, Any]], Offered]:
     offered: dict[str, dict[str, Any] | None] = {}
     for entry in schema_of():
         function = entry.get("function", entry) if isinstance(entry, Mapping) else None
-        name = function.get("name") if isinstance(function, Mapping) else None
+        if not isinstance(function, Mapping):
+            continue
+        name = function.get("name")
         if not isinstance(name, str) or not name or name in offered:
             continue
         parameters = function.get("parameters")

@@ -176,7 +176,7 @@ class Transport:
         controller = retrying(attempts, abort, clock)
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        work = controller(self._attempt, payload, stream, cursor, clock)
+        work: Awaitable[UpstreamStream] = controller(self._attempt, payload, stream, cursor, clock)
         try:
             opened = await (work if abort is None else _until_aborted(work, abort))
         except UpstreamError as exc:

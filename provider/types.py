@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .wire import Annotation, OutputItem
+
 TurnStatus = Literal["completed", "incomplete", "failed", "truncated"]
 
 #: :data:`Delta` kinds: answer text, reasoning shown as "thinking", a generated image
@@ -79,8 +81,8 @@ class Turn:
     refusal: str = ""
     reasoning: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
-    reasoning_items: list[dict[str, Any]] = field(default_factory=list)
-    annotations: list[dict[str, Any]] = field(default_factory=list)
+    reasoning_items: list[OutputItem] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     usage: Usage | None = None
     response_id: str | None = None

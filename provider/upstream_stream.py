@@ -20,6 +20,7 @@ from .clock import RequestClock
 from .errors import UpstreamError
 from .sse import EventStream
 from .types import TERMINAL_EVENTS
+from .wire import StreamEvent
 
 #: After the terminal event, at most this much of the body (characters / seconds) is read so
 #: that the connection can be reused (see :func:`_drain`).
@@ -58,8 +59,8 @@ class UpstreamStream:
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
-        self.prefetched: list[dict[str, Any]] = []
-        self.rest: AsyncIterator[dict[str, Any]] | None = None
+        self.prefetched: list[StreamEvent] = []
+        self.rest: AsyncIterator[StreamEvent] | None = None
         self.sse: EventStream | None = None
         self.attempts = 1
         self.abort: asyncio.Event | None = None  # set by Transport.open
@@ -113,7 +114,7 @@ class UpstreamStream:
         if iterator is not None and hasattr(iterator, "aclose"):
             # The body may already be broken; we are closing anyway.
             with contextlib.suppress(Exception):
-                await iterator.aclose()  # type: ignore[attr-defined]
+                await iterator.aclose()
             sse = self.sse
             if sse is not None and sse.last is not None and sse.last.get("type") in _TERMINAL:
                 await _drain(sse.remaining())

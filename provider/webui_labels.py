@@ -28,15 +28,17 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any
 
+from . import form_text
+from .redaction import LOG
+
+i18n_utils: ModuleType | None
 try:
     from astrbot.core.config import i18n_utils
 except ImportError:  # a host without it: the texts in the items are all there is
     i18n_utils = None
-
-from . import form_text
-from .redaction import LOG
 
 _METHOD = "convert_to_i18n_keys"
 #: Marks the wrapper so that a later import (plugin reload) recognises and replaces it.
@@ -50,7 +52,7 @@ def _debug_once(reason: str) -> None:
         LOG.debug("provider form labels not adapted: %s", reason)
 
 
-def _host_method() -> tuple[type | None, staticmethod | None]:
+def _host_method() -> tuple[type | None, staticmethod[..., Any] | None]:
     """``ConfigMetadataI18n`` and its ``convert_to_i18n_keys`` static method, if the host has
     them in the expected form."""
     cls = getattr(i18n_utils, "ConfigMetadataI18n", None)
@@ -64,7 +66,8 @@ def _ours(func: Callable[..., Any]) -> bool:
 
 def _unwrapped(func: Callable[..., Any]) -> Callable[..., Any]:
     """The host's function under any wrappers of this plugin (``functools.wraps`` chain)."""
-    return inspect.unwrap(func, stop=lambda f: not _ours(f))
+    unwrapped: Callable[..., Any] = inspect.unwrap(func, stop=lambda f: not _ours(f))
+    return unwrapped
 
 
 def label_items(schema: Any, texts: dict[str, form_text.FieldText]) -> None:
