@@ -14,7 +14,8 @@ the messages.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -78,6 +79,15 @@ def failed_response_error(response: ResponseObject, *, what: str, fallback: str)
     if not isinstance(error, dict) or not error:
         error = {"message": fallback}
     return error_from_payload({"error": error}, what=what)
+
+
+def upstream_json(text: str | bytes, not_json: Callable[[], str]) -> Any:
+    """``text``, a body the upstream sent, parsed as JSON; when it is not JSON (or nests too
+    deep) an :class:`UpstreamError` (not retried) with the message ``not_json()``."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
+        raise UpstreamError(not_json()) from None
 
 
 def chat_completions_chunks_error() -> UpstreamError:
@@ -252,4 +262,5 @@ __all__ = [
     "read_error",
     "redirect_error",
     "status_hint",
+    "upstream_json",
 ]

@@ -34,7 +34,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -183,6 +183,13 @@ def _media_url(part: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _typed_parts(content: list[object]) -> Iterator[tuple[object, Mapping[str, Any]]]:
+    """``(type, part)`` for each part of a content list that is a mapping (others: skipped)."""
+    for part in content:
+        if isinstance(part, Mapping):
+            yield part.get("type"), part
+
+
 def _plain_text(content: object) -> str:
     """Text of a system/tool message: text parts joined by newlines, media as placeholders."""
     if content is None:
@@ -192,10 +199,7 @@ def _plain_text(content: object) -> str:
     if not isinstance(content, list):
         return str(content)
     texts: list[str] = []
-    for part in content:
-        if not isinstance(part, Mapping):
-            continue
-        kind = part.get("type")
+    for kind, part in _typed_parts(content):
         if kind == "text":
             texts.append(str(part.get("text") or ""))
         elif kind == "image_url":
@@ -218,10 +222,7 @@ async def _input_parts(content: object) -> list[InputContent]:
     if not isinstance(content, list):
         return [{"type": "input_text", "text": neutralise_control_tokens(str(content))}]
     parts: list[InputContent] = []
-    for part in content:
-        if not isinstance(part, Mapping):
-            continue
-        kind = part.get("type")
+    for kind, part in _typed_parts(content):
         if kind == "text":
             text = str(part.get("text") or "")
             if text:

@@ -14,7 +14,6 @@ specs/004-responses-wire-format/spec.md §"Framing".
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import cast
@@ -28,6 +27,7 @@ from .http_errors import (
     chat_completions_body_error,
     error_from_payload,
     read_error,
+    upstream_json,
 )
 from .sse import EventStream, looks_like_sse
 from .types import PRE_CONTENT_EVENTS
@@ -158,12 +158,9 @@ async def _capped(chunks: AsyncIterator[str], limit: int) -> AsyncIterator[str]:
 
 def json_body_event(text: str) -> StreamEvent:
     """A JSON body (non-stream answer, or a stream request answered with JSON) as one event."""
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nesting too deep
-        raise UpstreamError(
-            f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
-        ) from None
+    obj = upstream_json(
+        text, lambda: f"The upstream returned invalid JSON (HTTP 200): {clip(text, 200)}"
+    )
     if not isinstance(obj, dict):
         raise UpstreamError("The upstream returned JSON that is not a Responses object.")
     if "output" not in obj and isinstance(obj.get("error"), dict | str):

@@ -42,6 +42,7 @@ from .http_errors import (
     http_error,
     origin,
     redirect_error,
+    upstream_json,
 )
 from .profiles import Profile
 from .redaction import shown_url
@@ -197,12 +198,9 @@ class Transport:
             raw = await self._read_capped(response, self.limits.max_body_bytes)
         finally:
             await response.aclose()
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # RecursionError: nesting too deep
-            raise UpstreamError(
-                f"{shown_url(self.models_url)} did not return JSON; check `api_base`."
-            ) from None
+        data = upstream_json(
+            raw, lambda: f"{shown_url(self.models_url)} did not return JSON; check `api_base`."
+        )
         items = data.get("data") if isinstance(data, dict) else data
         ids = [m.get("id") for m in items or () if isinstance(m, dict)]
         return sorted({i for i in ids if isinstance(i, str) and i})
