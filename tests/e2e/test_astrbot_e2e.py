@@ -19,19 +19,16 @@ built-in Responses provider (the plugin-specific tests are skipped then).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.bots import PROVIDER_TYPE, RunningBot, assert_clean, running_bot, start_bot
 from tools.harness import (
-    CHAT_ERROR_MARKERS,
     MAGIC_PLUGIN,
     PLUGIN_DIR_NAME,
     PLUGIN_TYPE,
-    AstrBotInstance,
     BackgroundUpstream,
     ChatResult,
     ProviderSpec,
@@ -44,18 +41,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 SECRET = "sk-e2e-SECRET-0123456789abcdef"
 MODEL = "fake-model"
 DISPLAY_NAME = "OpenAI (Responses, Plugin)"
-PROVIDER_TYPE = os.environ.get("E2E_PROVIDER_TYPE") or PLUGIN_TYPE
 plugin_only = pytest.mark.skipif(
     PROVIDER_TYPE != PLUGIN_TYPE, reason=f"E2E_PROVIDER_TYPE={PROVIDER_TYPE}"
 )
 
 
 @dataclass
-class E2E:
+class E2E(RunningBot):
     """What the module fixture hands to the tests."""
 
-    bot: AstrBotInstance
-    upstream: BackgroundUpstream
     bad_upstream: BackgroundUpstream
     good: ProviderSpec
     bad: ProviderSpec
@@ -66,38 +60,18 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     """Both fake upstreams and ONE AstrBot instance for the whole module."""
     if PROVIDER_TYPE == PLUGIN_TYPE and not (REPO / "main.py").exists():
         pytest.fail("main.py missing: the plugin is not there to test")
-    work: Path = tmp_path_factory.mktemp("astrbot-e2e")
     upstream = BackgroundUpstream(api_keys=[SECRET])
     bad_upstream = BackgroundUpstream(api_keys=["sk-some-other-key"])
-    bot = AstrBotInstance(work / "root")
-    try:
-        upstream.start()
-        bad_upstream.start()
+    with running_bot(tmp_path_factory.mktemp("astrbot-e2e"), upstream, bad_upstream) as bot:
         good = ProviderSpec("e2e", MODEL, [SECRET], upstream.api_base, PROVIDER_TYPE)
         bad = ProviderSpec("e2e-bad", MODEL, [SECRET], bad_upstream.api_base, PROVIDER_TYPE)
-        bot.setup([good, bad], good.provider_id, [MAGIC_PLUGIN])
-        seconds = bot.start(timeout=90)
-        print(f"\nAstrBot pid {bot.pid} ready after {seconds:.1f}s on {bot.base_url}")
-        bot.login()
+        start_bot(bot, [good, bad], [MAGIC_PLUGIN])
         yield E2E(bot, upstream, bad_upstream, good, bad)
-    finally:
-        bot.close()
-        upstream.stop()
-        bad_upstream.stop()
-
-
-def assert_clean(result: ChatResult) -> None:
-    """No host/provider error text in any event of the turn, and no leaked key."""
-    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    for marker in CHAT_ERROR_MARKERS:
-        assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
-    assert SECRET not in json.dumps(result.events, ensure_ascii=False)
-    assert result.text.strip(), f"empty answer; events: {result.events}"
 
 
 def assert_plain_answer(result: ChatResult) -> None:
     """The fake upstream's canned answer came back cleanly."""
-    assert_clean(result)
+    assert_clean(result, SECRET)
     assert "CANNED REPLY" in result.text, result.text
 
 
@@ -140,7 +114,7 @@ def test_nonstreamed_chat(e2e: E2E) -> None:
 def test_tool_round_trip(e2e: E2E, stream: bool) -> None:
     before = len(responses_requests(e2e.upstream))
     result = e2e.bot.chat("MAGIC please: call get_magic_number with seed 7", stream=stream)
-    assert_clean(result)
+    assert_clean(result, SECRET)
     names = [c.get("name") for c in result.tool_calls]
     assert "get_magic_number" in names, result.events
     assert any("42" in json.dumps(r) for r in result.tool_results), result.tool_results
@@ -167,7 +141,7 @@ def test_pseudo_tool_call_runs_the_tool_and_never_reaches_the_chat(e2e: E2E, str
     tool runs, and no event the chat user receives carries the leak."""
     before = len(responses_requests(e2e.upstream))
     result = e2e.bot.chat("LEAK please: what is the magic number?", stream=stream)
-    assert_clean(result)
+    assert_clean(result, SECRET)
     assert "get_magic_number" in [c.get("name") for c in result.tool_calls], result.events
     assert "TOOL RESULT WAS" in result.text and "42" in result.text, result.text
     blob = json.dumps(result.events, ensure_ascii=False)
@@ -192,7 +166,7 @@ def test_pseudo_call_with_broken_arguments_is_asked_again_never_guessed(
     runs the call the model then makes properly. No chat event carries the leak."""
     before = len(responses_requests(e2e.upstream))
     result = e2e.bot.chat("BROKENLEAK please: what is the magic number?", stream=stream)
-    assert_clean(result)
+    assert_clean(result, SECRET)
     sent = responses_requests(e2e.upstream)[before:]
     forced = [r for r in sent if r.body.get("tool_choice") == "required"]
     assert len(forced) == 1, [r.body.get("tool_choice") for r in sent]

@@ -17,40 +17,28 @@ tool-result round and in the next user turn, and the chat answers must arrive.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tools.harness import (
-    CHAT_ERROR_MARKERS,
-    MAGIC_PLUGIN,
-    PLUGIN_TYPE,
-    AstrBotInstance,
-    BackgroundUpstream,
-    ChatResult,
-    ProviderSpec,
-)
+from tests.e2e.bots import PROVIDER_TYPE, RunningBot, assert_clean, running_bot, start_bot
+from tools.harness import MAGIC_PLUGIN, BackgroundUpstream, ChatResult, ProviderSpec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 SECRET = "sk-e2e-reasoning-SECRET-0123456789abcdef"
 MODEL = "fake-reasoner"
-PROVIDER_TYPE = os.environ.get("E2E_PROVIDER_TYPE") or PLUGIN_TYPE
 INCLUDE = ["reasoning.encrypted_content"]
 
 
 @dataclass
-class Session:
+class Session(RunningBot):
     """The running bot, its upstream, and the two turns of one WebChat session."""
 
-    bot: AstrBotInstance
-    upstream: BackgroundUpstream
     turns: list[ChatResult]
     bodies: list[dict[str, Any]]
     startup: float
@@ -82,15 +70,6 @@ def item_kinds(body: dict[str, Any]) -> list[str]:
     return kinds
 
 
-def assert_clean(result: ChatResult) -> None:
-    """No provider/host error in the turn's events, no key, and some answer text."""
-    blob = result.all_text + json.dumps(result.errors, ensure_ascii=False)
-    for marker in CHAT_ERROR_MARKERS:
-        assert marker not in blob, f"{marker!r} in chat events: {blob[:800]}"
-    assert SECRET not in json.dumps(result.events, ensure_ascii=False)
-    assert result.text.strip(), f"empty answer; events: {result.events}"
-
-
 def _show_reasoning(config: dict[str, Any]) -> None:
     """WebChat shows reasoning only with ``display_reasoning_text`` on (off by default on
     hosts before 4.24; 4.24+ stream it regardless)."""
@@ -100,12 +79,9 @@ def _show_reasoning(config: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """Start the upstream and ONE AstrBot; chat two turns in one session; stop everything."""
-    work: Path = tmp_path_factory.mktemp("astrbot-reasoning")
     upstream = BackgroundUpstream(api_keys=[SECRET])
-    bot = AstrBotInstance(work / "root")
     started = time.monotonic()
-    try:
-        upstream.start()
+    with running_bot(tmp_path_factory.mktemp("astrbot-reasoning"), upstream) as bot:
         spec = ProviderSpec(
             "reason",
             MODEL,
@@ -114,9 +90,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             PROVIDER_TYPE,
             custom={"compat_profile": "openai", "reasoning_effort": "low"},
         )
-        bot.setup([spec], spec.provider_id, [MAGIC_PLUGIN], config_patch=_show_reasoning)
-        startup = bot.start(timeout=90)
-        bot.login()
+        startup = start_bot(bot, [spec], [MAGIC_PLUGIN], config_patch=_show_reasoning)
         sid = f"e2e-reasoning-{uuid.uuid4().hex[:8]}"
         turns = [
             bot.chat("THINKTOOL: think, then get the magic number", session_id=sid),
@@ -130,18 +104,15 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             startup,
             time.monotonic() - started,
         )
-    finally:
-        bot.close()
-        upstream.stop()
 
 
 def test_chat_answers_arrive(session: Session) -> None:
     first, second = session.turns
-    assert_clean(first)
+    assert_clean(first, SECRET)
     assert [c.get("name") for c in first.tool_calls] == ["get_magic_number"], first.events
     assert any("42" in json.dumps(r) for r in first.tool_results), first.tool_results
     assert "TOOL RESULT WAS" in first.text and "42" in first.text, first.text
-    assert_clean(second)
+    assert_clean(second, SECRET)
     assert "CANNED REPLY" in second.text and "THINK once more" in second.text, second.text
     print(
         f"\nAstrBot ready in {session.startup:.1f}s; setup + 2 turns in {session.elapsed:.1f}s;"

@@ -74,11 +74,10 @@ RETRIED: dict[str, tuple[list[Any], dict[str, Any], float]] = {
 
 
 @MODES
-@pytest.mark.parametrize("row", RETRIED)
+@pytest.mark.parametrize(("script", "overrides", "bound"), RETRIED.values(), ids=list(RETRIED))
 async def test_failure_before_content_is_retried_then_succeeds(
-    kit: Kit, stream: bool, row: str
+    kit: Kit, stream: bool, script: list[Any], overrides: dict[str, Any], bound: float
 ) -> None:
-    script, overrides, bound = RETRIED[row]
     out = await scripted_chat(kit, stream, script, bound=bound, attempts=2, **overrides)
     assert out.text == BRAIN_ANSWER
     assert kit.requests() == 2
@@ -166,11 +165,12 @@ FAILS_AT_ONCE: dict[str, tuple[list[Any], str | None, tuple[str, ...]]] = {
 
 
 @MODES
-@pytest.mark.parametrize("row", FAILS_AT_ONCE)
+@pytest.mark.parametrize(
+    ("script", "code", "words"), FAILS_AT_ONCE.values(), ids=list(FAILS_AT_ONCE)
+)
 async def test_failure_no_retry_can_fix_fails_at_once_with_the_upstream_message(
-    kit: Kit, stream: bool, row: str
+    kit: Kit, stream: bool, script: list[Any], code: str | None, words: tuple[str, ...]
 ) -> None:
-    script, code, words = FAILS_AT_ONCE[row]
     out = await scripted_chat(kit, stream, script, bound=0.5, attempts=3)
     message = out.raised(UpstreamError)
     for word in words:

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -101,6 +102,8 @@ KEY = "sk-thirdparty-SECRET-0123456789abcdef"
 MODEL = "gpt-5-mini"
 MagicTool = "get_magic_number"
 Make = Callable[..., Awaitable[ResponsesProvider]]
+#: each test so marked runs streamed and with a JSON answer
+stream_or_json = pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 
 AIMOCK_FIXTURES: dict[str, Any] = {
     "fixtures": [
@@ -121,37 +124,6 @@ AIMOCK_FIXTURES: dict[str, Any] = {
         },
     ]
 }
-
-
-def _serving(server_factory: Callable[[], ServerProcess]) -> Iterator[ServerProcess]:
-    """Install (cached) and start a server, yield it, stop it; skip only when the registry
-    is unreachable (the body of each server fixture)."""
-    try:
-        server = server_factory()
-    except RegistryUnreachable as exc:
-        pytest.skip(f"package registry unreachable, third-party server not installed: {exc}")
-    try:
-        server.start()
-        print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def llmock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A running llmock (installed from PyPI on first use)."""
-    work = tmp_path_factory.mktemp("llmock")
-    yield from _serving(lambda: llmock_server(work / "llmock.log"))
-
-
-@pytest.fixture(scope="module")
-def aimock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A running aimock serving :data:`AIMOCK_FIXTURES` (installed from npm on first use)."""
-    work = tmp_path_factory.mktemp("aimock")
-    fixtures = work / "fixtures.json"
-    fixtures.write_text(json.dumps(AIMOCK_FIXTURES), encoding="utf-8")
-    yield from _serving(lambda: aimock_server(fixtures, work / "aimock.log"))
 
 
 #: mock-ai-api's answer to its default ``mock-text`` scenario
@@ -175,20 +147,50 @@ def llm_mock_api_rules() -> str:
     return json.dumps(rules)
 
 
-@pytest.fixture(scope="module")
-def mock_ai_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A running mock-ai-api OpenAI server (installed from PyPI on first use)."""
-    work = tmp_path_factory.mktemp("mock-ai-api")
-    yield from _serving(lambda: mock_ai_api_server(work / "mock-ai-api.log"))
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
-@pytest.fixture(scope="module")
-def llm_mock_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A running llm-mock-api serving :func:`llm_mock_api_rules` (installed on first use)."""
-    work = tmp_path_factory.mktemp("llm-mock-api")
-    rules = work / "rules.json5"
-    rules.write_text(llm_mock_api_rules(), encoding="utf-8")
-    yield from _serving(lambda: llm_mock_api_server(rules, work / "llm-mock-api.log"))
+#: Each server as its module fixture of the same name runs it: an unstarted process in its
+#: own work directory (installed from its registry on first use, then cached), with the
+#: scripted answers it serves written there first.
+SERVERS: dict[str, Callable[[Path], ServerProcess]] = {
+    "llmock": lambda work: llmock_server(work / "llmock.log"),
+    "aimock": lambda work: aimock_server(
+        _written(work / "fixtures.json", json.dumps(AIMOCK_FIXTURES)), work / "aimock.log"
+    ),
+    "mock_ai_api": lambda work: mock_ai_api_server(work / "mock-ai-api.log"),
+    "llm_mock_api": lambda work: llm_mock_api_server(
+        _written(work / "rules.json5", llm_mock_api_rules()), work / "llm-mock-api.log"
+    ),
+}
+
+
+def _serving(name: str) -> Callable[[pytest.TempPathFactory], Iterator[ServerProcess]]:
+    """The module fixture ``name``: server ``name`` of :data:`SERVERS` installed, started,
+    yielded and stopped; skipped only when the package registry is unreachable."""
+
+    @pytest.fixture(scope="module", name=name)
+    def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+        try:
+            server = SERVERS[name](tmp_path_factory.mktemp(name))
+        except RegistryUnreachable as exc:
+            pytest.skip(f"package registry unreachable, third-party server not installed: {exc}")
+        try:
+            server.start()
+            print(f"\n{server.name} pid {server.pid} ready in {server.startup_seconds:.1f}s")
+            yield server
+        finally:
+            server.stop()
+
+    return serving
+
+
+llmock = _serving("llmock")
+aimock = _serving("aimock")
+mock_ai_api = _serving("mock_ai_api")
+llm_mock_api = _serving("llm_mock_api")
 
 
 @pytest.fixture
@@ -280,7 +282,7 @@ def kinds(body: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- llmock
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 @pytest.mark.parametrize("profile", ["relay", "openai"])
 async def test_llmock_text(llmock: ServerProcess, make: Make, stream: bool, profile: str) -> None:
     """Scripted text comes back whole; the openai profile's extra fields are accepted."""
@@ -301,7 +303,7 @@ async def test_llmock_text(llmock: ServerProcess, make: Make, stream: bool, prof
     assert ("include" in body) is (profile == "openai")
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_llmock_unscripted_answer(llmock: ServerProcess, make: Make, stream: bool) -> None:
     """llmock's own (varied) wording, no script: a non-empty answer."""
     control(llmock, "POST", "/_llmock/reset")
@@ -311,7 +313,7 @@ async def test_llmock_unscripted_answer(llmock: ServerProcess, make: Make, strea
     assert final.role == "assistant"
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_llmock_tool_round_trip(llmock: ServerProcess, make: Make, stream: bool) -> None:
     """function_call → our function_call_output → llmock answers in text."""
     control(llmock, "POST", "/_llmock/reset")
@@ -404,7 +406,7 @@ async def test_llmock_stream_cut_after_text_is_marked_incomplete(
 # --------------------------------------------------------------------------- aimock
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_aimock_text(aimock: ServerProcess, make: Make, stream: bool) -> None:
     control(aimock, "POST", "/__aimock/reset/journal")
     provider = await make(aimock, compat_profile="openai")
@@ -418,7 +420,7 @@ async def test_aimock_text(aimock: ServerProcess, make: Make, stream: bool) -> N
     assert body["include"] == ["reasoning.encrypted_content"]
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_aimock_reasoning_round_trip(aimock: ServerProcess, make: Make, stream: bool) -> None:
     """Reasoning (with encrypted_content) + call, then the reasoning is replayed before it."""
     control(aimock, "POST", "/__aimock/reset/journal")
@@ -456,7 +458,7 @@ async def test_aimock_reasoning_round_trip(aimock: ServerProcess, make: Make, st
 # --------------------------------------------------------------------------- mock-ai-api
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_mock_ai_api_answer_without_item_ids_is_shown_once(
     mock_ai_api: ServerProcess, make: Make, stream: bool
 ) -> None:
@@ -468,10 +470,11 @@ async def test_mock_ai_api_answer_without_item_ids_is_shown_once(
     assert final.usage.output == 12
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_mock_ai_api_error_scenario_is_a_clear_error(
     mock_ai_api: ServerProcess, make: Make, stream: bool
 ) -> None:
+    """Its ``mock-401`` model answers HTTP 401: an error naming the key setting."""
     provider = await make(mock_ai_api, model="gpt-4.1:mock-401")
     with pytest.raises(UpstreamError) as caught:
         await answer(provider, stream, prompt="Say hello")
@@ -482,10 +485,11 @@ async def test_mock_ai_api_error_scenario_is_a_clear_error(
 # --------------------------------------------------------------------------- llm-mock-api
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_llm_mock_api_text_and_reasoning(
     llm_mock_api: ServerProcess, make: Make, stream: bool
 ) -> None:
+    """Text alone, then reasoning (one summary part) with text, with its fixed usage."""
     provider = await make(llm_mock_api, reasoning_effort="low")
     final = await answer(provider, stream, prompt="hello there")
     assert final.completion_text == "Hello from llm-mock-api, a third-party server."
@@ -497,7 +501,7 @@ async def test_llm_mock_api_text_and_reasoning(
     assert (final.usage.input, final.usage.output) == (10, 5)
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+@stream_or_json
 async def test_llm_mock_api_tool_round_trip(
     llm_mock_api: ServerProcess, make: Make, stream: bool
 ) -> None:
