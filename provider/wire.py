@@ -1,15 +1,15 @@
 """The Responses API JSON shapes this adapter reads and sends, as ``TypedDict`` s.
 
-They document the fields the code uses (specs/004-responses-wire-format/spec.md: §"Response
-object", §"Streaming events", §"Errors" for what is read; §"Input items" for what is sent)
-and let the type checker follow them. A ``TypedDict`` is a plain ``dict`` at runtime: nothing
-is validated and nothing costs time on the streaming hot path.
+They document the fields the code uses and let the type checker follow them. What is read:
+specs/004-responses-wire-format/spec.md §"Response object", §"Streaming events" and
+§"Errors"; what is sent: spec 004 §"Input items". A ``TypedDict`` is a plain ``dict`` at
+runtime: nothing is validated and nothing costs time on the streaming hot path.
 
 What is read comes from the upstream as parsed JSON and is NOT checked against these shapes:
 any key may be missing (every received shape is ``total=False``), ``null`` or of another
 type on a third-party server (spec 004 §"Third-party deviations"). The declared types are
 the documented ones; readers keep their ``isinstance`` checks where a wrong type would
-matter. Unknown keys are kept as they came (a reasoning item is replayed as received).
+matter. Keys not listed stay as they came (a reasoning item is stored for replay whole).
 What is sent is built by this adapter and has exactly the declared shape.
 """
 
