@@ -108,15 +108,12 @@ async def exchange(
         )
         reader = ResponseReader(cfg.max_output_chars, guard, abort, opened.clock)
         try:
-            for delta in reader.feed_all(opened.prefetched):
+            for delta in reader.feed(opened.prefetched):
                 yield delta
             if not reader.stop and opened.rest is not None:
-                async for event in opened.rest:
-                    delta = reader.feed(event)
-                    if delta is not None:
+                async for batch in opened.rest:
+                    for delta in reader.feed(batch):
                         yield delta
-                        while reader.more:  # rare: the event gave several deltas
-                            yield reader.more.pop(0)
                     if reader.stop:
                         break
         except (httpx.TransportError, UpstreamError) as exc:
