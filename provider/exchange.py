@@ -73,7 +73,7 @@ async def exchange(
     settings = FallbackSettings.from_config(cfg)
     retries_left = settings.retry_attempts
     tool_choice: str | None = None
-    delta: Delta | None  # what one event shows the user (None: nothing)
+    delta: Delta  # one piece of text or reasoning for the user
     while True:
         plan = await build_request(
             call,
@@ -109,15 +109,12 @@ async def exchange(
         )
         reader = ResponseReader(cfg.max_output_chars, guard, abort, opened.clock)
         try:
-            for delta in reader.feed_all(opened.prefetched):
+            for delta in reader.feed(opened.prefetched):
                 yield delta
             if not reader.stop and opened.rest is not None:
-                async for event in opened.rest:
-                    delta = reader.feed(event)
-                    if delta is not None:
+                async for batch in opened.rest:
+                    for delta in reader.feed(batch):
                         yield delta
-                        while reader.more:  # rare: the event gave several deltas
-                            yield reader.more.pop(0)
                     if reader.stop:
                         break
         except (httpx.TransportError, UpstreamError) as exc:

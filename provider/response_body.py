@@ -109,23 +109,18 @@ async def open_body(
         max_event_chars=limits.max_event_chars,
         clock=clock,
     )
-    iterator = opened.rest = aiter(sse)
+    iterator = opened.rest = aiter(sse.batches())
     prefetched = opened.prefetched
     try:
-        async for event in iterator:
-            prefetched.append(event)
-            kind = event.get("type")
-            if kind in PRE_CONTENT_EVENTS:
-                continue
-            if kind == "error" or kind == "response.failed":
-                payload = event if kind == "error" else (event.get("response") or {})
-                raise error_from_payload(payload, what=str(kind))
-            break
+        async for batch in iterator:
+            prefetched.extend(batch)  # the events after the first content come along
+            if _first_content(batch):
+                break
     except httpx.TransportError as exc:
         raise _read_error(
             exc, clock, "The stream produced no content", "before the answer started"
         ) from None
-    if not prefetched or prefetched[-1].get("type") in PRE_CONTENT_EVENTS:
+    if all(event.get("type") in PRE_CONTENT_EVENTS for event in prefetched):
         # the body ended before any content: nothing usable arrived
         raise UpstreamError(
             "The stream ended before any answer arrived"
@@ -134,6 +129,20 @@ async def open_body(
             retryable=True,
         )
     return opened
+
+
+def _first_content(batch: list[StreamEvent]) -> bool:
+    """Does ``batch`` hold the first content event? Raises the upstream's error when an
+    ``error`` / ``response.failed`` event comes first (retried by the caller's policy)."""
+    for event in batch:
+        kind = event.get("type")
+        if kind in PRE_CONTENT_EVENTS:
+            continue
+        if kind == "error" or kind == "response.failed":
+            payload = event if kind == "error" else (event.get("response") or {})
+            raise error_from_payload(payload, what=str(kind))
+        return True
+    return False
 
 
 def _read_error(

@@ -22,7 +22,7 @@ from .errors import AbortedError, UpstreamError
 from .notices import CAP_NOTICE, CUT_NOTICE, GUARD_OVERFLOW_NOTICE, cut_by_notice
 from .redaction import LOG
 from .stream_guard import StreamGuard
-from .types import TEXT, Delta, Turn
+from .types import REASONING, TEXT, Delta, Turn
 from .wire import StreamEvent
 
 
@@ -38,8 +38,8 @@ class Outcome:
 class ResponseReader:
     """The events of ONE upstream response → deltas for the user, then an :class:`Outcome`.
 
-    States: *reading* (``feed`` returns the delta to show, if any; when one event gave
-    several, the others wait in :attr:`more`, in order); *stopped* (``stop`` is true:
+    States: *reading* (:meth:`feed` takes the events of one network read and returns the
+    deltas to show, consecutive text joined); *stopped* (``stop`` is true:
     terminal event, ``max_output_chars`` reached, guard overflow or abort — the caller
     closes the stream); *broken* (:meth:`broken`: the connection or the upstream failed);
     then :meth:`outcome` builds the result once. Whenever an event makes the answer grow
@@ -59,7 +59,6 @@ class ResponseReader:
         "acc",
         "clock",
         "guard",
-        "more",
         "notice",
         "shown",
         "stop",
@@ -80,57 +79,67 @@ class ResponseReader:
         self.shown = False  # text reached the user
         self.notice = ""
         self.stop = False
-        self.more: list[Delta] = []  # deltas of the last event after the one returned
 
-    def feed(self, event: StreamEvent) -> Delta | None:
-        """Apply one event; return what to yield (None: nothing to show), then yield the
-        deltas left in :attr:`more`."""
+    def feed(self, events: list[StreamEvent]) -> list[Delta]:
+        """Apply the events that arrived together (one network read), up to a stop; return
+        the deltas to show, in order. Consecutive text deltas are joined into one, and so are
+        reasoning deltas: one guard pass and one chunk per run, not per event. An error
+        event ends the response (:meth:`broken`) after the text before it."""
         acc = self.acc
-        delta = acc.feed(event)
+        abort = self.abort
+        out: list[Delta] = []
+        run_kind = ""  # kind of the text/reasoning run being joined
+        run: list[str] = []
+        for event in events:
+            try:
+                delta = acc.feed(event)
+            except UpstreamError as exc:  # an error event: what came before it is shown
+                if run:
+                    self._show(out, run_kind, run)
+                self.broken(exc)
+                self.stop = True
+                return out
+            for item in (delta, *acc.pending) if acc.pending else (delta,):
+                if item is None:
+                    continue
+                if item[0] == run_kind:
+                    run.append(item[1])
+                    continue
+                if run:
+                    self._show(out, run_kind, run)
+                if item[0] == TEXT or item[0] == REASONING:
+                    run_kind, run = item[0], [item[1]]
+                else:
+                    run_kind, run = "", []
+                    self._show(out, item[0], [item[1]])
+            acc.pending.clear()
+            if acc.terminal or acc.capped or (abort is not None and abort.is_set()) or self.stop:
+                self.stop = True
+                break
+        if run:
+            self._show(out, run_kind, run)
         progress = acc.progress
         if progress != self._progress:
             self._progress = progress
             if self.clock is not None:
                 self.clock.content()
-        if acc.terminal or acc.capped or (self.abort is not None and self.abort.is_set()):
-            self.stop = True
-        if acc.pending:  # rare: the event completed several things at once
-            deltas = [delta, *acc.pending] if delta is not None else list(acc.pending)
-            acc.pending.clear()
-            shown = [s for s in map(self._show, deltas) if s is not None]
-            self.more.extend(shown[1:])
-            return shown[0] if shown else None
-        if delta is None:
-            return None
-        return self._show(delta)
+        return out
 
-    def _show(self, delta: Delta) -> Delta | None:
-        """What of ``delta`` the user may see now (text passes the stream guard)."""
+    def _show(self, out: list[Delta], kind: str, pieces: list[str]) -> None:
+        """Add what of one joined delta the user may see now (text passes the guard)."""
+        text = pieces[0] if len(pieces) == 1 else "".join(pieces)
         guard = self.guard
-        if guard is None or delta[0] != TEXT:
-            self.shown = self.shown or delta[0] == TEXT
-            return delta
-        step = guard.feed(delta[1])
+        if guard is None or kind != TEXT:
+            self.shown = self.shown or kind == TEXT
+            out.append((kind, text))
+            return
+        step = guard.feed(text)
         if step.abort:
             self.notice = GUARD_OVERFLOW_NOTICE
             self.stop = True
-        if not step.release:
-            return None
-        self.shown = True
-        return (TEXT, step.release)
-
-    def feed_all(self, events: list[StreamEvent]) -> list[Delta]:
-        """:meth:`feed` each event (up to a stop); return the deltas to show, in order."""
-        deltas = []
-        for event in events:
-            delta = self.feed(event)
-            if delta is not None:
-                deltas.append(delta)
-                deltas.extend(self.more)
-                self.more.clear()
-            if self.stop:
-                break
-        return deltas
+        if step.release:
+            self.shown = True
+            out.append((TEXT, step.release))
 
     def broken(self, exc: httpx.TransportError | UpstreamError) -> None:
         """The response failed mid-way: raise when nothing was produced, else note the cut."""

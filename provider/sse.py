@@ -39,7 +39,7 @@ _raw_decode = json.JSONDecoder().raw_decode
 
 
 class EventStream:
-    """Iterate the JSON events of one SSE body with size and time limits.
+    """The JSON events of one SSE body, in batches (:meth:`batches`), with size and time limits.
 
     ``chunks`` yields decoded text; ``max_line_chars`` bounds one line and ``max_event_chars``
     the joined ``data`` of one event. ``clock`` (the request's :class:`~.clock.RequestClock`;
@@ -47,7 +47,7 @@ class EventStream:
     first content, T without an event and 10 × T in total; after it, T without new content
     (checked whenever data arrives; silence itself is httpx's read timeout). ``malformed``
     counts skipped non-JSON events; ``done`` tells whether ``[DONE]`` was seen; ``last`` is
-    the last event yielded. :meth:`remaining` gives the unread rest of the body (text).
+    the last event handed out. :meth:`remaining` gives the unread rest of the body (text).
     """
 
     __slots__ = (
@@ -74,7 +74,7 @@ class EventStream:
         self.max_event_chars = max_event_chars
         self.malformed = 0
         self.done = False
-        self.last: StreamEvent | None = None  # the last event yielded
+        self.last: StreamEvent | None = None  # the last event handed out
 
     def _too_big(self, what: str, limit: int) -> UpstreamError:
         return UpstreamError(
@@ -83,7 +83,12 @@ class EventStream:
             retryable=False,
         )
 
-    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
+    async def batches(self) -> AsyncIterator[list[StreamEvent]]:
+        """The events, grouped by the network read that completed them (never empty).
+
+        Events that arrive together are handled together downstream (one guard pass, one
+        chunk to AstrBot): a burst costs per read, not per event, and nothing waits for it.
+        """
         # Hot path (one pass per event): field parsing is inlined rather than delegated to
         # httpx-sse's ``SSEDecoder`` (same WHATWG rules for what we use: ``data`` lines, one
         # optional space after the colon, blank line dispatches; ``event``/``id``/``retry``
@@ -99,6 +104,7 @@ class EventStream:
         clock = time.monotonic
         decode = _raw_decode
         deadline = watch.deadline(clock()) if watch is not None else math.inf
+        batch: list[StreamEvent] = []
         async for text in self._chunks:
             if deadline < math.inf:
                 now = clock()
@@ -140,14 +146,19 @@ class EventStream:
                 if end != len(raw) or type(event) is not dict:
                     event = self._parse(raw)  # blank, [DONE], padded or junk: the slow path
                 if event is not None:
-                    self.last = event
-                    yield event
-                    # restart the clocks only now: time the consumer spent on the event
-                    # (e.g. sending a chunk to a slow chat platform) is not upstream silence
-                    if watch is not None:
-                        deadline = watch.deadline(clock())
+                    batch.append(event)
                 elif self.done:
-                    return
+                    break
+            if batch:
+                self.last = batch[-1]
+                yield batch
+                batch = []
+                # restart the clocks only now: time the consumer spent on the events
+                # (e.g. sending a chunk to a slow chat platform) is not upstream silence
+                if watch is not None:
+                    deadline = watch.deadline(clock())
+            if self.done:
+                return
         # A last event without its blank line is still an event (relays drop the final \n\n).
         for line in lines.flush():
             if line.startswith("data:"):
@@ -158,7 +169,7 @@ class EventStream:
             event = self._parse("\n".join(data))
             if event is not None:
                 self.last = event
-                yield event
+                yield [event]
 
     def remaining(self) -> AsyncIterator[str]:
         """The body text not read yet (after this iterator was closed): for draining it."""

@@ -33,11 +33,13 @@ class UpstreamStream:
     """One opened upstream response; close it with :meth:`aclose`.
 
     ``prefetched``: the events :meth:`Transport.open` read before returning (up to and
-    including the first content event); ``rest``: an async iterator over the events after
-    them (None for a JSON body). Read ``prefetched`` first, then ``rest``: two plain loops,
-    no wrapper generator per event. ``sse`` is the :class:`EventStream` (None for a JSON
-    body), ``attempts`` how many HTTP attempts :meth:`Transport.open` needed, ``clock`` the
-    request's :class:`~.clock.RequestClock` (the reader marks content on it).
+    including the first content event, and those that arrived with it); ``rest``: an async
+    iterator over the batches of events after them, one batch per network read
+    (:meth:`.sse.EventStream.batches`; None for a JSON body). Read ``prefetched`` first, then
+    ``rest``: two plain loops, no wrapper generator per event. ``sse`` is the
+    :class:`EventStream` (None for a JSON body), ``attempts`` how many HTTP attempts
+    :meth:`Transport.open` needed, ``clock`` the request's :class:`~.clock.RequestClock`
+    (the reader marks content on it).
 
     ``abort`` (set by :meth:`Transport.open`) ends ``rest`` quietly once it is set, even
     while it waits for the upstream: the body's text chunks pass through :meth:`chunks`,
@@ -60,7 +62,7 @@ class UpstreamStream:
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
         self.prefetched: list[StreamEvent] = []
-        self.rest: AsyncIterator[StreamEvent] | None = None
+        self.rest: AsyncIterator[list[StreamEvent]] | None = None
         self.sse: EventStream | None = None
         self.attempts = 1
         self.abort: asyncio.Event | None = None  # set by Transport.open

@@ -185,14 +185,21 @@ def _namespace_verdict(held: str, offered: Offered) -> Verdict:
     return Verdict.CONFIRM
 
 
+def _payload_opens(rest: str, openers: str) -> Verdict | None:
+    """WAIT for nothing yet, CONFIRM when ``rest`` opens with one of ``openers`` (a list,
+    object or fence right after a call marker), else None: the caller decides."""
+    if not rest:
+        return Verdict.WAIT
+    return Verdict.CONFIRM if rest[0] in openers else None
+
+
 def _label_verdict(rest: str, offered: Offered) -> Verdict:
     """ReAct ``Action:`` / Functionary ``>>>``: a call when a tool name, a fence or an
     object follows."""
     body = rest.lstrip(" \t")
-    if not body:
-        return Verdict.WAIT
-    if body[0] in "{[`":
-        return Verdict.CONFIRM
+    opened = _payload_opens(body, "{[`")
+    if opened is not None:
+        return opened
     word = _NAME_RUN.match(body)
     if word is None:
         return Verdict.REJECT
@@ -299,10 +306,9 @@ def _after_line_break(held: str, body: str, name: str, alone: bool) -> Verdict:
 
 def _tool_calls_verdict(rest: str) -> Verdict:
     """``[TOOL_CALLS]`` is a call when followed by a list/object or ``NAME[ARGS]``."""
-    if not rest:
-        return Verdict.WAIT
-    if rest[0] in "[{":
-        return Verdict.CONFIRM
+    opened = _payload_opens(rest, "[{")
+    if opened is not None:
+        return opened
     m = _IDENT.match(rest)
     if m is None:
         return Verdict.REJECT

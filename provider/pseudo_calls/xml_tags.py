@@ -31,6 +31,12 @@ _WRAP_CLOSE = re.compile(rf"</{_WRAP}>|<[|｜]?/{_WRAP}[|｜]>|<{_WRAP}[|｜]>")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*(?:{_WRAP_CLOSE.pattern}|</function>))+")
 
 
+def _after_closers(text: str, closers: re.Pattern[str], end: int) -> int:
+    """Where a leak ending at ``end`` really ends: past the stray closing tags after it."""
+    tail = closers.match(text, end)
+    return tail.end() if tail else end
+
+
 def find_wrapped(scan: Scan) -> list[Leak]:
     """Tool-call wrapper blocks (see the module docstring)."""
     text, offered = scan.text, scan.offered
@@ -44,10 +50,7 @@ def find_wrapped(scan: Scan) -> list[Leak]:
             if not block.closed or not body.strip():
                 continue
             calls = [RawCall(None, None)]
-        end = block.end
-        tail = _TRAILING_CLOSERS.match(text, end)
-        if tail:
-            end = tail.end()
+        end = _after_closers(text, _TRAILING_CLOSERS, block.end)
         leaks.append(Leak(block.start, end, WRAPPED.name, calls, True))
     return leaks
 
@@ -77,10 +80,7 @@ def find_function_tag(scan: Scan) -> list[Leak]:
                 continue
             rest = text[block.body_start : block.body_end].strip()
             call = RawCall(name, {} if not rest else None)
-        end = block.end
-        tail = _TRAILING_CLOSERS.match(text, end)
-        if tail:
-            end = tail.end()
+        end = _after_closers(text, _TRAILING_CLOSERS, block.end)
         leaks.append(Leak(block.start, end, FUNCTION.name, [call], True))
     return leaks
 
@@ -116,10 +116,7 @@ def find_invoke(scan: Scan) -> list[Leak]:
         opener = _FC_OPEN.search(text, max(0, start - 200), start)
         if opener and (idx == 0 or not leaks or opener.start() >= leaks[-1].end):
             start = opener.start()
-        end = block.end
-        closer = _FC_CLOSE.match(text, end)
-        if closer:
-            end = closer.end()
+        end = _after_closers(text, _FC_CLOSE, block.end)
         leaks.append(Leak(start, end, INVOKE.name, [call], True))
     return leaks
 
@@ -166,10 +163,7 @@ def find_glm(scan: Scan) -> list[Leak]:
         call, end = glm_pairs(
             text, m.start(), len(text), name or "", offered.get(resolved) if resolved else None
         )
-        end = max(end, m.end())
-        tail = _TRAILING_CLOSERS.match(text, end)
-        if tail:
-            end = tail.end()
+        end = _after_closers(text, _TRAILING_CLOSERS, max(end, m.end()))
         leaks.append(Leak(start, end, GLM.name, [RawCall(name, call.arguments, True)]))
         pos = end
     return leaks

@@ -107,7 +107,7 @@ async def test_normal_answer_with_tools_streams_unchanged(
 ) -> None:
     provider = await make_provider()
     chunks, finals = await collect(provider, prompt="just chat", func_tool=magic_tools())
-    assert len(chunks) >= 2
+    assert chunks
     assert "".join(c.completion_text for c in chunks) == finals[0].completion_text
 
 

@@ -74,7 +74,7 @@ async def _ours(chunks: list[str]) -> tuple[list[dict[str, Any]], bool, int]:
             yield chunk
 
     stream = EventStream(gen(), max_line_chars=1_000_000, max_event_chars=1_000_000)
-    events = [e async for e in stream]
+    events = [e async for batch in stream.batches() for e in batch]
     return events, stream.done, stream.malformed
 
 

@@ -35,7 +35,7 @@ async def _events(parts: list[str], **kw: object) -> tuple[list[dict], EventStre
         max_event_chars=int(kw.pop("max_event", 10_000)),  # type: ignore[arg-type]
         clock=_clock(kw.pop("idle", None)),  # type: ignore[arg-type]
     )
-    return [e async for e in stream], stream
+    return [e async for batch in stream.batches() for e in batch], stream
 
 
 def frame(obj: dict, *, event: bool = True, nl: str = "\n") -> str:
@@ -120,15 +120,15 @@ async def test_a_slow_consumer_is_not_mistaken_for_a_silent_upstream() -> None:
     """A consumer that takes longer than the idle limit per event (a slow chat platform)
     must not turn promptly delivered events into a timeout."""
     events = []
-    async for event in _stream([FRAME, FRAME[:10], FRAME[10:], FRAME], idle=0.05):
-        events.append(event)
+    async for batch in _stream([FRAME, FRAME[:10], FRAME[10:], FRAME], idle=0.05).batches():
+        events.extend(batch)
         await asyncio.sleep(0.1)  # the consumer is busy, the upstream is not silent
     assert events == [EVENT, EVENT, EVENT]
 
 
 async def test_keep_alive_only_after_an_event_still_hits_the_idle_limit() -> None:
     with pytest.raises(UpstreamError, match="no event for"):
-        async for _ in _stream([FRAME] + [": ping\n\n"] * 40, idle=0.05, delay=0.01):
+        async for _ in _stream([FRAME] + [": ping\n\n"] * 40, idle=0.05, delay=0.01).batches():
             pass
 
 
