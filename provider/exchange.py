@@ -73,7 +73,6 @@ async def exchange(
     settings = FallbackSettings.from_config(cfg)
     retries_left = settings.retry_attempts
     tool_choice: str | None = None
-    delta: Delta  # one piece of text or reasoning for the user
     while True:
         plan = await build_request(
             call,
