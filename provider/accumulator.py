@@ -42,6 +42,7 @@ from .http_errors import (
 from .notices import dropped_calls_notice, incomplete_notice
 from .redaction import LOG
 from .types import (
+    ANNOUNCING_EVENTS,
     IMAGE,
     REASONING,
     TERMINAL_EVENTS,
@@ -190,6 +191,7 @@ class ResponseAccumulator:
             "response.output_text.annotation.added": self._on_annotation,
             "error": self._on_error,
         }
+        self._handlers.update(dict.fromkeys(ANNOUNCING_EVENTS, _announcement))
 
     @property
     def progress(self) -> int:
@@ -788,6 +790,11 @@ class ResponseAccumulator:
                 break
             kept.append({"type": "url_citation", "url": url, "title": title})
         return kept
+
+
+def _announcement(event: StreamEvent) -> None:
+    """Handler of :data:`~.types.ANNOUNCING_EVENTS`: known, nothing to apply."""
+    return None
 
 
 def _parse_arguments(text: str) -> dict[str, Any] | None:

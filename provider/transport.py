@@ -26,11 +26,12 @@ import json
 import random
 import ssl
 import time
-from collections.abc import Awaitable
+from contextlib import nullcontext
 from typing import Any
 
 import httpx
 
+from .abort_watch import AbortWatch
 from .clock import FIRST_BYTE_TIMEOUTS, RequestClock
 from .config import SourceConfig
 from .content_encoding import ACCEPT_ENCODING, inflated
@@ -77,25 +78,6 @@ class RequestBody(bytes):
 
     def __repr__(self) -> str:
         return f"<request body, {len(self)} bytes>"
-
-
-async def _until_aborted(work: Awaitable[UpstreamStream], abort: asyncio.Event) -> UpstreamStream:
-    """Await ``work`` (opening a response) unless ``abort`` is set first: then cancel it (which
-    closes its connection) and raise :class:`AbortedError`."""
-    task = asyncio.ensure_future(work)
-    waiter = asyncio.ensure_future(abort.wait())
-    try:
-        await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
-        if not task.done():
-            task.cancel()
-            opened = (await asyncio.gather(task, return_exceptions=True))[0]
-            if isinstance(opened, UpstreamStream):  # it opened just as we were stopped
-                await opened.aclose()
-    if task.cancelled():
-        raise AbortedError("The request was stopped by the user before the answer started.")
-    return task.result()
 
 
 class Transport:
@@ -177,14 +159,19 @@ class Transport:
         controller = retrying(attempts, abort, clock)
         if abort is not None and abort.is_set():
             raise AbortedError("The request was stopped by the user before it was sent.")
-        work: Awaitable[UpstreamStream] = controller(self._attempt, payload, stream, cursor, clock)
+        watch = AbortWatch(abort) if abort is not None else None
+        opened: UpstreamStream
         try:
-            opened = await (work if abort is None else _until_aborted(work, abort))
-        except UpstreamError as exc:
-            exc.attempts = int(controller.statistics.get("attempt_number", 1))
+            with nullcontext() if watch is None else watch.guard("before the answer started"):
+                opened = await controller(self._attempt, payload, stream, cursor, clock)
+        except BaseException as exc:
+            if watch is not None:
+                watch.close()
+            if isinstance(exc, UpstreamError):
+                exc.attempts = int(controller.statistics.get("attempt_number", 1))
             raise
         opened.attempts = int(controller.statistics.get("attempt_number", 1))
-        opened.abort = abort
+        opened.watch = watch
         opened.clock = clock
         return opened
 

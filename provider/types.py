@@ -32,6 +32,12 @@ TERMINAL_EVENTS = frozenset(
 )
 #: events a stream may send before its first content event
 PRE_CONTENT_EVENTS = frozenset({"response.created", "response.in_progress", "response.queued"})
+#: events that only announce what later events carry: nothing to do, nothing to log
+ANNOUNCING_EVENTS = PRE_CONTENT_EVENTS | {
+    "response.content_part.added",
+    "response.reasoning_summary_part.added",
+    "response.refusal.done",
+}
 
 
 @dataclass(slots=True)

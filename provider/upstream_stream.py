@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 
+from .abort_watch import AbortWatch
 from .clock import RequestClock
-from .errors import UpstreamError
+from .errors import AbortedError, UpstreamError
 from .sse import EventStream
 from .types import TERMINAL_EVENTS
 from .wire import StreamEvent
@@ -41,22 +41,20 @@ class UpstreamStream:
     :meth:`Transport.open` needed, ``clock`` the request's :class:`~.clock.RequestClock`
     (the reader marks content on it).
 
-    ``abort`` (set by :meth:`Transport.open`) ends ``rest`` quietly once it is set, even
-    while it waits for the upstream: the body's text chunks pass through :meth:`chunks`,
-    which ONE watcher per stream interrupts (per network read, not per event).
+    ``watch`` (set by :meth:`Transport.open` when the caller passed an abort event) ends
+    ``rest`` quietly once the user stops the answer, even while it waits for the upstream:
+    each network read of :meth:`chunks` waits inside the request's one
+    :class:`~.abort_watch.AbortWatch` (per read, not per event).
     """
 
     __slots__ = (
-        "_reader",
         "_response",
-        "_stopped",
-        "_waiter",
-        "abort",
         "attempts",
         "clock",
         "prefetched",
         "rest",
         "sse",
+        "watch",
     )
 
     def __init__(self, response: httpx.Response) -> None:
@@ -65,53 +63,31 @@ class UpstreamStream:
         self.rest: AsyncIterator[list[StreamEvent]] | None = None
         self.sse: EventStream | None = None
         self.attempts = 1
-        self.abort: asyncio.Event | None = None  # set by Transport.open
+        self.watch: AbortWatch | None = None  # set by Transport.open
         self.clock: RequestClock | None = None  # set by Transport.open
-        self._waiter: asyncio.Future[Any] | None = None
-        self._reader: asyncio.Task[Any] | None = None  # the task waiting for the next chunk
-        self._stopped = False  # _on_abort cancelled that task
 
     async def chunks(self, source: AsyncIterator[str], first: str = "") -> AsyncIterator[str]:
-        """``first`` (already read), then ``source``'s text chunks; ends (quietly) once
-        ``abort`` is set, even while waiting for the upstream."""
+        """``first`` (already read), then ``source``'s text chunks; ends (quietly) once the
+        user stops the answer, even while waiting for the upstream."""
         if first:
             yield first
-        current = asyncio.current_task
         while True:
-            abort = self.abort
-            if abort is not None:
-                if abort.is_set():
-                    return
-                if self._waiter is None:
-                    self._waiter = asyncio.ensure_future(abort.wait())
-                    self._waiter.add_done_callback(self._on_abort)
-                reader = self._reader = current()
+            watch = self.watch
             try:
-                chunk = await anext(source)
-            except StopAsyncIteration:
+                if watch is None:
+                    chunk = await anext(source)
+                else:
+                    with watch.guard("while the answer was streaming"):
+                        chunk = await anext(source)
+            except (StopAsyncIteration, AbortedError):
                 return
-            except asyncio.CancelledError:
-                reader = self._reader
-                if not self._stopped or reader is None or reader.uncancel() > 0:
-                    raise  # (also) cancelled by someone else
-                return
-            finally:
-                self._reader = None
             yield chunk
-
-    def _on_abort(self, waiter: asyncio.Future[Any]) -> None:
-        """``abort`` was set: stop a pending read (the reading task gets a cancellation)."""
-        if waiter.cancelled() or self._reader is None:
-            return
-        self._stopped = True
-        self._reader.cancel()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection (safe to call twice)."""
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            waiter.cancel()
-        self.abort = None  # draining below must not stop at a user's abort
+        watch, self.watch = self.watch, None  # draining below must not stop at a user's abort
+        if watch is not None:
+            watch.close()
         iterator, self.rest = self.rest, None
         if iterator is not None and hasattr(iterator, "aclose"):
             # The body may already be broken; we are closing anyway.

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.accumulator import (
     ResponseAccumulator,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.errors import UpstreamError
-from data.plugins.astrbot_plugin_openai_responses.provider.types import IMAGE, REASONING, TEXT
+from data.plugins.astrbot_plugin_openai_responses.provider.redaction import LOG
+from data.plugins.astrbot_plugin_openai_responses.provider.types import (
+    ANNOUNCING_EVENTS,
+    IMAGE,
+    REASONING,
+    TEXT,
+)
 from tools.upstream.brain import TINY_PNG
 
 USAGE = {
@@ -566,3 +574,20 @@ def test_an_item_still_in_progress_is_not_a_complete_answer(events: list[dict]) 
     _, acc = run(events)
     assert not acc.items_complete
     assert acc.result().status == "truncated"
+
+
+def test_announcing_events_are_known_and_only_unknown_types_are_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``response.created`` and the ``*.added`` announcements are part of every stream: no
+    log line for them; an unknown type is logged once per response, however often it comes."""
+    caplog.set_level(logging.DEBUG, logger=LOG.name)
+    opening = [{"type": kind, "response": {}} for kind in sorted(ANNOUNCING_EVENTS)]
+    unknown = [{"type": "response.web_search_call.searching"}] * 3
+    deltas, _ = run([*opening, text_delta("hi"), *unknown, completed([msg("hi")])])
+    assert deltas == [(TEXT, "hi")]
+    ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert ignored == [
+        "ignored Responses event type response.web_search_call.searching "
+        "(further unknown types are not logged)"
+    ]
