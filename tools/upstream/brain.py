@@ -20,6 +20,8 @@ Rules, first match wins (stream and non-stream give the same items and usage):
    then the text :data:`DRAW_TEXT`;
 7. otherwise ``CANNED REPLY: you said '<last user text, first 200 chars>'``.
 
+A streamed answer is paced like a model's: :data:`TOKEN_GAP` before every delta but the first.
+
 Usage: ``input_tokens`` ≈ request size / 4 (at least 8), ``cached_tokens`` = half of it,
 ``output_tokens`` ≈ output size / 4 plus ``reasoning_tokens`` (24 with a reasoning item, else 0).
 """
@@ -42,7 +44,7 @@ from .items import (
     response_object,
     usage_dict,
 )
-from .script import Events, Script, StartStream, Status
+from .script import Action, Events, Script, Sleep, StartStream, Status
 
 MAGIC_TOOL = "get_magic_number"
 MAGIC_ARGS: dict[str, Any] = {"seed": 7}
@@ -59,6 +61,9 @@ TINY_PNG = (
     "AAAABJRU5ErkJggg=="
 )
 DRAW_TEXT = "Here is your picture."
+#: seconds between two deltas of a streamed answer: a model sends its tokens apart, so each
+#: usually reaches the client in a network read of its own
+TOKEN_GAP = 0.003
 
 
 def _parts_text(content: Any) -> str:
@@ -182,6 +187,23 @@ def brain_usage(body: dict[str, Any], output: list[dict[str, Any]]) -> dict[str,
     )
 
 
+def paced(events: list[dict[str, Any]], gap: float = TOKEN_GAP) -> list[Action]:
+    """``events`` written as a model streams them: a pause of ``gap`` seconds before every
+    delta event but the first (the opening events go out with the first delta)."""
+    steps: list[Action] = []
+    run: list[dict[str, Any]] = []
+    seen_delta = False
+    for event in events:
+        if str(event.get("type", "")).endswith(".delta"):
+            if seen_delta:
+                steps += [Events(run), Sleep(gap)]
+                run = []
+            seen_delta = True
+        run.append(event)
+    steps.append(Events(run))
+    return steps
+
+
 def brain_script(body: Any) -> Script:
     """The default script for a ``POST /v1/responses`` body (stream or JSON by ``stream``)."""
     if not isinstance(body, dict):
@@ -207,5 +229,5 @@ def brain_script(body: Any) -> Script:
     usage = brain_usage(body, output)
     if body.get("stream") is True:
         events = output_stream(output, model=model, usage=usage, request=body)
-        return [StartStream(), Events(events)]
+        return [StartStream(), *paced(events)]
     return [Status(200, body=response_object(output, model=model, usage=usage, request=body))]
