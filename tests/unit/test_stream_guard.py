@@ -182,20 +182,26 @@ def test_recipient_marker_confirmed_only_with_a_name() -> None:
     assert guard.marker_confirmed
 
 
-def test_url_recipient_is_not_a_marker() -> None:
-    text = "See https://example.com/?to=functions.html#x for details."
-    released, held, guard = run(split(text, 4))
-    assert "".join(released) == text
-    assert held == ""
-    assert not guard.marker_confirmed
-
-
-def test_markers_in_code_are_released() -> None:
-    text = (
-        'Tokens: `<|call|>` and `[TOOL_CALLS]`.\n\n```\n<tool_call>{"name": "get_weather", '
-        '"arguments": {}}</tool_call>\n```\nDone.'
-    )
-    released, held, guard = run(split(text, 3))
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("See https://example.com/?to=functions.html#x for details.", 4),
+        (
+            'Tokens: `<|call|>` and `[TOOL_CALLS]`.\n\n```\n<tool_call>{"name": "get_weather", '
+            '"arguments": {}}</tool_call>\n```\nDone.',
+            3,
+        ),
+        (
+            "1. Fences (``` and ~~~) are masked.\n2. Headers (`<|im_start|>user`,\n"
+            "   `<|start|>system`) document formats.\n\nDone.",
+            4,
+        ),
+    ],
+    ids=["url-recipient", "markers-in-code", "unmatched-fence-then-inline-code"],
+)
+def test_text_that_only_looks_like_a_marker_is_released_whole(text: str, size: int) -> None:
+    """A recipient inside a URL, markers inside code, inline code after an unmatched fence."""
+    released, held, guard = run(split(text, size))
     assert "".join(released) == text
     assert held == ""
     assert not guard.marker_confirmed
@@ -214,17 +220,6 @@ def test_unclosed_backtick_then_marker_is_confirmed_at_paragraph_end() -> None:
     released, _held, guard = run(split(text, 5))
     assert guard.marker_confirmed
     assert "".join(released) == "A lone ` tick. "
-
-
-def test_unmatched_triple_backtick_does_not_hide_later_inline_code() -> None:
-    text = (
-        "1. Fences (``` and ~~~) are masked.\n2. Headers (`<|im_start|>user`,\n"
-        "   `<|start|>system`) document formats.\n\nDone."
-    )
-    released, held, guard = run(split(text, 4))
-    assert "".join(released) == text
-    assert held == ""
-    assert not guard.marker_confirmed
 
 
 def test_list_items_are_separate_blocks_for_inline_code() -> None:
