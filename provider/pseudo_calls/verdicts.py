@@ -185,24 +185,25 @@ def _namespace_verdict(held: str, offered: Offered) -> Verdict:
     return Verdict.CONFIRM
 
 
-def _payload_opens(rest: str, openers: str) -> Verdict | None:
-    """WAIT for nothing yet, CONFIRM when ``rest`` opens with one of ``openers`` (a list,
-    object or fence right after a call marker), else None: the caller decides."""
+def _payload_or_name(rest: str, openers: str, name: re.Pattern[str]) -> Verdict | re.Match[str]:
+    """What follows a call marker: WAIT for nothing yet, CONFIRM for a payload opening with
+    one of ``openers`` (a list, object or fence), REJECT for neither a payload nor ``name``,
+    else the ``name`` match (the caller decides by it)."""
     if not rest:
         return Verdict.WAIT
-    return Verdict.CONFIRM if rest[0] in openers else None
+    if rest[0] in openers:
+        return Verdict.CONFIRM
+    word = name.match(rest)
+    return Verdict.REJECT if word is None else word
 
 
 def _label_verdict(rest: str, offered: Offered) -> Verdict:
     """ReAct ``Action:`` / Functionary ``>>>``: a call when a tool name, a fence or an
     object follows."""
     body = rest.lstrip(" \t")
-    opened = _payload_opens(body, "{[`")
-    if opened is not None:
-        return opened
-    word = _NAME_RUN.match(body)
-    if word is None:
-        return Verdict.REJECT
+    word = _payload_or_name(body, "{[`", _NAME_RUN)
+    if isinstance(word, Verdict):
+        return word
     if resolve_name(word.group(), offered):
         return Verdict.CONFIRM if word.end() < len(body) else Verdict.WAIT
     names = tuple(offered)
@@ -306,12 +307,9 @@ def _after_line_break(held: str, body: str, name: str, alone: bool) -> Verdict:
 
 def _tool_calls_verdict(rest: str) -> Verdict:
     """``[TOOL_CALLS]`` is a call when followed by a list/object or ``NAME[ARGS]``."""
-    opened = _payload_opens(rest, "[{")
-    if opened is not None:
-        return opened
-    m = _IDENT.match(rest)
-    if m is None:
-        return Verdict.REJECT
+    m = _payload_or_name(rest, "[{", _IDENT)
+    if isinstance(m, Verdict):
+        return m
     after = rest[m.end() :]
     if not after:
         return Verdict.WAIT if len(rest) < 128 else Verdict.REJECT
