@@ -21,18 +21,23 @@ from .args import parse_object
 from .model import Family, Leak, RawCall, Scan
 from .recipient import read_arguments, split_parallel
 
+#: a harmony special token: ``<|start|>``, ``<|channel|>``, ``<|call|>`` … (also fullwidth bars)
 _TOKEN = re.compile(r"<[|｜](start|end|message|channel|constrain|return|call)[|｜]>")
+#: the recipient of a message header: ``to=functions.NAME``
 _RECIPIENT = re.compile(r"\bto=([^\s<>]+)")
+#: recipients that address a role, not a tool
+_NON_CALL_RECIPIENTS = frozenset({"assistant", "user", "system", "developer", "all"})
+#: what may end the text before ``<|channel|>``: a role, optionally addressed
 _ROLE_TAIL = re.compile(
     r"(?:(?:assistant|user|system|developer|tool|functions\.[\w.-]+)\b)?"
     r"(?:[ \t]*to=[^\s<>]+)?[ \t]*$"
 )
+#: what may end a channel header before ``<|message|>``: a channel word or a recipient
 _MSG_TAIL = re.compile(
     r"(?:(?:assistant|analysis|commentary|final)\b|"
     r"(?:(?:assistant|Assistant|analysis|commentary)[ \t]+)?to=[^\s<>]+"
     r"(?:[ \t]+(?:json|code))?)[ \t]*$"
 )
-_NON_CALL_RECIPIENTS = frozenset({"assistant", "user", "system", "developer", "all"})
 
 
 @dataclass(slots=True)
