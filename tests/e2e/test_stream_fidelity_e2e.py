@@ -6,9 +6,10 @@ hosted ``image_generation`` tool offered → an ``image_generation_call`` whose 
 1×1 PNG, then the text :data:`~tools.upstream.brain.DRAW_TEXT`).
 
 AstrBot sends a streaming chat's chunks to the platform (the final response only goes to the
-history), so the image must come as a chunk: WebChat then stores it under
-``data/attachments`` and sends one ``image`` event. The non-streamed chat gets it from the
-final response's ``result_chain``. Either way: one image, the PNG the upstream made.
+history), so the image must come as a chunk: WebChat then stores it (under
+``data/attachments``; 4.12: ``data/webchat/imgs``) and sends one ``image`` event. The
+non-streamed chat gets it from the final response's ``result_chain``. Either way: one image,
+the PNG the upstream made.
 """
 
 from __future__ import annotations
@@ -44,10 +45,16 @@ def image_events(result: ChatResult) -> list[dict]:
     return [e for e in result.events if e.get("type") == "image"]
 
 
+#: where WebChat stores a chat's images: ``data/attachments`` (4.29), ``data/webchat/imgs``
+#: (4.12; ``astrbot/core/platform/sources/webchat/webchat_event.py``)
+IMAGE_HOMES = ("attachments", "webchat/imgs")
+
+
 def stored_image(bot: AstrBotInstance, event: dict) -> bytes:
     """The bytes WebChat stored for an ``image`` event (``[IMAGE]<file name>``)."""
     name = str(event["data"]).removeprefix("[IMAGE]")
-    return (bot.data_dir / "attachments" / name).read_bytes()
+    (path,) = [p for home in IMAGE_HOMES if (p := bot.data_dir / home / name).is_file()]
+    return path.read_bytes()
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
