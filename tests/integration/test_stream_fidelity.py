@@ -20,7 +20,7 @@ import pytest
 from astrbot.core.provider.entities import LLMResponse
 
 from tests.integration.conftest import MakeProvider
-from tests.integration.faults import ANSWER, MODES, Kit
+from tests.integration.faults import ANSWER, MODES, Kit, Outcome
 from tests.integration.test_chat import collect
 from tools.upstream import Events, FakeUpstream, StartStream, Status
 from tools.upstream import events as ev
@@ -123,6 +123,18 @@ REASONING_ITEMS: dict[str, Any] = {
 }
 
 
+async def think(kit: Kit, stream: bool, events: list[dict[str, Any]]) -> Outcome:
+    """Chat ``think`` with reasoning on; assert the reasoning came once (streamed only when
+    ``stream``; parts arriving in one read come as one chunk) and is on the final response."""
+    kit.upstream.enqueue([StartStream(), Events(events)])
+    provider = await kit.provider(reasoning_effort="low")
+    out = await kit.chat(provider, stream, bound=0.5, prompt="think")
+    assert "".join(out.reasoning) == (f"{FIRST}\n\n{SECOND}" if stream else "")
+    assert out.final is not None
+    assert out.final.reasoning_content == f"{FIRST}\n\n{SECOND}"
+    return out
+
+
 @MODES
 @pytest.mark.parametrize("where", ["output_item.done", "response.completed"])
 @pytest.mark.parametrize("item", list(REASONING_ITEMS.values()), ids=list(REASONING_ITEMS))
@@ -132,13 +144,7 @@ async def test_reasoning_without_deltas_is_streamed_once(
     events = ev.without_events(ev.output_stream([item, message_item(ANSWER)]), REASONING_EVENTS)
     if where == "response.completed":
         events = [e for e in events if e.get("item", {}).get("type") != "reasoning"]
-    kit.upstream.enqueue([StartStream(), Events(events)])
-    provider = await kit.provider(reasoning_effort="low")
-    out = await kit.chat(provider, stream, bound=0.5, prompt="think")
-    # streamed once (the parts arrive in one read here, so they come as one chunk)
-    assert "".join(out.reasoning) == (f"{FIRST}\n\n{SECOND}" if stream else "")
-    assert out.final is not None
-    assert out.final.reasoning_content == f"{FIRST}\n\n{SECOND}"
+    out = await think(kit, stream, events)
     assert out.text == ANSWER
 
 
@@ -147,12 +153,7 @@ async def test_reasoning_streamed_as_deltas_is_not_repeated_when_its_item_comple
     kit: Kit, stream: bool
 ) -> None:
     events = ev.output_stream([REASONING_ITEMS["summary"], message_item(ANSWER)], chunks=3)
-    kit.upstream.enqueue([StartStream(), Events(events)])
-    provider = await kit.provider(reasoning_effort="low")
-    out = await kit.chat(provider, stream, bound=0.5, prompt="think")
-    assert "".join(out.reasoning) == (f"{FIRST}\n\n{SECOND}" if stream else "")
-    assert out.final is not None
-    assert out.final.reasoning_content == f"{FIRST}\n\n{SECOND}"
+    await think(kit, stream, events)
 
 
 @MODES
