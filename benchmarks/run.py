@@ -79,7 +79,7 @@ FULL = Sizes(
     paced_gap_ms=50,
     stagger_s=1.0,
     burst_deltas=50,
-    concurrency_reps=3,
+    concurrency_reps=5,
     concurrency_limit_s=20.0,
     memory_in_children=True,
 )
