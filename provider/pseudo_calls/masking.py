@@ -114,8 +114,38 @@ def _inline_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+#: info strings of a fence that may wrap a whole message which is only a call (a model
+#: that fences its own call: ```` ```xml\n<function_call>…</function_call>\n``` ````); a
+#: fence without an info string stays code
+WHOLE_FENCE_LANGS = frozenset({"json", "xml", *LEAK_FENCE_LANGS})
+#: closing tags / tokens a model may leave after its fenced call (``</tool_call>``)
+STRAY_CLOSERS = re.compile(r"(?:\s*(?:</[\w:.|｜▁-]{1,60}>|<[|｜]/?[\w▁]{1,40}[|｜]>))*\s*")
+_WHOLE_FENCE = re.compile(
+    rf"\A\s*```(?P<info>[^\n`]*)\n(?P<body>\s*<.*?)\n[ \t]*```{STRAY_CLOSERS.pattern}\Z", re.S
+)
+
+
+def whole_fence(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the body when the whole message is one fenced block of markup
+    (it starts with ``<``; info string in :data:`WHOLE_FENCE_LANGS`; no other fence inside),
+    else ``None``. Code in a fence stays code; a fenced JSON call is read by
+    :mod:`.bare_json`."""
+    m = _WHOLE_FENCE.match(text)
+    if m is None or m["info"].strip().lower() not in WHOLE_FENCE_LANGS or "```" in m["body"]:
+        return None
+    return m.start("body"), m.end("body")
+
+
 def masked_view(text: str) -> str:
-    """Return ``text`` with every code/quote region replaced by ``\\0`` (same length)."""
+    """Return ``text`` with every code/quote region replaced by ``\\0`` (same length).
+
+    A message that is one fenced block around a call (:func:`whole_fence`) is read inside
+    its fence: only the fence lines are masked — the block is all the model said.
+    """
+    whole = whole_fence(text)
+    if whole is not None:
+        inner = masked_view(text[whole[0] : whole[1]])
+        return MASK * whole[0] + inner + MASK * (len(text) - whole[1])
     regions = code_regions(text)
     if not regions:
         return text

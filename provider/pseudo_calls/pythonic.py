@@ -32,7 +32,8 @@ _WRAPPERS = re.compile(
 #: where a trailing list of Python calls may start after prose: ``[name(``
 _LIST_START = re.compile(r"\[\s*[A-Za-z_][\w.\-]*\s*\(")
 _PY_START = re.compile(r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()")
-_TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|$)", re.S | re.M)
+#: the body runs to the closing fence or, unclosed, to the end of the text (not of the line)
+_TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|\Z)", re.S | re.M)
 _CLOSE_BRACKET = re.compile(r"\s*\]")
 _ARG_KWARGS = ("parameters", "arguments", "args", "kwargs", "input")
 _NARRATED = re.compile(

@@ -21,6 +21,7 @@ import re
 from enum import Enum
 
 from .blocks import scan_balanced
+from .masking import STRAY_CLOSERS, WHOLE_FENCE_LANGS
 from .model import Offered
 from .names import could_be_name_prefix, resolve_name
 from .registry import MARKERS
@@ -457,7 +458,7 @@ def _json_call_verdict(s: str, offered: Offered) -> Verdict:
 _IDENT = re.compile(r"[A-Za-z_][\w.\-]*")
 _NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]+")
 _STRIPPED_START = re.compile(r"(?:analysis|commentary|final)(?=[A-Z\u4e00-\u9fff])")
-_FENCE_LANGS = ("json", "tool_code", "tool_call", "python", "py", "")
+_FENCE_LANGS = ("json", "tool_code", "tool_call", "python", "py", "xml", "")
 
 
 def start_verdict(text: str, offered: Offered) -> Verdict:
@@ -497,7 +498,21 @@ def start_verdict(text: str, offered: Offered) -> Verdict:
             )
         if info not in _FENCE_LANGS:
             return Verdict.REJECT
-        return start_verdict(t[nl + 1 :], offered)
+        inner = t[nl + 1 :].lstrip()
+        if inner[:1] == "<" and info in WHOLE_FENCE_LANGS:
+            # markup fenced as the whole message (```xml <function_call>…): the extractor
+            # reads it as a call when nothing follows the fence, so hold it until then
+            verdict = Verdict.WAIT if inner == "<" else classify(inner, offered)
+            close = inner.find("\n```")
+            more = close >= 0 and not STRAY_CLOSERS.fullmatch(inner, close + 4)
+            return (
+                Verdict.REJECT
+                if more
+                else Verdict.CONFIRM
+                if verdict is Verdict.CONFIRM
+                else (Verdict.WAIT)
+            )
+        return start_verdict(inner, offered)
     if _STRIPPED_START.match(t):
         return Verdict.CONFIRM
     if c.isalpha() or c == "_":
