@@ -193,7 +193,8 @@ def _tag_form(
 
 #: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
 _OPENING = re.compile(
-    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\]|\[|`{3}\w*)"
+    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|<<\w{1,30}>>|>>>|\[[A-Z][A-Z_]{2,30}\]"
+    r"|\[|`{3}\w*)"
     r"[ \t]*\n?[ \t]*\Z"
 )
 _PREFIX = re.compile(
@@ -215,7 +216,7 @@ _TAG_ATTRS = re.compile(rf"<[A-Za-z_][\w:.-]*(?:{_ATTR})*\s+\Z")
 _ATTRS_AFTER = re.compile(rf"[\"'](?:{_ATTR})*\s*>")
 _LABEL = re.compile(
     r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
-    r"invoke|use)\s*:[ \t]*\Z"
+    r"invoke|use|✿FUNCTION✿)\s*:[ \t]*\n?[ \t]*\Z"  # (Qwen-Agent: ``✿FUNCTION✿: NAME``)
 )
 
 

@@ -51,7 +51,7 @@ DSML = r"(?:[|｜‖]{1,2}\s*DSML\s*[|｜‖]{1,2}|[A-Za-z_][\w.-]*:)?"
 _SEPARATORS = re.compile(
     r"(?:[ \t\r\n]+|[:=>,\]]|\"|'|(?:json|JSON|code|args|arguments|parameters|input)\b"
     r"|<[|｜][\w▁ ]{1,40}[|｜]>|\[(?:ARGS|CALL_ID)\][\w-]*|```(?:json|JSON)?"
-    r"|(?:Action[ _]Input|Arguments?|Input|Parameters|Args)\s*:"
+    r"|(?:Action[ _]Input|Arguments?|Input|Parameters|Args|✿ARGS✿)\s*:"
     r"|</(?:parameter|arg_value|arg_key|name|function_name|tool_name|function|key)\s*>)*"
 )
 #: the arguments as a placeholder call in a Python fence on the next line (ChatGLM3)

@@ -7,7 +7,8 @@ original text. Markers are searched in the masked view only; parsers then read t
 original text from the marker on.
 
 Fences whose info string names a leak carrier (```` ```tool_code ````) are *not* masked:
-Gemini emits its calls exactly like that.
+Gemini emits its calls exactly like that; nor is a fence right after a ReAct ``Action:``
+label line (LangChain's JSON agents write ``Action:\n```\n{"action": …}\n`````).
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Extraction pipeline".
 """
@@ -38,6 +39,15 @@ def _is_closing(line: str, fence: str) -> bool:
     rest = stripped.lstrip(fence[0])
     # a closing fence may be glued to a special token (DeepSeek: ```<｜tool▁call▁end｜>)
     return _SPECIAL_AFTER_FENCE.match(rest.rstrip("\n")) is not None
+
+
+#: a ReAct label alone on its line: the fence after it holds the call (``Action:\n```…``)
+_ACTION_LABEL = re.compile(r"[ \t]*(?:Action|Action[ _]Input|Tool[ _]Call)[ \t]*:[ \t]*")
+
+
+def _after_action_label(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return _ACTION_LABEL.fullmatch(before, before.rfind("\n") + 1) is not None
 
 
 def code_regions(text: str) -> list[tuple[int, int]]:
@@ -74,7 +84,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
             if is_fence and opened is not None:
                 info = opened["info"].strip().split(" ")[0].lower()
                 fence, fence_start = opened["fence"], start
-                fence_masked = info not in LEAK_FENCE_LANGS
+                fence_masked = info not in LEAK_FENCE_LANGS and not _after_action_label(text, start)
             elif body.strip():
                 regions.append((start, end))  # quoted line
             continue

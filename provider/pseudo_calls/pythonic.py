@@ -73,6 +73,13 @@ def calls_from_source(source: str) -> list[RawCall] | None:
     return calls or None
 
 
+def python_source(body: str) -> str:
+    """``body`` without a Python fence or ``<|python_start|>`` tokens around it (MiniCPM4
+    fences the list inside ``<|tool_call_start|>``)."""
+    wrapped = _WRAPPERS.match(body)
+    return (wrapped["body"] if wrapped else body).strip()
+
+
 _MISSING = object()
 _JSON_WORDS = {"true": True, "false": False, "null": None}
 

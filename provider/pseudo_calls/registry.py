@@ -77,6 +77,7 @@ _RESULT_KEYS = _RESULT_CORE | {
 _NEXT_TURN = re.compile(
     r"<\|im_end\|>|<\|im_start\|>|<\|eot_id\|>|<\|start_header_id\|>|<tool_response>"
     r"|<\|endoftext\|>|<end_of_turn>|<start_of_turn>|<[|｜]start[|｜]>\s*(?:functions\.|user)"
+    r"|✿RESULT✿"
 )
 _ORPHANS = re.compile(
     r"<[|｜](?:start|end|message|channel|constrain|return|call|tool_calls?_section_(?:begin|end)"

@@ -65,6 +65,18 @@ RECOVERED = [
         "</function_call>\n```",
         "",
     ),
+    # call objects of agent frameworks and older APIs
+    ('{"function_call": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}', ""),
+    ('{"action": "get_weather", "action_input": {"city": "Paris"}}', ""),
+    (
+        'Thought: It is about weather.\nAction:\n```\n{"action": "get_weather", '
+        '"action_input": {"city": "Paris"}}\n```',
+        "Thought: It is about weather.",
+    ),
+    ('✿FUNCTION✿: get_weather\n✿ARGS✿: {"city": "Paris"}', ""),
+    ('<<function>>get_weather(city="Paris")', ""),
+    # a Python fence inside the LFM2 / MiniCPM4 token block
+    ('<|tool_call_start|>\n```python\nget_weather(city="Paris")\n```\n<|tool_call_end|>', ""),
     # template tokens and the header words they open never stay in the shown text
     (
         "<|from|>assistant\n<|recipient|>all\n<|content|>Let me look.\n<|from|>assistant\n"
@@ -121,6 +133,8 @@ NOT_CALLS = [
     # a fence without an info string, or code in a Python fence, stays code
     '```\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n```',
     '```python\nfor city in cities:\n    get_weather({"city": city})\n```',
+    # a fence after a line that only starts like a ReAct label is code
+    'Action items:\n```\n{"action": "get_weather", "action_input": {"city": "Paris"}}\n```',
 ]
 
 
