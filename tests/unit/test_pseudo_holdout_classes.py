@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls import extract
-from data.plugins.astrbot_plugin_openai_responses.provider.stream_guard import StreamGuard
-from tools.pseudo_report import leaked
+from tools.pseudo_report import leaked, streamed
 
 WEATHER = {
     "type": "object",
@@ -28,12 +27,6 @@ TOOLS: dict[str, dict[str, Any] | None] = {
     "Web Search": {"type": "object", "properties": {"query": {"type": "string"}}},
 }
 PARIS = {"city": "Paris"}
-
-
-def shown_while_streaming(text: str, size: int) -> str:
-    guard = StreamGuard(TOOLS, max_held_chars=10**9, max_held_responses=10**9)
-    pieces = [text] if size == 0 else [text[i : i + size] for i in range(0, len(text), size)]
-    return "".join(guard.feed(p).release for p in pieces)
 
 
 RECOVERED = [
@@ -106,7 +99,7 @@ def test_call_is_recovered_and_its_markup_cut(text: str, visible: str) -> None:
 @pytest.mark.parametrize("text", [t for t, _ in RECOVERED])
 @pytest.mark.parametrize("size", [1, 5, 0])
 def test_call_never_reaches_a_streamed_chunk(text: str, size: int) -> None:
-    assert not leaked(shown_while_streaming(text, size), ["get_weather"])
+    assert not leaked(streamed(text, TOOLS, size)[0], ["get_weather"])
 
 
 def test_a_tool_name_with_spaces_is_a_harmony_recipient() -> None:
