@@ -69,7 +69,10 @@ _VALUE_END = re.compile(
     rf"|</{DSML}(?:[\w:.-]*function|invoke|[\w:.-]*tool_calls?)\s*>)"
 )
 _TAG = re.compile(r"<([A-Za-z_][\w.-]*)>")
-_CLOSER = r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>)"
+#: a closing tag, a special token, or an end marker named so (``<bot_end>``, ``<end_of_turn>``)
+_CLOSER = (
+    r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>|<(?:[a-z]+_)?end(?:_[a-z]+)*>)"
+)
 #: what may follow a call inside its wrapper: closing tags and tokens (``fullmatch``)
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
 #: one or more closing tags / tokens (or the fence the call sat in) right after a call

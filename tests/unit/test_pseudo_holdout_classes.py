@@ -68,6 +68,7 @@ RECOVERED = [
     ),
     ('✿FUNCTION✿: get_weather\n✿ARGS✿: {"city": "Paris"}', ""),
     ('<<function>>get_weather(city="Paris")', ""),
+    ('Call: get_weather(city="Paris")<bot_end>', ""),  # an end marker named so closes it
     # a Python fence inside the LFM2 / MiniCPM4 token block
     ('<|tool_call_start|>\n```python\nget_weather(city="Paris")\n```\n<|tool_call_end|>', ""),
     # template tokens and the header words they open never stay in the shown text
