@@ -139,10 +139,20 @@ def leaked(shown: str, names: list[str]) -> list[str]:
     return found
 
 
+def streamed(text: str, offered: dict[str, dict[str, Any] | None], size: int) -> tuple[str, str]:
+    """``(released, held)``: ``text`` fed to a fresh ``StreamGuard`` in ``size``-character
+    deltas (0 = one delta) — what a chat shows while streaming, and what is left at the end."""
+    from data.plugins.astrbot_plugin_openai_responses.provider.stream_guard import StreamGuard
+
+    guard = StreamGuard(offered, max_held_chars=10**9, max_held_responses=10**9)
+    pieces = [text] if size == 0 else [text[i : i + size] for i in range(0, len(text), size)]
+    shown = "".join(guard.feed(piece).release for piece in pieces)
+    return shown, guard.finish()
+
+
 def evaluate(rows: list[Row]) -> dict[str, Tally]:
     """Run every row through ``extract`` and the guard; tally by ``source/format``."""
     from data.plugins.astrbot_plugin_openai_responses.provider.pseudo_calls import extract
-    from data.plugins.astrbot_plugin_openai_responses.provider.stream_guard import StreamGuard
 
     tallies: dict[str, Tally] = defaultdict(Tally)
     for row in rows:
@@ -170,13 +180,7 @@ def evaluate(rows: list[Row]) -> dict[str, Tally]:
                 tally.misses.append(f"miss {got[:2]} {row.text[:60]!r}")
         names = [c["name"] for c in row.expected if c.get("name")]
         for size in CHUNK_SIZES:
-            guard = StreamGuard(offered, max_held_chars=10**9, max_held_responses=10**9)
-            pieces = (
-                [row.text]
-                if size == 0
-                else [row.text[i : i + size] for i in range(0, len(row.text), size)]
-            )
-            shown = "".join(guard.feed(piece).release for piece in pieces)
+            shown, _held = streamed(row.text, offered, size)
             tally.stream_runs += 1
             bad = leaked(shown, names)
             if bad:

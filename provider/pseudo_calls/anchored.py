@@ -29,7 +29,7 @@ import re
 from typing import Any
 
 from .args import coerce_scalar, property_schema
-from .bodies import CLOSING_TAGS, call_after_name
+from .bodies import CLOSING_TAGS, call_after_name, keyed_calls
 from .calldict import calls_from_value
 from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
@@ -76,8 +76,8 @@ def find(scan: Scan) -> list[Leak]:
         if tail:
             end = tail.end()
             strong = True
-        if not strong and not owns_its_line(text, head, end):
-            continue
+        if not strong and (calls[0].keyed or not owns_its_line(text, head, end)):
+            continue  # (a ``{"NAME": {…}}`` object is data unless a wrapper marks it)
         if any(not scan.free(p) for p in (head, max(head, end - 1))):
             continue
         leaks.append(Leak(head, end, GENERIC.name, calls, strong))
@@ -97,9 +97,16 @@ def _unit(scan: Scan, m: re.Match[str]) -> tuple[int, int, list[RawCall]] | None
     before = text[max(0, m.start() - 12) : m.start()]
     if _QUOTED_NAME.search(before) and _OBJ_KEYS.match(text, m.end()):
         return _enclosing_object(text, m.start())
+    if _KEY_OPEN.search(before) and _KEY_VALUE.match(text, m.end()):
+        return _keyed_objects(scan, before.rindex("{") + m.start() - len(before))
     if before.endswith("<") and text.startswith(">", m.end()):
         return _tag_form(text, m.start() - 1, m.end() + 1, name, schema)
-    call, end = call_after_name(text, m.end(), name, schema)
+    after = m.end()
+    attr = _name_attr(before)
+    if attr and _TAG_ATTRS.search(text, max(0, m.start() - 200), m.start() - len(attr)):
+        rest = _ATTRS_AFTER.match(text, m.end())  # ``<call name="NAME" id="1">{…}``
+        after = rest.end() if rest else after
+    call, end = call_after_name(text, after, name, schema)
     if call is None:
         closers = CLOSING_TAGS.match(text, m.end())
         opened = _OPENING.search(text, max(0, m.start() - 80), m.start())
@@ -134,6 +141,28 @@ def _enclosing_object(text: str, at: int) -> tuple[int, int, list[RawCall]] | No
     return found
 
 
+#: the tool name as the only key of an object (Apertus ``[{"NAME": {…}}]``)
+_KEY_OPEN = re.compile(r"\{\s*[\"']\Z")
+_KEY_VALUE = re.compile(r"[\"']\s*:\s*\{")
+_LIST_BEFORE = re.compile(r"\[\s*\Z")
+
+
+def _keyed_objects(scan: Scan, opener: int) -> tuple[int, int, list[RawCall]] | None:
+    """``{"NAME": {args}}`` at ``opener``, or the list of such objects around it
+    (:func:`~.bodies.keyed_calls`): they count only when wrapped."""
+    text = scan.text
+    lst = _LIST_BEFORE.search(text, max(0, opener - 8), opener)
+    for start in ([lst.start()] if lst else []) + [opener]:
+        try:
+            value, end = read_value(text, start)
+        except (Unreadable, RecursionError):
+            continue
+        calls = keyed_calls(value, scan.offered)
+        if calls:
+            return start, end, calls
+    return None
+
+
 _CHILD = re.compile(r"\s*<([A-Za-z_][\w.-]*)>")
 
 
@@ -164,15 +193,30 @@ def _tag_form(
 
 #: tags / special tokens that may wrap a call (``<tool>``, ``<|plugin|>``, ``<｜x▁y｜>``)
 _OPENING = re.compile(
-    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|>>>|\[[A-Z][A-Z_]{2,30}\]|\[|`{3}\w*)"
+    r"(?:<[|｜]?[A-Za-z_][\w:.▁ =\"'-]{0,60}[|｜]?>|<<\w{1,30}>>|>>>|\[[A-Z][A-Z_]{2,30}\]"
+    r"|\[|`{3}\w*)"
     r"[ \t]*\n?[ \t]*\Z"
 )
 _PREFIX = re.compile(
     r"(?:functions|default_api|tools?|api)\.\Z|call:\Z|(?:name|tool|function)\s*=\s*[\"']?\Z"
 )
+_NAME_ATTR = re.compile(r"\bname\s*=\s*[\"']\Z")
+
+
+def _name_attr(before: str) -> str:
+    """The ``name="`` attribute opener that ``before`` ends with, else ``""``."""
+    m = _NAME_ATTR.search(before)
+    return m.group() if m else ""
+
+
+#: an opening tag still open before a ``name=`` attribute, other attributes before it
+_ATTR = r"\s+[\w:.-]+\s*=\s*(?:\"[^\"\n<>]*\"|'[^'\n<>]*')"
+_TAG_ATTRS = re.compile(rf"<[A-Za-z_][\w:.-]*(?:{_ATTR})*\s+\Z")
+#: the rest of an opening tag after a ``name="NAME`` attribute value
+_ATTRS_AFTER = re.compile(rf"[\"'](?:{_ATTR})*\s*>")
 _LABEL = re.compile(
     r"(?i)(?:^|\n)[ \t]*(?:action|tool(?:[ _]call)?|function(?:[ _]call)?|call(?:ing)?|"
-    r"invoke|use)\s*:[ \t]*\Z"
+    r"invoke|use|✿FUNCTION✿)\s*:[ \t]*\n?[ \t]*\Z"  # (Qwen-Agent: ``✿FUNCTION✿: NAME``)
 )
 
 
@@ -182,6 +226,9 @@ def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
     prefix = _PREFIX.search(text, max(0, head - 24), head)
     if prefix:
         head = prefix.start()
+        attrs = _TAG_ATTRS.search(text, max(0, head - 200), head)
+        if attrs:  # ``<tool_call id="…" name="NAME">``: the name is an attribute of the tag
+            head = attrs.start()
     while True:
         opening = _OPENING.search(text, max(0, head - 80), head)
         if opening is None:

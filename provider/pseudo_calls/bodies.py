@@ -51,8 +51,12 @@ DSML = r"(?:[|｜‖]{1,2}\s*DSML\s*[|｜‖]{1,2}|[A-Za-z_][\w.-]*:)?"
 _SEPARATORS = re.compile(
     r"(?:[ \t\r\n]+|[:=>,\]]|\"|'|(?:json|JSON|code|args|arguments|parameters|input)\b"
     r"|<[|｜][\w▁ ]{1,40}[|｜]>|\[(?:ARGS|CALL_ID)\][\w-]*|```(?:json|JSON)?"
-    r"|(?:Action[ _]Input|Arguments?|Input|Parameters|Args)\s*:"
+    r"|(?:Action[ _]Input|Arguments?|Input|Parameters|Args|✿ARGS✿)\s*:"
     r"|</(?:parameter|arg_value|arg_key|name|function_name|tool_name|function|key)\s*>)*"
+)
+#: the arguments as a placeholder call in a Python fence on the next line (ChatGLM3)
+_FENCED_CALL = re.compile(
+    r"[ \t]*\r?\n[ \t]*```(?:python|py)?[ \t]*\r?\n[ \t]*(?:tool_call|call)[ \t]*(?=\()"
 )
 _PARAM_EQ = re.compile(r"<parameter=\s*[\"']?([^>\s\"']+)[\"']?\s*>")
 _PARAM_ATTR = re.compile(
@@ -65,7 +69,10 @@ _VALUE_END = re.compile(
     rf"|</{DSML}(?:[\w:.-]*function|invoke|[\w:.-]*tool_calls?)\s*>)"
 )
 _TAG = re.compile(r"<([A-Za-z_][\w.-]*)>")
-_CLOSER = r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>)"
+#: a closing tag, a special token, or an end marker named so (``<bot_end>``, ``<end_of_turn>``)
+_CLOSER = (
+    r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>|<(?:[a-z]+_)?end(?:_[a-z]+)*>)"
+)
 #: what may follow a call inside its wrapper: closing tags and tokens (``fullmatch``)
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
 #: one or more closing tags / tokens (or the fence the call sat in) right after a call
@@ -117,6 +124,9 @@ def call_after_name(
     ``<key>value</key>`` children the schema does not declare (the name was a tag).
     """
     stop = len(text) if limit is None else min(limit, len(text))
+    fenced = _FENCED_CALL.match(text, pos, min(stop, pos + MAX_GAP))
+    if fenced:  # ChatGLM3: the name, then ``tool_call(k=v)`` in a Python fence
+        return _parens(text, fenced.end(), stop, name)
     sep = _SEPARATORS.match(text, pos, min(stop, pos + MAX_GAP))
     i = sep.end() if sep else pos
     if i >= stop:
@@ -150,7 +160,7 @@ def call_in_body(body: str, offered: Offered, *, closed: bool = True) -> list[Ra
     if not stripped:
         return None
     if stripped[0] in "{[":
-        return _objects(stripped)
+        return _objects(stripped, offered)
     m = _NAME_IN_BODY.match(body)
     if m is None:
         return None
@@ -193,8 +203,9 @@ def _glued_glm(body: str, m: re.Match[str], offered: Offered, closed: bool) -> R
     return RawCall(ident, None)
 
 
-def _objects(body: str) -> list[RawCall] | None:
-    """Call objects: one value, a list, or several separated by whitespace / ``;`` / ``,``."""
+def _objects(body: str, offered: Offered) -> list[RawCall] | None:
+    """Call objects: one value, a list, or several separated by whitespace / ``;`` / ``,``;
+    also objects whose only key is an offered tool (``{"NAME": {…}}``, Apertus)."""
     calls: list[RawCall] = []
     pos = 0
     while pos < len(body) and body[pos] in "{[":
@@ -205,6 +216,8 @@ def _objects(body: str) -> list[RawCall] | None:
             value, end = None, close or len(body)
         got = calls_from_value(value) if value is not None else None
         if got is None:
+            got = keyed_calls(value, offered)
+        if got is None:
             name = value.get("name") if isinstance(value, dict) else None
             if value is not None and not isinstance(name, str):
                 return calls or None
@@ -213,6 +226,21 @@ def _objects(body: str) -> list[RawCall] | None:
             calls.extend(got)
         sep = re.compile(r"[\s;,]*").match(body, end)
         pos = sep.end() if sep else end
+    return calls or None
+
+
+def keyed_calls(value: Any, offered: Offered) -> list[RawCall] | None:
+    """``{"NAME": {args}}`` or a list of such objects, every ``NAME`` an offered tool: the
+    calls (marked ``keyed``: data unless a wrapper marks them), else ``None``."""
+    items = value if isinstance(value, list) else [value]
+    calls: list[RawCall] = []
+    for item in items:
+        if not isinstance(item, dict) or len(item) != 1:
+            return None
+        ((key, args),) = item.items()
+        if not isinstance(args, dict) or resolve_name(key, offered) is None:
+            return None
+        calls.append(RawCall(key, args, keyed=True))
     return calls or None
 
 
@@ -291,10 +319,13 @@ def _blocks(
             key = tag.group(1) if tag else ""
             if tag is None:
                 break
-            if key in _CONTAINERS:  # ``<arguments>{…}</arguments>``
+            if key in _CONTAINERS:  # ``<arguments>{…}</arguments>`` or parameter blocks
                 close = text.find(f"</{key}>", tag.end(), stop)
-                obj = parse_object(text[tag.end() : close]) if close >= 0 else None
-                return RawCall(name, obj), (close + len(key) + 3 if close >= 0 else stop)
+                if close < 0:
+                    return RawCall(name, None), stop
+                return RawCall(name, _contained(text, tag.end(), close, name, schema)), (
+                    close + len(key) + 3
+                )
             if not (any_child or property_schema(schema, key)):
                 break
             close = text.find(f"</{key}>", tag.end(), stop)
@@ -326,6 +357,20 @@ def _blocks(
     if not args:
         return None, i
     return RawCall(name, args, typed=True), pos
+
+
+def _contained(
+    text: str, start: int, close: int, name: str, schema: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The arguments inside a container tag (``<arguments>…</arguments>``): one object, or
+    parameter blocks (``<arg key="k">v</arg>``, ``<k>v</k>``) and nothing else."""
+    first = _skip_space(text, start, close)
+    if not text.startswith("<", first):
+        return parse_object(text[start:close])
+    call, end = _blocks(text, first, close, name, schema, True, True)
+    if call is None or text[end:close].strip():
+        return None
+    return call.arguments
 
 
 def typed_value(raw: str, schema: dict[str, Any] | None, key: str, *, closed: bool) -> Any:

@@ -14,8 +14,21 @@ from .args import parse_object
 from .literals import Truncated
 from .model import RawCall
 
-NAME_KEYS = ("name", "tool", "tool_name", "function_name", "recipient_name")
-ARGS_KEYS = ("arguments", "parameters", "args", "input", "argument", "params")
+#: keys that hold the tool name / the arguments (LangChain agents write ``action`` /
+#: ``action_input`` and ``tool`` / ``tool_input``)
+NAME_KEYS = ("name", "tool", "tool_name", "function_name", "recipient_name", "action")
+ARGS_KEYS = (
+    "arguments",
+    "parameters",
+    "args",
+    "input",
+    "argument",
+    "params",
+    "tool_input",
+    "action_input",
+)
+#: keys whose object value is the call itself (``{"function_call": {"name", "arguments"}}``)
+WRAPPER_KEYS = ("function", "function_call")
 
 
 def calls_from_value(value: Any) -> list[RawCall] | None:
@@ -23,6 +36,7 @@ def calls_from_value(value: Any) -> list[RawCall] | None:
 
     Accepted: ``{"name"|"tool"|…: str, "arguments"|"parameters"|"args"|"input": obj|str}``
     (any key order, extra keys such as ``id``/``type`` allowed), ``{"function": {…}}``,
+    ``{"function_call": {…}}``, ``{"action": str, "action_input": obj}``,
     ``{"type": "tool_use", "name", "input"}``, ``{"tool_uses": [{"recipient_name",
     "parameters"}]}`` and lists of those. Rejected: no arguments key, arguments that are
     not an object, and tool *definitions* (``parameters`` is a JSON Schema).
@@ -52,7 +66,7 @@ def calls_from_value(value: Any) -> list[RawCall] | None:
                 return None
             out.append(RawCall(name, args))
         return out
-    fn = value.get("function")
+    fn = next((value[k] for k in WRAPPER_KEYS if k in value), None)
     if isinstance(fn, dict):
         inner = calls_from_value(fn)
         if inner is not None:

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 from .args import parse_object
-from .model import Family, Leak, RawCall, Scan
+from .model import Family, Leak, Offered, RawCall, Scan
+from .names import spaced_name
 from .recipient import read_arguments, split_parallel
 
 #: a harmony special token: ``<|start|>``, ``<|channel|>``, ``<|call|>`` … (also fullwidth bars)
@@ -125,7 +126,7 @@ def find(scan: Scan) -> list[Leak]:
     first_call: int | None = None
     for msg in messages:
         content = text[msg.content_start : msg.content_end]
-        channel, recipient, role = _parse_header(msg.header)
+        channel, recipient, role = _parse_header(msg.header, scan.offered)
         if (
             recipient
             and recipient not in _NON_CALL_RECIPIENTS
@@ -144,8 +145,9 @@ def find(scan: Scan) -> list[Leak]:
     return [Leak(region_start, region_end, HARMONY.name, calls, True, "\n\n".join(kept))]
 
 
-def _parse_header(header: str) -> tuple[str, str, str]:
-    """``(channel, recipient, role)`` of a header like ``assistant<|channel|>commentary``."""
+def _parse_header(header: str, offered: Offered) -> tuple[str, str, str]:
+    """``(channel, recipient, role)`` of a header like ``assistant<|channel|>commentary``;
+    a recipient may be an offered name with spaces (``to=functions.Web Search``)."""
     parts = re.split(r"<[|｜]channel[|｜]>", header, maxsplit=1)
     role_part = parts[0]
     channel_part = parts[1] if len(parts) > 1 else ""
@@ -157,6 +159,8 @@ def _parse_header(header: str) -> tuple[str, str, str]:
     role = role_words[-1] if role_words else ""
     rec = _RECIPIENT.search(header)
     recipient = rec.group(1).rstrip(".,:;") if rec else ""
+    if rec:
+        recipient = spaced_name(header, rec.start(1), offered) or recipient
     return channel, recipient, role
 
 

@@ -7,7 +7,8 @@ original text. Markers are searched in the masked view only; parsers then read t
 original text from the marker on.
 
 Fences whose info string names a leak carrier (```` ```tool_code ````) are *not* masked:
-Gemini emits its calls exactly like that.
+Gemini emits its calls exactly like that; nor is a fence right after a ReAct ``Action:``
+label line (LangChain's JSON agents write ``Action:\n```\n{"action": …}\n`````).
 
 Spec: specs/002-pseudo-tool-calls/spec.md §"Extraction pipeline".
 """
@@ -38,6 +39,15 @@ def _is_closing(line: str, fence: str) -> bool:
     rest = stripped.lstrip(fence[0])
     # a closing fence may be glued to a special token (DeepSeek: ```<｜tool▁call▁end｜>)
     return _SPECIAL_AFTER_FENCE.match(rest.rstrip("\n")) is not None
+
+
+#: a ReAct label alone on its line: the fence after it holds the call (``Action:\n```…``)
+_ACTION_LABEL = re.compile(r"[ \t]*(?:Action|Action[ _]Input|Tool[ _]Call)[ \t]*:[ \t]*")
+
+
+def _after_action_label(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return _ACTION_LABEL.fullmatch(before, before.rfind("\n") + 1) is not None
 
 
 def code_regions(text: str) -> list[tuple[int, int]]:
@@ -74,7 +84,7 @@ def code_regions(text: str) -> list[tuple[int, int]]:
             if is_fence and opened is not None:
                 info = opened["info"].strip().split(" ")[0].lower()
                 fence, fence_start = opened["fence"], start
-                fence_masked = info not in LEAK_FENCE_LANGS
+                fence_masked = info not in LEAK_FENCE_LANGS and not _after_action_label(text, start)
             elif body.strip():
                 regions.append((start, end))  # quoted line
             continue
@@ -114,8 +124,38 @@ def _inline_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+#: info strings of a fence that may wrap a whole message which is only a call (a model
+#: that fences its own call: ```` ```xml\n<function_call>…</function_call>\n``` ````); a
+#: fence without an info string stays code
+WHOLE_FENCE_LANGS = frozenset({"json", "xml", *LEAK_FENCE_LANGS})
+#: closing tags / tokens a model may leave after its fenced call (``</tool_call>``)
+STRAY_CLOSERS = re.compile(r"(?:\s*(?:</[\w:.|｜▁-]{1,60}>|<[|｜]/?[\w▁]{1,40}[|｜]>))*\s*")
+_WHOLE_FENCE = re.compile(
+    rf"\A\s*```(?P<info>[^\n`]*)\n(?P<body>\s*<.*?)\n[ \t]*```{STRAY_CLOSERS.pattern}\Z", re.S
+)
+
+
+def whole_fence(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the body when the whole message is one fenced block of markup
+    (it starts with ``<``; info string in :data:`WHOLE_FENCE_LANGS`; no other fence inside),
+    else ``None``. Code in a fence stays code; a fenced JSON call is read by
+    :mod:`.bare_json`."""
+    m = _WHOLE_FENCE.match(text)
+    if m is None or m["info"].strip().lower() not in WHOLE_FENCE_LANGS or "```" in m["body"]:
+        return None
+    return m.start("body"), m.end("body")
+
+
 def masked_view(text: str) -> str:
-    """Return ``text`` with every code/quote region replaced by ``\\0`` (same length)."""
+    """Return ``text`` with every code/quote region replaced by ``\\0`` (same length).
+
+    A message that is one fenced block around a call (:func:`whole_fence`) is read inside
+    its fence: only the fence lines are masked — the block is all the model said.
+    """
+    whole = whole_fence(text)
+    if whole is not None:
+        inner = masked_view(text[whole[0] : whole[1]])
+        return MASK * whole[0] + inner + MASK * (len(text) - whole[1])
     regions = code_regions(text)
     if not regions:
         return text

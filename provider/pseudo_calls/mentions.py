@@ -71,7 +71,8 @@ _INTRO = re.compile(
     r"emits?|(?:the|this|that|following|a|call|output) format|format (?:is|looks)|"
     r"formatted as|repeat(?:ed|ing)?|quot(?:e|ed|ing)|echo(?:ed|ing)|verbatim|"
     r"(?:you|user|they|he|she|someone|somebody|member|message) (?:said|wrote|write|sent|"
-    r"send|typed|pasted|posted|asked|requested|wants?)|"
+    r"send|typed|pasted|posted|(?:asked|requested|wants?)(?:\s*:|(?: me)? to (?:repeat|say|"
+    r"write|type|echo|send|output|print|copy|paste|show|quote)))|"
     r"(?:said|wrote|sent|typed|pasted|posted)\s*:)\b|format:"
     r"|例如|比如|示例|例子|格式|语法|形式|你说|你发|你让我|让我重复|复述|重复一下|原话|原文|引用|粘贴"
     r"|例えば|次のように|以下のように|記法|繰り返|引用"
@@ -103,7 +104,7 @@ def introduced(text: str, start: int) -> bool:
     # ``DeepSeek-V3.1:``), is introduced by the line(s) before it
     while _LABEL_ONLY.fullmatch(context) and end > 0 and hops < 3:
         prev_start = text.rfind("\n", 0, end) + 1
-        context = _STRINGS.sub("", text[max(prev_start, end - 160) : end])
+        context = _STRINGS.sub("", text[max(prev_start, end - 400) : end])
         end = prev_start - 1
         hops += 1
     return _INTRO.search(context) is not None

@@ -62,11 +62,14 @@ class RawCall:
     the parsed object, or ``None`` when the arguments were absent, broken or incomplete.
     ``typed``: the values came from text (XML parameters, ``k=v``) and were converted by
     the schema, so a value of the wrong type means the text did not fit the tool.
+    ``keyed``: written as ``{"NAME": {…}}`` (the name is the object's only key), which is
+    a call only inside a wrapper.
     """
 
     name: str | None
     arguments: dict[str, Any] | None
     typed: bool = False
+    keyed: bool = False
 
 
 @dataclass(slots=True)

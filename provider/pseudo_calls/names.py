@@ -44,6 +44,24 @@ def resolve_name(raw: str | None, offered: Offered) -> str | None:
     return None
 
 
+def spaced_name(text: str, pos: int, offered: Offered) -> str | None:
+    """The longest offered name containing a space that ``text`` spells at ``pos`` (after
+    an optional ``functions.``-style namespace) as a whole word, else ``None``. Names
+    with spaces exist on some servers (LM Studio plugin tools such as ``Web Search``)."""
+    spaced = [n for n in offered if " " in n]
+    if not spaced:
+        return None
+    for prefix in _PREFIXES:
+        if text.startswith(prefix, pos):
+            pos += len(prefix)
+            break
+    for name in sorted(spaced, key=len, reverse=True):
+        end = pos + len(name)
+        if text.startswith(name, pos) and (end == len(text) or not text[end].isalnum()):
+            return name
+    return None
+
+
 def could_be_name_prefix(prefix: str, offered: Offered, *, fold: bool = True) -> bool:
     """True when ``prefix`` may still grow into a name :func:`resolve_name` accepts.
 

@@ -32,7 +32,8 @@ _WRAPPERS = re.compile(
 #: where a trailing list of Python calls may start after prose: ``[name(``
 _LIST_START = re.compile(r"\[\s*[A-Za-z_][\w.\-]*\s*\(")
 _PY_START = re.compile(r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()")
-_TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|$)", re.S | re.M)
+#: the body runs to the closing fence or, unclosed, to the end of the text (not of the line)
+_TOOL_CODE = re.compile(r"^[ \t]*```tool_code[ \t]*\n(?P<body>.*?)(?:\n[ \t]*```|\Z)", re.S | re.M)
 _CLOSE_BRACKET = re.compile(r"\s*\]")
 _ARG_KWARGS = ("parameters", "arguments", "args", "kwargs", "input")
 _NARRATED = re.compile(
@@ -70,6 +71,13 @@ def calls_from_source(source: str) -> list[RawCall] | None:
                 return None
             calls.append(call)
     return calls or None
+
+
+def python_source(body: str) -> str:
+    """``body`` without a Python fence or ``<|python_start|>`` tokens around it (MiniCPM4
+    fences the list inside ``<|tool_call_start|>``)."""
+    wrapped = _WRAPPERS.match(body)
+    return (wrapped["body"] if wrapped else body).strip()
 
 
 _MISSING = object()

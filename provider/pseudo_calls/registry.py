@@ -77,6 +77,7 @@ _RESULT_KEYS = _RESULT_CORE | {
 _NEXT_TURN = re.compile(
     r"<\|im_end\|>|<\|im_start\|>|<\|eot_id\|>|<\|start_header_id\|>|<tool_response>"
     r"|<\|endoftext\|>|<end_of_turn>|<start_of_turn>|<[|｜]start[|｜]>\s*(?:functions\.|user)"
+    r"|✿RESULT✿"
 )
 _ORPHANS = re.compile(
     r"<[|｜](?:start|end|message|channel|constrain|return|call|tool_calls?_section_(?:begin|end)"
@@ -85,6 +86,10 @@ _ORPHANS = re.compile(
     r"|<[|｜]tool[▁_ ](?:calls?|sep)[▁_ ]?(?:begin|end)?[|｜]>|<[|｜]tool[▁_ ]sep[|｜]>"
     r"|</?tool_call>|\[TOOL_CALLS\]|</?function_calls>|<\|(?:open|close)\|>\s*\w*\s*<\|sep\|>"
     r"|<\|sep\|>"
+    # any other special token of a chat template, with the one word of a header field it
+    # opens (``<|from|>assistant``, ``<|recipient|>all``; ``<|content|>Some text`` keeps it)
+    r"|<[|｜]/?[A-Za-z_][\w▁]{0,40}[|｜]>"
+    r"(?:[ \t]*[A-Za-z_][\w.\-]{0,40}(?=[ \t]*(?:\r?\n|<[|｜]|\Z)))?"
 )
 
 
@@ -206,14 +211,28 @@ def _visible(text: str, leaks: list[Leak]) -> str:
     for leak in sorted(leaks, key=lambda lk: lk.start):
         if leak.start < pos:
             continue
-        pieces.append(text[pos : leak.start])
+        pieces.append(_header_word_cut(text, pos, leak.start))
         pieces.append(leak.replacement)
         pos = leak.end
-    rest = text[pos:]
+    rest = _header_word_cut(text, pos, len(text))
     turn = _NEXT_TURN.search(rest)
     pieces.append(rest[: turn.start()] if turn else rest)
     cleaned = [_drop_orphans(p).strip() for p in pieces]
     return "\n\n".join(p for p in cleaned if p)
+
+
+#: the header word a special token ending the previous leak opened (``<|from|>assistant``)
+_HEADER_WORD = re.compile(r"[ \t]*[A-Za-z_][\w.\-]{0,40}[ \t]*(?=\r?\n|<[|｜]|\Z)")
+
+
+def _header_word_cut(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` without the header word that begins it when ``start`` follows
+    a special token (the token itself was cut with the leak before it)."""
+    if start and text[start - 2 : start] in ("|>", "｜>"):
+        word = _HEADER_WORD.match(text, start, end)
+        if word:
+            start = word.end()
+    return text[start:end]
 
 
 def _drop_orphans(piece: str) -> str:

@@ -26,7 +26,7 @@ from .blocks import blocks, scan_balanced, skip_ws
 from .bodies import call_in_body, keyword_arguments
 from .calldict import calls_from_value
 from .model import Family, Leak, Offered, RawCall, Scan
-from .pythonic import calls_from_source
+from .pythonic import calls_from_source, python_source
 
 
 class _Tokens(NamedTuple):
@@ -203,7 +203,7 @@ def find_lfm(scan: Scan) -> list[Leak]:
     leaks: list[Leak] = []
     for block in blocks(scan, *_LFM, bounded=False):
         body = scan.text[block.body_start : block.body_end]
-        calls = calls_from_source(body.strip()) or [RawCall(None, None)]
+        calls = calls_from_source(python_source(body)) or [RawCall(None, None)]
         leaks.append(Leak(block.start, block.end, LFM.name, calls, True))
     return leaks
 

@@ -21,6 +21,8 @@ import re
 from enum import Enum
 
 from .blocks import scan_balanced
+from .calldict import ARGS_KEYS, NAME_KEYS, WRAPPER_KEYS
+from .masking import STRAY_CLOSERS, WHOLE_FENCE_LANGS
 from .model import Offered
 from .names import could_be_name_prefix, resolve_name
 from .registry import MARKERS
@@ -55,7 +57,7 @@ _IDENT_AFTER_NS = re.compile(r"(?:functions|default_api)\.([A-Za-z_][\w.\-]*)")
 _LEAD_WORDS = ("assistant", "Assistant")
 _AFTER_LEAD = ("commentary", "analysis", "final", " to=", "to=", "<|", "<｜")
 _LINE_CALL_START = re.compile(
-    r"[ \t]*(?:[{\[(<`]|(?:Action[ _]Input|Arguments?|Input|Parameters|Args)\s*:)"
+    r"[ \t]*(?:[{\[(<`]|(?:Action[ _]Input|Arguments?|Input|Parameters|Args|✿ARGS✿)\s*:)"
 )
 #: labels that may open an argument block on the line after a tool name (ReAct …)
 _ARG_LABELS = (
@@ -66,6 +68,7 @@ _ARG_LABELS = (
     "Input:",
     "Parameters:",
     "Args:",
+    "✿ARGS✿:",
 )
 
 
@@ -323,10 +326,9 @@ def _tool_calls_verdict(rest: str) -> Verdict:
     return Verdict.REJECT
 
 
-_NAME_KEYS = frozenset({"name", "tool", "tool_name", "recipient_name", "function_name"})
-_SKIP_KEYS = frozenset(
-    {"arguments", "parameters", "args", "input", "id", "cache_control", "index", "call_id"}
-)
+_NAME_KEYS = frozenset(NAME_KEYS)
+_ARGS_KEYS = frozenset(ARGS_KEYS)
+_SKIP_KEYS = _ARGS_KEYS | {"id", "cache_control", "index", "call_id"}
 _TYPE_VALUES = ("function", "tool_use", "function_call", "tool_call")
 _WS = " \t\r\n"
 
@@ -375,9 +377,6 @@ def json_call_verdict(s: str, offered: Offered) -> Verdict:
     return verdict
 
 
-_ARGS_KEYS = frozenset({"arguments", "parameters", "args", "input"})
-
-
 def _json_call_verdict(s: str, offered: Offered) -> Verdict:
     i = 1
     named = False  # a name key held a string that is not an offered tool
@@ -402,8 +401,8 @@ def _json_call_verdict(s: str, offered: Offered) -> Verdict:
         if i >= len(s):
             return Verdict.WAIT
         ch = s[i]
-        if key in _NAME_KEYS or key == "function":
-            if key == "function" and ch == "{":
+        if key in _NAME_KEYS or key in WRAPPER_KEYS:
+            if key in WRAPPER_KEYS and ch == "{":
                 return _json_call_verdict(s[i:], offered)
             if ch not in "\"'":
                 return Verdict.REJECT
@@ -457,7 +456,7 @@ def _json_call_verdict(s: str, offered: Offered) -> Verdict:
 _IDENT = re.compile(r"[A-Za-z_][\w.\-]*")
 _NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]+")
 _STRIPPED_START = re.compile(r"(?:analysis|commentary|final)(?=[A-Z\u4e00-\u9fff])")
-_FENCE_LANGS = ("json", "tool_code", "tool_call", "python", "py", "")
+_FENCE_LANGS = ("json", "tool_code", "tool_call", "python", "py", "xml", "")
 
 
 def start_verdict(text: str, offered: Offered) -> Verdict:
@@ -497,7 +496,21 @@ def start_verdict(text: str, offered: Offered) -> Verdict:
             )
         if info not in _FENCE_LANGS:
             return Verdict.REJECT
-        return start_verdict(t[nl + 1 :], offered)
+        inner = t[nl + 1 :].lstrip()
+        if inner[:1] == "<" and info in WHOLE_FENCE_LANGS:
+            # markup fenced as the whole message (```xml <function_call>…): the extractor
+            # reads it as a call when nothing follows the fence, so hold it until then
+            verdict = Verdict.WAIT if inner == "<" else classify(inner, offered)
+            close = inner.find("\n```")
+            more = close >= 0 and not STRAY_CLOSERS.fullmatch(inner, close + 4)
+            return (
+                Verdict.REJECT
+                if more
+                else Verdict.CONFIRM
+                if verdict is Verdict.CONFIRM
+                else (Verdict.WAIT)
+            )
+        return start_verdict(inner, offered)
     if _STRIPPED_START.match(t):
         return Verdict.CONFIRM
     if c.isalpha() or c == "_":

@@ -21,7 +21,7 @@ from data.plugins.astrbot_plugin_openai_responses.provider.tool_fallback import 
     decide,
 )
 from data.plugins.astrbot_plugin_openai_responses.provider.types import Turn
-from tools.pseudo_report import leaked
+from tools.pseudo_report import leaked, streamed
 
 WEATHER = {
     "type": "object",
@@ -45,9 +45,7 @@ TOOLS: dict[str, dict[str, Any] | None] = {
 
 def stream(text: str, size: int) -> str:
     """What a streaming chat shows before the end of the message."""
-    guard = StreamGuard(TOOLS, max_held_chars=10**9, max_held_responses=10**9)
-    pieces = [text] if size == 0 else [text[i : i + size] for i in range(0, len(text), size)]
-    return "".join(guard.feed(p).release for p in pieces)
+    return streamed(text, TOOLS, size)[0]
 
 
 def outcome(text: str, mode: str = "parse_then_retry", retries: int = 1) -> object:

@@ -1,9 +1,10 @@
 """Mutation fuzzing of pseudo tool calls: the guard against fitting the cases we have.
 
 Every recoverable positive (hand-written cases and real fixture rows) is corrupted the way
-real output corrupts calls — a dropped, garbled, repeated or stray wrapper tag, glued to
-prose without a separator, junk tokens in other scripts before it, Python literals for
-JSON, truncation — streamed at random splits, and these invariants are checked:
+real output corrupts calls — a dropped, garbled, repeated or stray wrapper tag, attributes
+on the wrapper tag (``<tool_call id="…">``), glued to prose without a separator, junk tokens
+in other scripts before it, Python literals for JSON, the whole message in a code fence,
+truncation — streamed at random splits, and these invariants are checked:
 
 * nothing is lost: the released chunks plus the held text are the text;
 * no released chunk contains a family marker, leak residue or the tool name in call
@@ -107,7 +108,11 @@ def mutate(text: str, kind: str, k: int) -> str:
     if kind == "python_literals" and '{"' in text and "'" not in text:
         swapped = text.replace('"', "'")  # JSON objects written as Python literals
         return re.sub(r":\s*true\b", ": True", re.sub(r":\s*null\b", ": None", swapped))
-    tag = _first_tag(text) if kind in ("drop_open", "garble_open", "repeat") else _last_tag(text)
+    if kind == "fence_whole" and text.lstrip()[:1] == "<" and "```" not in text:
+        # the model fences its own call markup (```xml / ```json): still a call
+        return f"```{('xml', 'json')[k % 2]}\n{text.strip()}\n```"
+    opening = kind in ("drop_open", "garble_open", "repeat", "attributes")
+    tag = _first_tag(text) if opening else _last_tag(text)
     if tag is None:
         return text
     a, b = tag.span()
@@ -117,12 +122,23 @@ def mutate(text: str, kind: str, k: int) -> str:
         return text[:a] + _garble(tag.group(), k) + text[b:]
     if kind == "repeat":
         return text[:b] + tag.group() + text[b:]
+    if kind == "attributes" and re.fullmatch(r"<[A-Za-z_][\w:.-]*>", tag.group()):
+        return text[: b - 1] + f' id="call_{k}"' + text[b - 1 :]  # ``<tool_call id="…">``
     return text
 
 
 #: corruptions after which the call is still whole: it must come back exactly or not at all
 KEEPING = ("glue", "junk", "stray_close", "repeat", "python_literals")
-KINDS = (*KEEPING, "drop_open", "garble_open", "drop_close", "garble_close", "truncate")
+KINDS = (
+    *KEEPING,
+    "drop_open",
+    "garble_open",
+    "drop_close",
+    "garble_close",
+    "truncate",
+    "attributes",
+    "fence_whole",
+)
 
 
 def _part_of(call: tuple[str, dict[str, Any]], expected: list[tuple[str, dict[str, Any]]]) -> bool:
