@@ -77,13 +77,27 @@ _CLOSER = (
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
 #: one or more closing tags / tokens (or the fence the call sat in) right after a call
 CLOSING_TAGS = re.compile(rf"(?:[ \t]*\n?[ \t]*(?:{_CLOSER}|`{{3}}(?!\w)))+")
-_TRAILING_CLOSERS = re.compile(rf"(?:\s*{_CLOSER})+\s*\Z")
+_ONE_CLOSER = re.compile(_CLOSER)
+
+
+def closer_before(text: str, end: int) -> int | None:
+    """Start of the closing tag / token that ends at ``end`` (``</tool_call>``,
+    ``<|im_end|>``), else ``None``. No closer holds a ``<`` after its first character."""
+    if not text.endswith(">", 0, end):
+        return None
+    start = text.rfind("<", 0, end)
+    return start if start >= 0 and _ONE_CLOSER.fullmatch(text, start, end) else None
 
 
 def strip_closers(text: str) -> str:
-    """``text`` without the closing tags / tokens (and whitespace) it ends with."""
-    m = _TRAILING_CLOSERS.search(text) if text.rstrip().endswith(">") else None
-    return text[: m.start()] if m else text
+    """``text`` without the closing tags / tokens (and whitespace) it ends with; unchanged
+    when it ends with none. Peels one closer at a time from the end: linear in
+    ``len(text)``."""
+    core = text.rstrip()
+    peeled = False
+    while (start := closer_before(core, len(core))) is not None:
+        core, peeled = core[:start].rstrip(), True
+    return core if peeled else text
 
 
 _KEY_END = re.compile(r"</arg_key>|<arg_value>")

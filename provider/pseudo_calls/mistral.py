@@ -31,14 +31,17 @@ def find(scan: Scan) -> list[Leak]:
     """``[TOOL_CALLS]`` blocks and stray ``NAME[ARGS]{…}`` (token already stripped)."""
     text, masked, claimed = scan.text, scan.masked, scan.claimed
     leaks: list[Leak] = []
+    seen = 0  # tokens before this were read (a block, or a run of repeated tokens)
     for m in _TOKEN.finditer(masked):
         if len(leaks) >= MAX_LEAKS:
             break
-        if leaks and m.start() < leaks[-1].end:
+        if m.start() < seen:
             continue
-        leak = _block(text, m.start(), m.end())
+        seen = _past_repeats(text, m.end())
+        leak = _block(text, m.start(), seen)
         if leak is not None:
             leaks.append(leak)
+            seen = max(seen, leak.end)
     taken = sorted(claimed + [(lk.start, max(lk.end, lk.start + 1)) for lk in leaks])
     for m in _ARGS_ONLY.finditer(masked):
         if inside(m.start(), taken):
@@ -52,11 +55,17 @@ def find(scan: Scan) -> list[Leak]:
     return leaks
 
 
-def _block(text: str, start: int, pos: int) -> Leak | None:
+def _past_repeats(text: str, pos: int) -> int:
+    """The end of a run of repeated tokens from ``pos`` (``[TOOL_CALLS][TOOL_CALLS]…``)."""
     again = _AGAIN.match(text, pos)
-    while again:  # a repeated token (``[TOOL_CALLS][TOOL_CALLS]…``)
+    while again:
         pos = again.end()
         again = _AGAIN.match(text, pos)
+    return pos
+
+
+def _block(text: str, start: int, pos: int) -> Leak | None:
+    """The call(s) of a block whose token(s) end at ``pos`` (``start``: where it begins)."""
     body = skip_ws(text, pos)
     if text[body : body + 1] in ("[", "{"):
         end = scan_balanced(text, body)

@@ -24,11 +24,10 @@ from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
 
-_WRAPPERS = re.compile(
-    r"^\s*(?:<\|python_start\|>|```(?:python|py|tool_code|tool_call)?[ \t]*\n)?(?P<body>.*?)"
-    r"(?:<\|python_end\|>|\n[ \t]*```)?\s*$",
-    re.S,
-)
+#: what may open a Python body: ``<|python_start|>`` or a fence line (``python``/``py``/
+#: ``tool_code``/``tool_call`` or no info string)
+_OPENER = re.compile(r"<\|python_start\|>|```(?:python|py|tool_code|tool_call)?[ \t]*\n")
+_PYTHON_END = "<|python_end|>"
 #: where a trailing list of Python calls may start after prose: ``[name(``
 _LIST_START = re.compile(r"\[\s*[A-Za-z_][\w.\-]*\s*\(")
 _PY_START = re.compile(r"\s*(?:```|<\|python_start\|>|\[?\s*(?:print\()?[A-Za-z_][\w.\-]*\s*\()")
@@ -74,10 +73,22 @@ def calls_from_source(source: str) -> list[RawCall] | None:
 
 
 def python_source(body: str) -> str:
-    """``body`` without a Python fence or ``<|python_start|>`` tokens around it (MiniCPM4
-    fences the list inside ``<|tool_call_start|>``)."""
-    wrapped = _WRAPPERS.match(body)
-    return (wrapped["body"] if wrapped else body).strip()
+    """``body`` without a Python fence or ``<|python_start|>`` … ``<|python_end|>`` around it
+    (MiniCPM4 fences the list inside ``<|tool_call_start|>``), stripped.
+
+    String operations only: linear in ``len(body)`` whatever it holds (a regex with a lazy
+    body before ``\\s*$`` was quadratic in a run of whitespace).
+    """
+    src = body.lstrip()
+    opener = _OPENER.match(src)
+    src = (src[opener.end() :] if opener else src).rstrip()
+    if src.endswith(_PYTHON_END):
+        src = src[: -len(_PYTHON_END)]
+    elif src.endswith("```"):
+        line = src.rfind("\n", 0, len(src) - 3)
+        if line >= 0 and not src[line + 1 : -3].strip(" \t"):
+            src = src[:line]
+    return src.strip()
 
 
 _MISSING = object()
@@ -154,8 +165,7 @@ def find_whole_message(scan: Scan) -> list[Leak]:
     for start in starts[:MAX_LEAKS]:
         if start and not owns_its_line(text, start, len(core)):
             continue
-        wrapped = _WRAPPERS.match(core, start)
-        body = (wrapped["body"] if wrapped else core[start:]).strip()
+        body = python_source(core) if start == 0 else core[start:].strip()
         if not _PY_START.match(body) or "(" not in body:
             continue
         calls = calls_from_source(body)

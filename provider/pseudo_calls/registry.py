@@ -12,10 +12,20 @@ from bisect import bisect_left, insort
 from typing import Any
 
 from . import anchored, bare_json, harmony, mistral, pythonic, recipient, token_blocks, xml_tags
-from .bodies import CLOSING_TAGS
+from .bodies import CLOSING_TAGS, closer_before
 from .masking import code_regions, masked_view
 from .mentions import PLACEHOLDER, mention, transcript_start
-from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan, Status
+from .model import (
+    MAX_LEAKS,
+    Extraction,
+    Family,
+    Leak,
+    Offered,
+    RawCall,
+    RecoveredCall,
+    Scan,
+    Status,
+)
 from .names import resolve_name
 from .schema import fits
 
@@ -48,6 +58,11 @@ FAMILIES: tuple[Family, ...] = (
 
 #: every literal marker of every family (the streaming guard holds text from these)
 MARKERS: tuple[str, ...] = tuple(dict.fromkeys(m for f in FAMILIES for m in f.markers))
+#: the family each marker belongs to (the first that lists it)
+_MARKER_FAMILY: dict[str, str] = {}
+for _family in FAMILIES:
+    for _marker in _family.markers:
+        _MARKER_FAMILY.setdefault(_marker, _family.name)
 
 _MARKUP = re.compile(
     r"<arg_key>|<arg_value>|</arg_|<[|｜]|to=functions\.|</?tool_call>|\[TOOL_CALLS\]|\[ARGS\]"
@@ -102,6 +117,7 @@ def run(text: str, offered: Offered) -> Extraction:
     for family in FAMILIES:
         if family.applies(scan.masked):
             _add(leaks, scan.claimed, family.find(scan))
+    _add(leaks, scan.claimed, _dangling(scan))
     transcript_at = transcript_start(scan.masked)
     kept: list[tuple[Leak, list[RecoveredCall]]] = []
     mentioned_lines: set[int] = set()  # a call on the line of a mention is shown too
@@ -137,6 +153,36 @@ def run(text: str, offered: Offered) -> Extraction:
     visible = _visible(text, [lk for lk, _ in kept])
     status: Status = "recovered" if calls else "unrecoverable"
     return Extraction(status, tuple(calls), visible, first.family)
+
+
+def _dangling(scan: Scan) -> list[Leak]:
+    """A message that ends in markers with nothing read after them — ``<tool_call>``,
+    ``[TOOL_CALLS][TOOL_CALLS]``, ``<tool_call>\n</tool_call>``: the model opened a call and
+    wrote none. One strong leak without a call (unrecoverable) from the first of those
+    markers, when it starts its line or is glued to the text before it (a marker after a
+    space ends a sentence that names it) and is not in code. Linear in the text's length.
+    """
+    text, masked = scan.text, scan.masked
+    pos = len(text.rstrip())
+    first: int | None = None
+    while pos:
+        marker = next((m for m in MARKERS if text.endswith(m, 0, pos)), None)
+        if marker is not None:
+            pos -= len(marker)
+            first = pos
+        elif (closer := closer_before(text, pos)) is not None:
+            pos = closer
+        else:
+            break
+        while pos and text[pos - 1].isspace():
+            pos -= 1
+    if first is None or masked[first] != text[first]:
+        return []
+    before = text[text.rfind("\n", 0, first) + 1 : first]
+    if before.strip() and before[-1].isspace():
+        return []
+    family = _MARKER_FAMILY[next(m for m in MARKERS if text.startswith(m, first))]
+    return [Leak(first, len(text), family, [RawCall(None, None)])]
 
 
 def _add(leaks: list[Leak], claimed: list[tuple[int, int]], found: list[Leak]) -> None:

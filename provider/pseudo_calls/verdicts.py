@@ -510,6 +510,8 @@ def start_verdict(text: str, offered: Offered) -> Verdict:
                 if verdict is Verdict.CONFIRM
                 else (Verdict.WAIT)
             )
+        if inner[:1] == "`":
+            return Verdict.REJECT  # a fence opening inside the fence: code, not a call
         return start_verdict(inner, offered)
     if _STRIPPED_START.match(t):
         return Verdict.CONFIRM

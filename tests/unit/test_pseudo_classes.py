@@ -81,6 +81,37 @@ def test_degenerate_output_is_held_back_and_never_run(text: str) -> None:
         assert "functions." not in stream(text, size)
 
 
+#: a message that ends in call markers and nothing else: the model opened a call, wrote none
+DANGLING = {
+    "<tool_call>": "",
+    "<tool_call>\n\n</tool_call>\n": "",
+    "[TOOL_CALLS][TOOL_CALLS][TOOL_CALLS]": "",
+    "Let me check the weather.\n<tool_call>": "Let me check the weather.",
+    "Let me check the weather.<|tool_call_begin|>": "Let me check the weather.",
+    "Checking now.\n<|python_tag|>\n": "Checking now.",
+}
+#: the same markers ending a sentence that names them, or in code: text
+NAMED_AT_THE_END = [
+    "Wrap each call in <tool_call>",
+    "Mistral models start their calls with [TOOL_CALLS]",
+    "The opening tag is `<tool_call>`",
+    "```\n<tool_call>\n```",
+]
+
+
+@pytest.mark.parametrize(("text", "visible"), DANGLING.items(), ids=list(DANGLING))
+def test_markers_that_end_the_message_with_no_call_are_held_back(text: str, visible: str) -> None:
+    result = extract(text, TOOLS)
+    assert (result.status, result.calls, result.visible_text) == ("unrecoverable", (), visible)
+    assert isinstance(outcome(text), Retry)
+    assert isinstance(outcome(text, "parse_only"), Unrecoverable)
+
+
+@pytest.mark.parametrize("text", NAMED_AT_THE_END)
+def test_markers_named_at_the_end_of_a_sentence_are_text(text: str) -> None:
+    assert extract(text, TOOLS).status == "none"
+
+
 # -- 2. corrupted openings and closings -------------------------------------------------------
 
 CORRUPTED = [
