@@ -21,9 +21,8 @@ from typing import Any
 
 from .literals import Unreadable, read_value
 
-_FENCE = re.compile(
-    r"^\s*(?:`{3,}|~{3,})[\w+-]*[ \t]*\n?(?P<body>.*?)\n?[ \t]*(?:`{3,}|~{3,})?\s*$", re.S
-)
+#: an opening fence line (backticks or tildes, an info string; the newline may be missing)
+_FENCE_OPEN = re.compile(r"\s*(?:`{3,}|~{3,})[\w+-]*[ \t]*\n?")
 _LEAD = re.compile(r"^\s*(?:(?:json|code|JSON|args|arguments)\b\s*:?|[=:])\s*")
 _JSONISH = re.compile(r"^\s*(?:[-+]?\d[\d.eE+-]*|true|false|null|\{.*\}|\[.*\])\s*$", re.S)
 
@@ -40,13 +39,29 @@ def parse_object(raw: str | None, *, complete: bool = True) -> dict[str, Any] | 
     text = raw.strip()
     if text in ("", '""', "''", "null", "None"):
         return {} if complete or text else None
-    fenced = _FENCE.match(text)
-    if fenced and fenced["body"].strip() != text:
-        text = fenced["body"].strip()
+    fenced = _unfenced(text)
+    if fenced is not None and fenced != text:
+        text = fenced
     lead = _LEAD.match(text)
     if lead and lead.end() < len(text) and text[:1] not in "{[":
         text = text[lead.end() :]
     return _as_object(_read(text))
+
+
+def _unfenced(text: str) -> str | None:
+    """``text`` without the code fence it starts with and the fence run it may end with,
+    stripped; ``None`` when it does not start with a fence. Linear in ``len(text)``."""
+    opener = _FENCE_OPEN.match(text)
+    if opener is None:
+        return None
+    body = text[opener.end() :].rstrip()
+    for mark in "`~":
+        run = len(body) - len(body.rstrip(mark))
+        if run >= 3:
+            return body[:-run].strip()
+        if run:
+            break
+    return body.strip()
 
 
 def read_object_at(text: str, pos: int) -> tuple[dict[str, Any] | None, int]:

@@ -26,9 +26,8 @@ from .literals import Unreadable, read_value
 from .model import MAX_LEAKS, Family, Leak, RawCall, Scan
 from .names import resolve_name
 
-_FENCED = re.compile(
-    r"^\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\s*$", re.S
-)
+#: the opening line of a message fenced whole (```` ```json ````)
+_FENCE_OPEN = re.compile(r"\s*```(?:json|JSON|tool_call|tool_calls)?[ \t]*\n")
 _CALL_OBJECT = re.compile(
     r"\{\s*[\"'](?:name|type|function|tool|tool_name|id|arguments|parameters|recipient_name|"
     r"tool_uses|tool_calls)[\"']\s*:"
@@ -45,12 +44,24 @@ def decode(raw: str) -> Any:
     return value if not raw[end:].strip() else None
 
 
+def _fenced_body(core: str) -> str | None:
+    """The body of ``core`` when it is one ```` ```json ```` (or bare, ``tool_call``) fenced
+    block, closing fence last; else ``None``. String operations after the opening line:
+    linear, whatever whitespace the body holds."""
+    opener = _FENCE_OPEN.match(core)
+    rest = core[opener.end() :].rstrip() if opener else ""
+    if not rest.endswith("```"):
+        return None
+    body = rest[:-3].rstrip(" \t")
+    return body[:-1] if body.endswith("\n") else body
+
+
 def find_whole(scan: Scan) -> list[Leak]:
     """The whole message is call object(s) naming offered tools."""
     text, offered = scan.text, scan.offered
     core = strip_closers(text)  # a stray ``</tool_call>`` after a whole-message call
-    fenced = _FENCED.match(core)
-    body = fenced["body"] if fenced else core
+    fenced = _fenced_body(core)
+    body = core if fenced is None else fenced
     stripped = body.strip()
     if stripped[:1] not in ("{", "["):
         return []
@@ -138,21 +149,28 @@ def find_trailing(scan: Scan) -> list[Leak]:
     return find_objects(scan, trailing_only=True)
 
 
+#: unclosed call objects read before giving up on the rest of a message (a truncated call
+#: may still be followed by a whole one; a message of thousands of openers is not read)
+MAX_UNCLOSED = 8
+
+
 def _objects_at(scan: Scan, pattern: re.Pattern[str]) -> Iterator[tuple[int, int, Any]]:
     """``(start, end, decoded value)`` of each balanced object that starts where ``pattern``
-    matches the masked text, outside claimed spans, not overlapping the previous one (at
-    most :data:`~.model.MAX_LEAKS`)."""
-    pos = count = 0
+    matches the masked text, outside claimed spans, not overlapping the previous one. At
+    most :data:`~.model.MAX_LEAKS` objects, and at most :data:`MAX_UNCLOSED` starts whose
+    object runs unclosed to the end of the text (each such read scans all of it)."""
+    pos = count = unclosed = 0
     for m in pattern.finditer(scan.masked):
-        if count >= MAX_LEAKS:
+        if count >= MAX_LEAKS or unclosed >= MAX_UNCLOSED:
             return
         if m.start() < pos or not scan.free(m.start()):
             continue
         end = scan_balanced(scan.text, m.start())
         if end is None:
+            unclosed += 1
             continue
-        yield m.start(), end, decode(scan.text[m.start() : end])
         count += 1
+        yield m.start(), end, decode(scan.text[m.start() : end])
         pos = end
 
 

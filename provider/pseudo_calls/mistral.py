@@ -24,7 +24,9 @@ _TOKEN = re.compile(r"\[TOOL_CALLS\]")
 _WS = re.compile(r"\s*")
 _AGAIN = re.compile(r"\s*\[TOOL_CALLS\]")
 _NAMED = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*[\w-]*\s*)?\[ARGS\]\s*")
-_ARGS_ONLY = re.compile(r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][\w-]*)?\[ARGS\]\s*(?=\{)")
+#: a name right before ``[ARGS]{`` (the lookbehind starts it at a name's first character:
+#: a long word is scanned once, not once per character)
+_ARGS_ONLY = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][\w-]*)?\[ARGS\]\s*(?=\{)")
 
 
 def find(scan: Scan) -> list[Leak]:

@@ -55,7 +55,7 @@ def find_wrapped(scan: Scan) -> list[Leak]:
     return leaks
 
 
-_FN_OPEN = re.compile(r"<function=\s*[\"']?([^>\s\"']+)[\"']?\s*>")
+_FN_OPEN = re.compile(r"<function=\s*[\"']?([^>\s\"']{1,128})[\"']?\s*>")
 _FN_CLOSE = re.compile(r"</function>")
 
 
@@ -85,7 +85,7 @@ def find_function_tag(scan: Scan) -> list[Leak]:
     return leaks
 
 
-_INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']+)[\"'][^>]*>")
+_INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']{{1,128}})[\"'][^>]{{0,400}}>")
 _INVOKE_CLOSE = re.compile(rf"</{DSML}invoke\s*>")
 _FC_OPEN = re.compile(rf"<{DSML}(?:function|tool)_calls\s*>\s*$")
 _FC_CLOSE = re.compile(rf"\s*</{DSML}(?:function|tool)_calls\s*>")

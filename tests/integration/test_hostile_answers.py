@@ -3,12 +3,15 @@ pseudo-call scan — with tools offered, every answer goes through the stream gu
 :func:`~provider.pseudo_calls.extract` (spec 002), on the event loop.
 
 Each was found by a sweep of repeated units (``unit * N`` after a marker, 40 000 characters):
-a lazy body before ``\\s*$`` and a search for trailing closers were quadratic in a run of
-whitespace (a model's runaway blank lines: 0.7 s at 20 000 characters, minutes at the
-200 000 of ``max_output_chars``), repeated ``[TOOL_CALLS]`` tokens were re-read from every
-token, and nested fence openers recursed once per line until ``RecursionError`` broke the
-stream. The answer must arrive whole, as plain text, without stalling the loop
-(:class:`~tools.probes.LoopLag`, < 100 ms) — in ``text_chat`` and ``text_chat_stream``.
+a lazy body before ``\\s*$`` (three places) and a search for trailing closers were quadratic
+in a run of whitespace (a model's runaway blank lines: 0.7 s at 20 000 characters, minutes at
+the 200 000 of ``max_output_chars``); repeated ``[TOOL_CALLS]`` tokens were re-read from every
+token, a name before ``[ARGS]`` from every character of a long word, ``<function=`` and
+``<invoke name="`` names to the end of the text from every opener, unclosed call objects from
+every ``{"name":``; nested fence openers recursed once per line until ``RecursionError`` broke
+the stream. Without stalling the loop (:class:`~tools.probes.LoopLag`, < 100 ms), in
+``text_chat`` and ``text_chat_stream``: a plain answer arrives whole, markup with no call in it
+is held back, junk at least ends in a final response.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ DEGENERATE_TEXT = {
 DEGENERATE_MARKUP = {
     "blank run after a tag": ("<tool_call>" + " " * RUN, "<tool_call>"),
     "repeated mistral tokens": ("[TOOL_CALLS]" * (RUN // 12), "[TOOL_CALLS]"),
+    "repeated function openers": ("<function=" * (RUN // 10), "<function="),
+    "a long word after [ARGS]": ("[TOOL_CALLS]get_weather[ARGS]" + "_" * RUN, "[TOOL_CALLS]"),
+    "unclosed call objects": ("[TOOL_CALLS]x[ARGS]" + '<{"name":\\.' * (RUN // 11), "[ARGS]"),
+}
+#: junk that only has to pass without stalling the loop (what it shows is not the point)
+DEGENERATE_JUNK = {
+    "tab run in a json fence": "```json\n" + "\t" * RUN,
+    "repeated invoke openers": '<invoke name="' * (RUN // 14),
 }
 
 
@@ -72,6 +83,17 @@ async def test_degenerate_markup_is_held_back_without_stalling_the_loop(
     out, lag = await chat_lagging(kit, stream, text)
     assert marker not in out.text
     assert not any(marker in chunk for chunk in out.chunks)
+    assert out.final is not None
+    assert out.final.role == "assistant"
+    assert lag < MAX_LAG, f"event loop blocked {lag:.3f} s"
+
+
+@MODES
+@pytest.mark.parametrize("text", DEGENERATE_JUNK.values(), ids=DEGENERATE_JUNK.keys())
+async def test_degenerate_junk_ends_without_stalling_the_loop(
+    kit: Kit, stream: bool, text: str
+) -> None:
+    out, lag = await chat_lagging(kit, stream, text)
     assert out.final is not None
     assert out.final.role == "assistant"
     assert lag < MAX_LAG, f"event loop blocked {lag:.3f} s"
