@@ -92,13 +92,18 @@ _FENCE_CLOSE = re.compile(r"\s*```")
 _TRAILING_TOKENS = re.compile(r"(?:[ \t]*(?:<[|｜](?:call|end|return)[|｜]>|```))+")
 
 
+#: recipients read per message: each costs a few bounded searches, and a message naming
+#: thousands of them is junk whose first few decide it
+MAX_MARKERS = 4 * MAX_LEAKS
+
+
 def find(scan: Scan) -> list[Leak]:
     """Find ``to=RECIPIENT`` / ``functions.NAME`` leaks outside claimed spans (see module)."""
     text, masked = scan.text, scan.masked
     matches = [m for m in MARKER.finditer(masked) if scan.free(m.start())]
     bounds = [m.start() for m in matches if masked.startswith("to=", m.start())]
     leaks: list[Leak] = []
-    for m in matches:
+    for m in matches[:MAX_MARKERS]:
         if len(leaks) >= MAX_LEAKS:
             break
         if leaks and m.start() < leaks[-1].end:

@@ -25,6 +25,7 @@ from .model import (
     RecoveredCall,
     Scan,
     Status,
+    inside,
 )
 from .names import resolve_name
 from .schema import fits
@@ -288,7 +289,7 @@ def _drop_orphans(piece: str) -> str:
     out: list[str] = []
     pos = 0
     for m in _ORPHANS.finditer(piece):
-        if any(a <= m.start() < b for a, b in regions):
+        if inside(m.start(), regions):
             continue
         out.append(piece[pos : m.start()])
         pos = m.end()
