@@ -17,6 +17,7 @@ from .masking import code_regions, masked_view
 from .mentions import PLACEHOLDER, mention, transcript_start
 from .model import MAX_LEAKS, Extraction, Family, Leak, Offered, RecoveredCall, Scan, Status
 from .names import resolve_name
+from .reasoning import drafted, reasoning_spans
 from .schema import fits
 
 #: The leak formats in priority order; earlier families claim their spans first.
@@ -120,6 +121,7 @@ def run(text: str, offered: Offered) -> Extraction:
         kept.append((leak, valid))
     if not kept:
         return Extraction("none", (), text, None)
+    kept = _drop_drafts(scan.masked, kept)
     if kept:
         spans = sorted((lk.start, max(lk.end, lk.start + 1)) for lk, _ in kept)
         extra = bare_json.find_objects(Scan(text, scan.masked, offered, spans), trailing_only=False)
@@ -137,6 +139,18 @@ def run(text: str, offered: Offered) -> Extraction:
     visible = _visible(text, [lk for lk, _ in kept])
     status: Status = "recovered" if calls else "unrecoverable"
     return Extraction(status, tuple(calls), visible, first.family)
+
+
+def _drop_drafts(
+    masked: str, kept: list[tuple[Leak, list[RecoveredCall]]]
+) -> list[tuple[Leak, list[RecoveredCall]]]:
+    """Calls inside a reasoning block that a call follows are drafts: cut, not run
+    (:mod:`.reasoning`)."""
+    spans = reasoning_spans(masked)
+    if not spans:
+        return kept
+    later = [lk.start for lk, valid in kept if valid]
+    return [(lk, [] if drafted(lk.start, lk.end, spans, later) else v) for lk, v in kept]
 
 
 def _add(leaks: list[Leak], claimed: list[tuple[int, int]], found: list[Leak]) -> None:

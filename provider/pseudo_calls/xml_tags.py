@@ -29,6 +29,8 @@ _WRAP = r"(?:[A-Za-z_][\w.-]*:)?[A-Za-z_]*?(?i:tool[_-]?calls?)"
 _WRAP_OPEN = re.compile(rf"<(?:[|｜]{_WRAP}[|｜]?|{_WRAP})>")
 _WRAP_CLOSE = re.compile(rf"</{_WRAP}>|<[|｜]?/{_WRAP}[|｜]>|<{_WRAP}[|｜]>")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*(?:{_WRAP_CLOSE.pattern}|</function>))+")
+#: a wrapper body without a letter or digit (empty, ``...``, ``…``) holds no call
+_NO_WORD = re.compile(r"[\W_]*")
 
 
 def _after_closers(text: str, closers: re.Pattern[str], end: int) -> int:
@@ -47,8 +49,8 @@ def find_wrapped(scan: Scan) -> list[Leak]:
         body = text[block.body_start : block.body_end]
         calls = call_in_body(body, offered, closed=block.closed)
         if calls is None:
-            if not block.closed or not body.strip():
-                continue
+            if not block.closed or _NO_WORD.fullmatch(body):
+                continue  # (``<tool_call> … </tool_call>`` in prose describes the tags)
             calls = [RawCall(None, None)]
         end = _after_closers(text, _TRAILING_CLOSERS, block.end)
         leaks.append(Leak(block.start, end, WRAPPED.name, calls, True))
@@ -87,8 +89,8 @@ def find_function_tag(scan: Scan) -> list[Leak]:
 
 _INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']+)[\"'][^>]*>")
 _INVOKE_CLOSE = re.compile(rf"</{DSML}invoke\s*>")
-_FC_OPEN = re.compile(rf"<{DSML}(?:function|tool)_calls\s*>\s*$")
-_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:function|tool)_calls\s*>")
+_FC_OPEN = re.compile(rf"<{DSML}(?:(?:function|tool)_)?calls\s*>\s*$")
+_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:(?:function|tool)_)?calls\s*>")
 
 
 def find_invoke(scan: Scan) -> list[Leak]:

@@ -30,15 +30,6 @@ QUOTED_IN_REASONING = {"vllm-test-seed-oss-format-quoted-in-think"}
 KNOWN_MISSES = {
     "mlxlm-1416-minimax-m3-namespaced-xml",
     "continue-13057-qwen3coder-unclosed-parameters",
-    # second held-out pass, before the fixes
-    "openrouter-minimax-m21-two-invokes-one-wrapper",
-    "magistral-call-inside-think-is-reasoning",
-    "vllm-qwen3coder-hermes-no-param-function-close",
-    "a3s-chinese-self-closing-attribute-call",
-    "proxy-chinese-tool-call-name-gt-undeclared-name",
-    "myra-mcp-namespaced-name-bare-tool-offered",
-    "pi-issue-prose-raw-minimax-tags-ellipsis",
-    "a3s-ascii-mangled-dsml-calls",
 }
 
 
