@@ -69,6 +69,9 @@ _VALUE_END = re.compile(
     rf"|</{DSML}(?:[\w:.-]*function|invoke|[\w:.-]*tool_calls?)\s*>)"
 )
 _TAG = re.compile(r"<([A-Za-z_][\w.-]*)>")
+#: a closing tag ending a value that closes nothing opened in it: the value's own closer,
+#: misspelled (``</parametr>``)
+_STRAY_END = re.compile(r"</([A-Za-z_][\w:.-]{0,40})>\s*\Z")
 #: a closing tag (not a reasoning block's: ``</think>`` closes the thinking, not the call),
 #: a special token, or an end marker named so (``<bot_end>``, ``<end_of_turn>``)
 _CLOSER = (
@@ -396,6 +399,9 @@ def _blocks(
         end = _VALUE_END.search(text, m.end(), stop)
         raw = text[m.end() : end.start() if end else stop]
         own_closer = end is not None and end.group().startswith("</")
+        stray = None if own_closer else _STRAY_END.search(raw)
+        if stray and f"<{stray.group(1)}" not in raw[: stray.start()]:
+            raw, own_closer = raw[: stray.start()], True  # a misspelled ``</parametr>``
         closed = own_closer or (end is None and closed_at_stop)
         if end is None and not closed:
             return RawCall(name, None), stop  # the text ends inside this value: maybe cut

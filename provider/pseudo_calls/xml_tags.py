@@ -29,6 +29,8 @@ _WRAP = r"(?:[A-Za-z_][\w.-]*:)?[A-Za-z_]*?(?i:tool[_-]?calls?)"
 _WRAP_OPEN = re.compile(rf"<(?:[|｜]{_WRAP}[|｜]?|{_WRAP})>")
 _WRAP_CLOSE = re.compile(rf"</{_WRAP}>|<[|｜]?/{_WRAP}[|｜]>|<{_WRAP}[|｜]>")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*(?:{_WRAP_CLOSE.pattern}|</function>))+")
+#: the head of a call that the end of the text cut (``<tool_call>\n<function=kb.re``)
+_CUT_HEAD = re.compile(rf"\s*<(?:function=|{DSML}invoke\b)")
 #: a wrapper body without a letter or digit (empty, ``...``, ``…``) holds no call
 _NO_WORD = re.compile(r"[\W_]*")
 
@@ -49,9 +51,9 @@ def find_wrapped(scan: Scan) -> list[Leak]:
         body = text[block.body_start : block.body_end]
         calls = call_in_body(body, offered, closed=block.closed)
         if calls is None:
-            if not block.closed or _NO_WORD.fullmatch(body):
+            if _NO_WORD.fullmatch(body) or not (block.closed or _CUT_HEAD.match(body)):
                 continue  # (``<tool_call> … </tool_call>`` in prose describes the tags)
-            calls = [RawCall(None, None)]
+            calls = [RawCall(None, None)]  # unreadable, or cut inside the call's head
         end = _after_closers(text, _TRAILING_CLOSERS, block.end)
         leaks.append(Leak(block.start, end, WRAPPED.name, calls, True))
     return leaks

@@ -96,6 +96,20 @@ RECOVERED = [
         [("shell", {"command": "ls"})],
         "",
     ),
+    # a CJK sentence that ends before the call is no introduction ("let me read the source.")
+    (
+        "先看看原文。\n\n<tool_call>\n<function=search>\n<parameter=query>水</parameter>\n"
+        "</function>\n</tool_call>",
+        [("search", {"query": "水"})],
+        "先看看原文。",
+    ),
+    # a misspelled closing tag of a value (closing nothing opened in it)
+    (
+        "<tool_call>\n<function=search>\n<parameter=query>\n<b>x</b>\n</parametr>\n"
+        "<parameter=limit>\n2\n</parameter>\n</function>\n</tool_call>",
+        [("search", {"query": "<b>x</b>", "limit": "2"})],
+        "",
+    ),
     # GigaChat: a label glued to the special token before the call object
     (
         "Sure.<|message_sep|>\n\nfunction call<|role_sep|>\n"
@@ -129,6 +143,8 @@ def test_call_never_reaches_a_streamed_chunk(text: str, size: int) -> None:
     [
         # a tag call of a tool that was not offered
         ("Creating.<tool_call>Shell_tool><command>ls</command></Shell_tool>", "Creating."),
+        # a wrapper the end of the text cut inside the call's head
+        ("Reading.\n\n<tool_call>\n<function=sea", "Reading."),
         # a call object after a special token, broken by a stray tag inside its value
         (
             'Ok.<|role_sep|>\n{"name": "get_weather", "arguments": {"city": "Lo</arg_value>',
@@ -168,6 +184,8 @@ NOT_CALLS = [
     "Tags like <tool_call>…</tool_call> are parsed by the server.",
     # attributes in prose are no call: nothing closes them as a tag
     'Use search query="x" limit="3" when you need it.',
+    # a CJK introduction with its colon still introduces
+    "原文如下：<tool_call>\n<function=search>\n<parameter=query>水</parameter>\n</function>",
     # a broken call object that nothing wraps is prose
     'I think {"name": "get_weather", "arguments": {"city": "Lon',
 ]
