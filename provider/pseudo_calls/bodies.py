@@ -207,7 +207,7 @@ def _named_call(body: str, offered: Offered, closed: bool) -> tuple[RawCall | No
         return _glued_glm(body, m, offered, closed), None
     schema = offered.get(resolved) if resolved else None
     # ``NAME>``: an opening tag that lost its ``<`` — its children are the arguments
-    tagged = bool(m["inv"] or m["tag"]) or (m["ident"] and body.startswith(">", m.end()))
+    tagged = bool(m["inv"] or m["tag"]) or bool(m["ident"] and body.startswith(">", m.end()))
     call, end = call_after_name(
         body, m.end(), name, schema, any_child=tagged, closed_at_limit=closed
     )

@@ -49,7 +49,7 @@ Case = tuple[str, dict[str, Any], list[tuple[str, dict[str, Any]]]]
 
 
 #: rows whose reasoning holds a draft call that a later call supersedes (spec 002
-#: §"Reasoning blocks")
+#: §"Extraction pipeline", reasoning drafts)
 DRAFT_IN_REASONING = {"magistral-call-inside-think-is-reasoning"}
 
 

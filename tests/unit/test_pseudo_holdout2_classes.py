@@ -2,7 +2,7 @@
 (reasoning blocks written into the text, several calls in one wrapper, attribute-style
 arguments, namespaced tool names, corrupted tags), each through the extractor and the
 stream guard. Spec: specs/002-pseudo-tool-calls/spec.md §"Schema-guided recovery",
-§"Reasoning blocks", §"Validation gates", §"What counts as a false positive".
+§"Extraction pipeline", §"Validation gates", §"What counts as a false positive".
 
 The texts are written for these tests (shapes, not copies of the fixture rows in
 tests/fixtures/pseudo_calls_real.jsonl).
