@@ -61,17 +61,7 @@ POSITIVE = [
     for r in ROWS
     if r["kind"] == "positive"
 ]
-NEGATIVE = [
-    pytest.param(
-        r,
-        id=r["id"],
-        marks=[pytest.mark.xfail(strict=True, reason="known false positive")]
-        if r["id"] in KNOWN_MISSES
-        else [],
-    )
-    for r in ROWS
-    if r["kind"] == "negative"
-]
+NEGATIVE = [pytest.param(r, id=r["id"]) for r in ROWS if r["kind"] == "negative"]
 
 
 @pytest.mark.parametrize("row", POSITIVE)
