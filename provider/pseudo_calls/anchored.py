@@ -29,6 +29,7 @@ import re
 from typing import Any
 
 from .args import coerce_scalar, property_schema
+from .blocks import scan_balanced
 from .bodies import CLOSING_TAGS, call_after_name, keyed_calls
 from .calldict import calls_from_value
 from .literals import Unreadable, read_value
@@ -130,6 +131,12 @@ def _enclosing_object(text: str, at: int) -> tuple[int, int, list[RawCall]] | No
             value, end = read_value(text, opener)
         except (Unreadable, RecursionError):
             value, end = None, opener
+            if found is None and _NAME_FIRST.match(text, opener, at):
+                # ``{"name": "NAME", "arguments": {…`` cut or broken: a broken call (it
+                # counts only when wrapped, like every unwrapped pair)
+                name = text[at : at + len(text) - len(text[at:].lstrip(_NAME_CHARS))]
+                close = scan_balanced(text, opener)
+                return opener, close or len(text), [RawCall(name, None)]
         if end > at:
             calls = calls_from_value(value)
             if calls is None:
@@ -140,6 +147,10 @@ def _enclosing_object(text: str, at: int) -> tuple[int, int, list[RawCall]] | No
         opener = max(text.rfind("{", lo, opener), text.rfind("[", lo, opener))
     return found
 
+
+#: an object whose first member is the call's name (``{"name": "``)
+_NAME_FIRST = re.compile(r"\{\s*[\"'](?:name|tool_name|function)[\"']\s*:\s*[\"']\Z")
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 
 #: the tool name as the only key of an object (Apertus ``[{"NAME": {…}}]``)
 _KEY_OPEN = re.compile(r"\{\s*[\"']\Z")
@@ -219,6 +230,9 @@ _LABEL = re.compile(
     r"invoke|use|✿FUNCTION✿)\s*:[ \t]*\n?[ \t]*\Z"  # (Qwen-Agent: ``✿FUNCTION✿: NAME``)
 )
 
+#: a label glued to the special token that opens the call
+_TOKEN_LABEL = re.compile(r"(?i)(?:^|\n)[ \t]*(?:function|tool)[ _]?call[ \t]*\Z")
+
 
 def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
     """Extend ``start`` left over the wrapper of a call: ``(new start, wrapped)``."""
@@ -235,6 +249,9 @@ def _wrapper_start(text: str, start: int) -> tuple[int, bool]:
             break
         head = opening.start()
     wrapped = head < start
+    if wrapped and text.startswith(("<|", "<｜"), head):  # GigaChat ``function call<|role_sep|>``
+        glued = _TOKEN_LABEL.search(text, max(0, head - 40), head)
+        head = glued.end() - len(glued.group().lstrip("\n")) if glued else head
     label = _LABEL.search(text, max(0, head - 40), head)
     if label:  # ``Action: get_weather`` / ``Action: ```json {…}``
         head = label.start() + (1 if label.group().startswith("\n") else 0)

@@ -69,9 +69,14 @@ _VALUE_END = re.compile(
     rf"|</{DSML}(?:[\w:.-]*function|invoke|[\w:.-]*tool_calls?)\s*>)"
 )
 _TAG = re.compile(r"<([A-Za-z_][\w.-]*)>")
-#: a closing tag, a special token, or an end marker named so (``<bot_end>``, ``<end_of_turn>``)
+#: a closing tag ending a value that closes nothing opened in it: the value's own closer,
+#: misspelled (``</parametr>``)
+_STRAY_END = re.compile(r"</([A-Za-z_][\w:.-]{0,40})>\s*\Z")
+#: a closing tag (not a reasoning block's: ``</think>`` closes the thinking, not the call),
+#: a special token, or an end marker named so (``<bot_end>``, ``<end_of_turn>``)
 _CLOSER = (
-    r"(?:</[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>|<\w+\|>|<(?:[a-z]+_)?end(?:_[a-z]+)*>)"
+    r"(?:</(?!(?:seed:)?think(?:ing)?>)[\w:.|｜▁-]{1,60}>|<[|｜]?/?[\w:.▁-]{1,60}[|｜]>"
+    r"|<\w+\|>|<(?:[a-z]+_)?end(?:_[a-z]+)*>)"
 )
 #: what may follow a call inside its wrapper: closing tags and tokens (``fullmatch``)
 CLOSERS = re.compile(rf"(?:\s*{_CLOSER})*\s*")
@@ -156,6 +161,8 @@ def call_after_name(
         return _parens(text, i, stop, name)
     if ch == "<":
         return _blocks(text, i, stop, name, schema, any_child, closed_at_limit)
+    if i > pos and text[i - 1].isspace():
+        return _attributes(text, i, stop, name)
     return None, pos
 
 
@@ -164,9 +171,10 @@ def call_in_body(body: str, offered: Offered, *, closed: bool = True) -> list[Ra
 
     A body is call objects (``{"name": …, "arguments": …}``, a list of them, several),
     or a name — bare, ``<function=NAME>``, ``<invoke name="NAME">``, ``<NAME>``,
-    ``<name>NAME``, ``call:NAME``, ``functions.NAME`` — followed by its arguments
-    (:func:`call_after_name`) and nothing else but closing tags. A name glued to the
-    first argument key of a GLM body whose ``<arg_key>`` was lost
+    ``NAME>`` (the ``<`` lost), ``<name>NAME``, ``call:NAME``, ``functions.NAME`` —
+    followed by its arguments (:func:`call_after_name`) and nothing else but closing tags,
+    or by the next ``<function=…>`` / ``<invoke …>`` call of the same body. A name glued
+    to the first argument key of a GLM body whose ``<arg_key>`` was lost
     (``get_weathercity</arg_key>…``) is split at the offered name. A name with nothing
     after it is a call without arguments only when the wrapper was ``closed``.
     """
@@ -175,27 +183,54 @@ def call_in_body(body: str, offered: Offered, *, closed: bool = True) -> list[Ra
         return None
     if stripped[0] in "{[":
         return _objects(stripped, offered)
+    calls: list[RawCall] = []
+    pos = 0
+    while True:
+        call, end = _named_call(body[pos:], offered, closed)
+        if call is None:
+            return calls or None
+        if end is None:
+            return [*calls, call]
+        end += pos
+        following = _NEXT_CALL.match(body, end) if call.arguments is not None else None
+        if following is None or len(calls) >= MAX_CALLS:
+            return [*calls, only_closers_after(call, body, end, len(body)) or call]
+        calls.append(call)
+        pos = following.end()
+
+
+#: closing tags, then the head of the next call in the same wrapper body
+_NEXT_CALL = re.compile(rf"(?:\s*{_CLOSER})*\s*(?=<function=|<{DSML}invoke\s)")
+#: more calls than this in one wrapper body is not a tool call (bounds hostile text)
+MAX_CALLS = 32
+
+
+def _named_call(body: str, offered: Offered, closed: bool) -> tuple[RawCall | None, int | None]:
+    """The call a body starting with a name holds: ``(call, end of its arguments)``;
+    ``end`` is ``None`` when the call is the whole body, ``call`` ``None`` when the body
+    does not start with a call."""
     m = _NAME_IN_BODY.match(body)
     if m is None:
-        return None
+        return None, None
     if m["tag"] is not None and resolve_name(m["tag"], offered) is None:
-        return None
+        return None, None
     raw = m["fn"] or m["inv"] or m["tag"] or m["ident"]
     name = html.unescape(raw).strip()
     resolved = resolve_name(name, offered)
     if resolved is None and m["ident"] and body.startswith("</arg_key>", m.end()):
-        return [_glued_glm(body, m, offered, closed)]
+        return _glued_glm(body, m, offered, closed), None
     schema = offered.get(resolved) if resolved else None
-    tagged = bool(m["inv"] or m["tag"])
+    # ``NAME>``: an opening tag that lost its ``<`` — its children are the arguments
+    tagged = bool(m["inv"] or m["tag"]) or bool(m["ident"] and body.startswith(">", m.end()))
     call, end = call_after_name(
         body, m.end(), name, schema, any_child=tagged, closed_at_limit=closed
     )
     if call is None:
         rest = body[m.end() :]
         if CLOSERS.fullmatch(rest) is None:
-            return [RawCall(name, None)] if (m["fn"] or tagged) else None
-        return [RawCall(name, {} if closed or rest.strip() else None)]
-    return [only_closers_after(call, body, end, len(body)) or call]
+            return (RawCall(name, None) if (m["fn"] or tagged) else None), None
+        return RawCall(name, {} if closed or rest.strip() else None), None
+    return call, end
 
 
 def only_closers_after(call: RawCall | None, text: str, end: int, stop: int) -> RawCall | None:
@@ -256,6 +291,32 @@ def keyed_calls(value: Any, offered: Offered) -> list[RawCall] | None:
             return None
         calls.append(RawCall(key, args, keyed=True))
     return calls or None
+
+
+_ATTR_KEY = re.compile(r"([A-Za-z_][\w\-]*)[ \t]*=[ \t]*")
+_ATTRS_END = re.compile(r"\s*/?>")
+
+
+def _attributes(text: str, i: int, stop: int, name: str) -> tuple[RawCall | None, int]:
+    """``NAME k="v" n=[…] />``: attribute-style pairs (values read by
+    :func:`.literals.read_value`) ending the tag with ``/>`` or ``>``; anything else is no
+    arguments (``(None, i)``)."""
+    args: dict[str, Any] = {}
+    pos = i
+    for _ in range(MAX_PARAMS):
+        key = _ATTR_KEY.match(text, pos, stop)
+        if key is None:
+            break
+        try:
+            value, pos = read_value(text, key.end())
+        except (Unreadable, RecursionError):
+            return None, i
+        args[key.group(1)] = value
+        pos = _skip_space(text, min(pos, stop), stop)
+    end = _ATTRS_END.match(text, pos, stop)
+    if not args or end is None:
+        return None, i
+    return RawCall(name, args), end.end()
 
 
 def _parens(text: str, i: int, stop: int, name: str) -> tuple[RawCall, int]:
@@ -351,9 +412,11 @@ def _blocks(
         key = html.unescape(m.group(1)).strip()
         end = _VALUE_END.search(text, m.end(), stop)
         raw = text[m.end() : end.start() if end else stop]
-        closed = (end is not None and end.group().startswith("</")) or (
-            end is None and closed_at_stop
-        )
+        own_closer = end is not None and end.group().startswith("</")
+        stray = None if own_closer else _STRAY_END.search(raw)
+        if stray and f"<{stray.group(1)}" not in raw[: stray.start()]:
+            raw, own_closer = raw[: stray.start()], True  # a misspelled ``</parametr>``
+        closed = own_closer or (end is None and closed_at_stop)
         if end is None and not closed:
             return RawCall(name, None), stop  # the text ends inside this value: maybe cut
         if not closed and "\n" in raw.strip():
@@ -363,8 +426,8 @@ def _blocks(
             args[key] = raw
         elif re.search(r"string\s*=\s*[\"']false", attrs):
             args[key] = coerce_scalar(raw.strip(), {"type": "object"})
-        else:
-            args[key] = typed_value(raw, schema, key, closed=closed)
+        else:  # (a value the wrapper's end closed loses its trailing whitespace too)
+            args[key] = typed_value(raw, schema, key, closed=own_closer)
         pos = end.end() if end else stop
     else:
         return RawCall(name, None), pos  # more parameters than any tool has

@@ -96,7 +96,7 @@ def introduced(text: str, start: int) -> bool:
     """
     line_start = text.rfind("\n", 0, start) + 1
     context = _STRINGS.sub("", text[max(line_start, start - 160) : start])
-    if _INTRO.search(context):
+    if _introduces(context):
         return True
     end = line_start - 1
     hops = 0
@@ -107,7 +107,20 @@ def introduced(text: str, start: int) -> bool:
         context = _STRINGS.sub("", text[max(prev_start, end - 400) : end])
         end = prev_start - 1
         hops += 1
-    return _INTRO.search(context) is not None
+    return _introduces(context)
+
+
+#: a CJK sentence end: the sentence with the word is over (``先看看原文。`` — "let me read
+#: the original first." — is an action, not ``原文如下：`` introducing a quote)
+_CJK_SENTENCE_END = re.compile(r"[。！？]")
+
+
+def _introduces(context: str) -> bool:
+    words = list(_INTRO.finditer(context))
+    if not words:
+        return False
+    last = words[-1]  # (the last introducing word counts)
+    return not (last.group()[:1] >= "\u3000" and _CJK_SENTENCE_END.search(context, last.end()))
 
 
 def mention(text: str, start: int, end: int) -> bool:

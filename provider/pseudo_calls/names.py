@@ -5,19 +5,25 @@ Spec: specs/002-pseudo-tool-calls/spec.md §"Validation gates".
 
 from __future__ import annotations
 
+import re
+
 from .model import Offered
 
 _PREFIXES = ("functions.", "function.", "default_api.", "tools.", "tool.")
 _STRIP = " \t\r\n\"'`<>[](){}"
+#: what separates a server / namespace from a tool name (``mcp__fs__read_file``,
+#: ``fs.read_file``, ``fs/read_file``, ``fs:read_file``)
+_NAMESPACE = re.compile(r"__|[./:]")
 
 
 def resolve_name(raw: str | None, offered: Offered) -> str | None:
     """Return the offered name ``raw`` refers to, or ``None``.
 
     Order: exact; after removing a ``functions.``-style namespace; then ``.``↔``_``
-    normalisation; then a case-insensitive match — the last two only when exactly one
-    offered name matches. Example: ``"functions.shell.exec"`` → ``"shell_exec"`` when
-    only ``shell_exec`` is offered.
+    normalisation; then a case-insensitive match; then a server namespace on one side
+    only (``mcp__inkwell__send_response`` ↔ ``send_response``) — the last three only when
+    exactly one offered name matches. Example: ``"functions.shell.exec"`` →
+    ``"shell_exec"`` when only ``shell_exec`` is offered.
     """
     if not raw or not offered:
         return None
@@ -41,7 +47,15 @@ def resolve_name(raw: str | None, offered: Offered) -> str | None:
             return matches.pop()
         if len(matches) > 1:
             return None
-    return None
+    tail = _tail(name)
+    namespaced = {n for n in offered if n == tail or _tail(n) == name}
+    return namespaced.pop() if len(namespaced) == 1 else None
+
+
+def _tail(name: str) -> str | None:
+    """The tool name after a server namespace (``mcp__fs__read`` → ``read``), else ``None``."""
+    parts = _NAMESPACE.split(name)
+    return parts[-1] if len(parts) > 1 and parts[-1] else None
 
 
 def spaced_name(text: str, pos: int, offered: Offered) -> str | None:

@@ -28,6 +28,7 @@ from .model import (
     inside,
 )
 from .names import resolve_name
+from .reasoning import drafted, reasoning_spans
 from .schema import fits
 
 #: The leak formats in priority order; earlier families claim their spans first.
@@ -137,6 +138,7 @@ def run(text: str, offered: Offered) -> Extraction:
         kept.append((leak, valid))
     if not kept:
         return Extraction("none", (), text, None)
+    kept = _drop_drafts(scan.masked, kept)
     if kept:
         spans = sorted((lk.start, max(lk.end, lk.start + 1)) for lk, _ in kept)
         extra = bare_json.find_objects(Scan(text, scan.masked, offered, spans), trailing_only=False)
@@ -184,6 +186,18 @@ def _dangling(scan: Scan) -> list[Leak]:
         return []
     family = _MARKER_FAMILY[next(m for m in MARKERS if text.startswith(m, first))]
     return [Leak(first, len(text), family, [RawCall(None, None)])]
+
+
+def _drop_drafts(
+    masked: str, kept: list[tuple[Leak, list[RecoveredCall]]]
+) -> list[tuple[Leak, list[RecoveredCall]]]:
+    """Calls inside a reasoning block that a call follows are drafts: cut, not run
+    (:mod:`.reasoning`)."""
+    spans = reasoning_spans(masked)
+    if not spans:
+        return kept
+    later = [lk.start for lk, valid in kept if valid]
+    return [(lk, [] if drafted(lk.start, lk.end, spans, later) else v) for lk, v in kept]
 
 
 def _add(leaks: list[Leak], claimed: list[tuple[int, int]], found: list[Leak]) -> None:

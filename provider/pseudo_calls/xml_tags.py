@@ -29,6 +29,10 @@ _WRAP = r"(?:[A-Za-z_][\w.-]*:)?[A-Za-z_]*?(?i:tool[_-]?calls?)"
 _WRAP_OPEN = re.compile(rf"<(?:[|｜]{_WRAP}[|｜]?|{_WRAP})>")
 _WRAP_CLOSE = re.compile(rf"</{_WRAP}>|<[|｜]?/{_WRAP}[|｜]>|<{_WRAP}[|｜]>")
 _TRAILING_CLOSERS = re.compile(rf"(?:\s*(?:{_WRAP_CLOSE.pattern}|</function>))+")
+#: the head of a call that the end of the text cut (``<tool_call>\n<function=kb.re``)
+_CUT_HEAD = re.compile(rf"\s*<(?:function=|{DSML}invoke\b)")
+#: a wrapper body without a letter or digit (empty, ``...``, ``…``) holds no call
+_NO_WORD = re.compile(r"[\W_]*")
 
 
 def _after_closers(text: str, closers: re.Pattern[str], end: int) -> int:
@@ -47,9 +51,9 @@ def find_wrapped(scan: Scan) -> list[Leak]:
         body = text[block.body_start : block.body_end]
         calls = call_in_body(body, offered, closed=block.closed)
         if calls is None:
-            if not block.closed or not body.strip():
-                continue
-            calls = [RawCall(None, None)]
+            if _NO_WORD.fullmatch(body) or not (block.closed or _CUT_HEAD.match(body)):
+                continue  # (``<tool_call> … </tool_call>`` in prose describes the tags)
+            calls = [RawCall(None, None)]  # unreadable, or cut inside the call's head
         end = _after_closers(text, _TRAILING_CLOSERS, block.end)
         leaks.append(Leak(block.start, end, WRAPPED.name, calls, True))
     return leaks
@@ -87,8 +91,8 @@ def find_function_tag(scan: Scan) -> list[Leak]:
 
 _INVOKE_OPEN = re.compile(rf"<{DSML}invoke\s+name\s*=\s*[\"']([^\"']{{1,128}})[\"'][^>]{{0,400}}>")
 _INVOKE_CLOSE = re.compile(rf"</{DSML}invoke\s*>")
-_FC_OPEN = re.compile(rf"<{DSML}(?:function|tool)_calls\s*>\s*$")
-_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:function|tool)_calls\s*>")
+_FC_OPEN = re.compile(rf"<{DSML}(?:(?:function|tool)_)?calls\s*>\s*$")
+_FC_CLOSE = re.compile(rf"\s*</{DSML}(?:(?:function|tool)_)?calls\s*>")
 
 
 def find_invoke(scan: Scan) -> list[Leak]:

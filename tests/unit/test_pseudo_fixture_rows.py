@@ -99,4 +99,5 @@ def test_tools_map_names_to_schemas(row: dict[str, Any]) -> None:
         assert schema is None or isinstance(schema, dict)
     if row["kind"] == "positive":
         called = [row["expected"], *row.get("expected_all", [])]
-        assert all(call["name"] in tools for call in called), "a call names an unoffered tool"
+        recoverable = [call for call in called if call["arguments"] is not None]
+        assert all(call["name"] in tools for call in recoverable), "a call names an unoffered tool"

@@ -4,6 +4,7 @@ Every recoverable positive (hand-written cases and real fixture rows) is corrupt
 real output corrupts calls — a dropped, garbled, repeated or stray wrapper tag, attributes
 on the wrapper tag (``<tool_call id="…">``), glued to prose without a separator, junk tokens
 in other scripts before it, Python literals for JSON, the whole message in a code fence,
+a reasoning block before it, a server namespace on the tool name (``mcp__srv__NAME``),
 truncation — streamed at random splits, and these invariants are checked:
 
 * nothing is lost: the released chunks plus the held text are the text;
@@ -47,6 +48,11 @@ from tools.pseudo_report import DECOYS, leaked
 Case = tuple[str, dict[str, Any], list[tuple[str, dict[str, Any]]]]
 
 
+#: rows whose reasoning holds a draft call that a later call supersedes (spec 002
+#: §"Extraction pipeline", reasoning drafts)
+DRAFT_IN_REASONING = {"magistral-call-inside-think-is-reasoning"}
+
+
 def _cases() -> list[Case]:
     cases: list[Case] = [
         (text, dict(OFFERED), list(calls)) for _id, text, calls, _v in POSITIVES if calls
@@ -57,6 +63,8 @@ def _cases() -> list[Case]:
         expected = row.get("expected_all") or [row.get("expected") or {}]
         if row["kind"] != "positive" or any(c.get("arguments") is None for c in expected):
             continue
+        if row["id"] in DRAFT_IN_REASONING:
+            continue  # cut inside the reasoning, the draft would be the only (and so real) call
         tools = row.get("tools") or {c["name"]: None for c in expected}
         cases.append((row["text"], DECOYS | tools, [(c["name"], c["arguments"]) for c in expected]))
     return cases
@@ -66,6 +74,8 @@ CASES = _cases()
 _TAG = re.compile(r"<[|｜]?[/\w:.=\-▁｜ \"]{1,40}[|｜]?>|\[[A-Z_]{3,}\]")
 PROSE = ("Let me check that for you.", "好的，我来查一下。", "Sure thing:", "Done")
 JUNK = ("天天中彩票 ", "մեկնաբանություն", "კომენტary ", "北京赛车开奖_json ", "ંалда ")
+#: reasoning written into the text before the call: a block, another dialect, an orphan close
+THINKING = ("<think>\nLet me check.\n</think>\n\n", "[THINK]ok[/THINK]", "</think>\n\n")
 STRAYS = ("</arg_value>", "</tool_call>", "</parameter>", "</function>", "<|call|>", "<|im_end|>")
 
 
@@ -95,14 +105,22 @@ def _garble(tag: str, k: int) -> str:
     return tag[:i] + ("-" if k % 2 else tag[i].swapcase()) + tag[i + 1 :]
 
 
-def mutate(text: str, kind: str, k: int) -> str:
-    """One corruption seen in real output (``k`` picks the variant)."""
+def mutate(text: str, kind: str, k: int, expected_names: tuple[str, ...] = ()) -> str:
+    """One corruption seen in real output (``k`` picks the variant; ``expected_names`` are
+    the tool names the call uses)."""
     if kind == "glue":  # (a name glued to a word is another word: not a corruption)
         text = text.lstrip()
         prose = PROSE[k % len(PROSE)]
         return (prose + "." if text[:1].isalnum() or text[:1] == "_" else prose) + text
     if kind == "junk":
         return JUNK[k % len(JUNK)] + text
+    if kind == "think_before" and not text.lstrip().startswith("```"):
+        # a reasoning block (or its orphan close) before the call (before a whole-message
+        # fence it makes the fence code: spec 002 §"Known limits")
+        return THINKING[k % len(THINKING)] + text
+    if kind == "namespace" and expected_names:  # ``"mcp__SERVER__NAME"`` for an offered NAME
+        name = re.escape(expected_names[k % len(expected_names)])  # (a quoted or tag name)
+        return re.sub(rf"([\"'=]){name}(?=[\"'>])", r"\1mcp__srv__" + name, text, count=1)
     if kind == "stray_close":
         return text + STRAYS[k % len(STRAYS)]
     if kind == "python_literals" and '{"' in text and "'" not in text:
@@ -128,9 +146,10 @@ def mutate(text: str, kind: str, k: int) -> str:
 
 
 #: corruptions after which the call is still whole: it must come back exactly or not at all
-KEEPING = ("glue", "junk", "stray_close", "repeat", "python_literals")
+KEEPING = ("glue", "junk", "stray_close", "repeat", "python_literals", "think_before")
 KINDS = (
     *KEEPING,
+    "namespace",
     "drop_open",
     "garble_open",
     "drop_close",
@@ -181,8 +200,10 @@ def test_corrupted_calls_keep_the_invariants(
     case: Case, kind: str, k: int, cuts: list[int]
 ) -> None:
     text, offered, expected = case
-    mutated = text[: k % (len(text) + 1)] if kind == "truncate" else mutate(text, kind, k)
     names = [name for name, _args in expected]
+    mutated = (
+        text[: k % (len(text) + 1)] if kind == "truncate" else mutate(text, kind, k, tuple(names))
+    )
 
     guard = StreamGuard(offered, max_held_chars=10**9, max_held_responses=10**9)
     released, pos = [], 0
