@@ -426,8 +426,8 @@ def _blocks(
             args[key] = raw
         elif re.search(r"string\s*=\s*[\"']false", attrs):
             args[key] = coerce_scalar(raw.strip(), {"type": "object"})
-        else:  # (a value the wrapper's end closed loses its trailing whitespace too)
-            args[key] = typed_value(raw, schema, key, closed=own_closer)
+        else:  # (a value the wrapper's end or a stray closer closed loses trailing whitespace)
+            args[key] = typed_value(raw, schema, key, closed=own_closer and stray is None)
         pos = end.end() if end else stop
     else:
         return RawCall(name, None), pos  # more parameters than any tool has

@@ -116,6 +116,11 @@ def test_markers_named_at_the_end_of_a_sentence_are_text(text: str) -> None:
 
 CORRUPTED = [
     ("<tool_call>list_files</arg_value></tool_call>", "list_files", {}),
+    (  # a garbled wrapper closer ends the value: trailing blank lines are not part of it
+        "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n\n\n</t-ol_call>",
+        "get_weather",
+        {"city": "Paris"},
+    ),
     (
         "<tool_call>get_weather<arg_key>city</arg_key>Paris</arg_value></tool_call>",
         "get_weather",
