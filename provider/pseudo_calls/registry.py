@@ -61,10 +61,7 @@ FAMILIES: tuple[Family, ...] = (
 #: every literal marker of every family (the streaming guard holds text from these)
 MARKERS: tuple[str, ...] = tuple(dict.fromkeys(m for f in FAMILIES for m in f.markers))
 #: the family each marker belongs to (the first that lists it)
-_MARKER_FAMILY: dict[str, str] = {}
-for _family in FAMILIES:
-    for _marker in _family.markers:
-        _MARKER_FAMILY.setdefault(_marker, _family.name)
+_MARKER_FAMILY: dict[str, str] = {m: f.name for f in reversed(FAMILIES) for m in f.markers}
 
 _MARKUP = re.compile(
     r"<arg_key>|<arg_value>|</arg_|<[|｜]|to=functions\.|</?tool_call>|\[TOOL_CALLS\]|\[ARGS\]"
@@ -168,11 +165,12 @@ def _dangling(scan: Scan) -> list[Leak]:
     text, masked = scan.text, scan.masked
     pos = len(text.rstrip())
     first: int | None = None
+    first_marker = ""
     while pos:
         marker = next((m for m in MARKERS if text.endswith(m, 0, pos)), None)
         if marker is not None:
             pos -= len(marker)
-            first = pos
+            first, first_marker = pos, marker
         elif (closer := closer_before(text, pos)) is not None:
             pos = closer
         else:
@@ -184,8 +182,7 @@ def _dangling(scan: Scan) -> list[Leak]:
     before = text[text.rfind("\n", 0, first) + 1 : first]
     if before.strip() and before[-1].isspace():
         return []
-    family = _MARKER_FAMILY[next(m for m in MARKERS if text.startswith(m, first))]
-    return [Leak(first, len(text), family, [RawCall(None, None)])]
+    return [Leak(first, len(text), _MARKER_FAMILY[first_marker], [RawCall(None, None)])]
 
 
 def _drop_drafts(
